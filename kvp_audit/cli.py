@@ -1,0 +1,407 @@
+"""The ``kvp-audit`` command line: a thin shell over the library.
+
+Exit codes: 0 ok, 1 problems or findings reported, 2 usage or input error.
+Heavy libraries are imported inside the commands so that ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, KvpAuditError, display_path
+from .i18n import _, set_language
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _fail(message: str, problems=()) -> None:
+    for p in problems:
+        click.echo(p.format(), err=True)
+    click.echo(f"kvp-audit: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def handle_errors(func):
+    """Turn the tool's own errors into a message and an exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except KvpAuditError as exc:
+            for p in exc.problems:
+                click.echo(p.format(), err=True)
+            click.echo(f"kvp-audit: {exc.message}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo(_("avbrutt"), err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def _print_problems(problems, fmt: str, strict: bool) -> int:
+    errors = [p for p in problems if p.is_error]
+    warnings = [p for p in problems if not p.is_error]
+    if fmt == "json":
+        click.echo(json.dumps({"errors": len(errors), "warnings": len(warnings),
+                               "problems": [p.as_dict() for p in problems]}, ensure_ascii=False, indent=2))
+    else:
+        for p in sorted(problems, key=lambda p: (p.path, p.line or 0, p.column or 0)):
+            click.echo(p.format())
+    failed = bool(errors) or (strict and bool(warnings))
+    if fmt != "json":
+        summary = _("{errors} feil, {warnings} advarsler").format(errors=len(errors), warnings=len(warnings))
+        if not problems:
+            summary = _("Ingen problemer funnet.")
+        click.echo(summary, err=failed)
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "--version", prog_name="kvp-audit", message="%(prog)s %(version)s")
+@click.option("--lang", type=click.Choice(["nb", "nn", "en"]), default=None,
+              help="Språk for meldinger og rapporter (standard: nb, eller KVP_AUDIT_LANG).")
+def main(lang: str | None) -> None:
+    """Kvalitetsinnsyn i kvalifiseringsprogrammet (KVP): sjekklister, vurderinger og rapporter.
+
+    \b
+    Eksempel:
+      kvp-audit new round runder/2026-var --name "KVP 2026" --county Fiktivfylke --office nav-fjellby="NAV Fjellby"
+      kvp-audit new case runder/2026-var nav-fjellby --reviewer KB
+      kvp-audit validate runder/2026-var
+      kvp-audit score runder/2026-var
+    """
+    set_language(lang)
+
+
+# --------------------------------------------------------------------------- checklist
+
+
+@main.group(context_settings=CONTEXT)
+def checklist() -> None:
+    """Sjekklister: valider, list og skriv ut JSON Schema.
+
+    \b
+    Eksempel:
+      kvp-audit checklist validate checklists/*.yaml
+      kvp-audit checklist schema > kvp-checklist.schema.json
+    """
+
+
+@checklist.command("validate", context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Regn advarsler som feil.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Utskriftsformat.")
+@handle_errors
+def checklist_validate(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
+    """Valider sjekklister og vis alle problemer på en gang, med fil:linje:kolonne.
+
+    Avslutter med 0 når alt er i orden, 1 når det er funnet problemer, og 2 ved feil bruk.
+
+    \b
+    Eksempel:
+      kvp-audit checklist validate checklists/kvp-sak.yaml
+      kvp-audit checklist validate --strict checklists/
+    """
+    from .load import _is_yaml, load_checklist
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(p for p in sorted(path.rglob("*")) if p.is_file() and _is_yaml(p))
+        elif path.is_file():
+            files.append(path)
+        else:
+            _fail(_("fant ikke '{path}'").format(path=display_path(path)))
+    if not files:
+        _fail(_("fant ingen YAML-filer i {paths}").format(paths=", ".join(map(str, paths))))
+    problems = []
+    for file in files:
+        problems.extend(load_checklist(file)[1])
+    sys.exit(_print_problems(problems, fmt, strict))
+
+
+@checklist.command("schema", context_settings=CONTEXT)
+@click.option("--kind", type=click.Choice(["checklist", "round", "case", "office", "followup"]),
+              default="checklist", show_default=True, help="Hvilken filtype skjemaet gjelder.")
+def checklist_schema(kind: str) -> None:
+    """Skriv ut JSON Schema for sjekklister (eller rundefiler og vurderinger).
+
+    Editorer bruker skjemaet til autofullføring, for eksempel med denne linjen øverst i filen:
+    # yaml-language-server: $schema=kvp-checklist.schema.json
+
+    \b
+    Eksempel:
+      kvp-audit checklist schema > kvp-checklist.schema.json
+      kvp-audit checklist schema --kind case > kvp-sak.schema.json
+    """
+    from .models import json_schema
+
+    click.echo(json.dumps(json_schema(kind), ensure_ascii=False, indent=2))
+
+
+@checklist.command("list", context_settings=CONTEXT)
+@click.option("--dir", "dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Ekstra mappe med sjekklister (kan gjentas).")
+def checklist_list(dirs: tuple[Path, ...]) -> None:
+    """List sjekklistene som kan brukes (de som følger med, og dine egne).
+
+    \b
+    Eksempel:
+      kvp-audit checklist list
+      kvp-audit checklist list --dir mine-sjekklister
+    """
+    from .load import library_for
+
+    library = library_for(None, dirs)
+    for ref, path in sorted(library.refs().items()):
+        click.echo(f"{ref:28} {display_path(path)}")
+
+
+# --------------------------------------------------------------------------- new
+
+
+@main.group(context_settings=CONTEXT)
+def new() -> None:
+    """Lag nye runder og saksvurderinger med alle kriteriene klare til utfylling.
+
+    \b
+    Eksempel:
+      kvp-audit new round runder/2026-var --name "KVP 2026" --county Fiktivfylke --office nav-fjellby="NAV Fjellby"
+      kvp-audit new case runder/2026-var nav-fjellby --reviewer KB
+    """
+
+
+def _today(value: str | None) -> dt.date:
+    if not value:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(_("'{value}' er ikke en dato; skriv ÅÅÅÅ-MM-DD").format(value=value))
+        raise
+
+
+@new.command("round", context_settings=CONTEXT)
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--name", required=True, help="Rundens navn, for eksempel \"Kvalitetsinnsyn KVP 2026\".")
+@click.option("--county", required=True, help="Fylket (Statsforvalterens område).")
+@click.option("--office", "offices", multiple=True, required=True,
+              help="Et kontor som id=Navn, for eksempel nav-fjellby=\"NAV Fjellby\" (kan gjentas).")
+@click.option("--id", "round_id", default=None, help="Rundens id (standard: mappens navn).")
+@click.option("--start", default=None, help="Første dag, ÅÅÅÅ-MM-DD (standard: i dag).")
+@click.option("--end", default=None, help="Siste dag, ÅÅÅÅ-MM-DD (standard: start + 6 måneder).")
+@click.option("--case-checklist", default=None, help="Sjekkliste for saker, id@versjon (standard: nyeste kvp-sak).")
+@click.option("--office-checklist", default=None, help="Sjekkliste for kontoret (standard: nyeste kvp-kontor).")
+@click.option("--followup-checklist", default=None, help="Sjekkliste for oppfølging (standard: nyeste kvp-oppfolging).")
+@click.option("--reviewer", "reviewers", multiple=True, default=("XX",), show_default=True,
+              help="Revisorens initialer (kan gjentas).")
+@handle_errors
+def new_round(directory: Path, name: str, county: str, offices: tuple[str, ...], round_id: str | None,
+              start: str | None, end: str | None, case_checklist: str | None, office_checklist: str | None,
+              followup_checklist: str | None, reviewers: tuple[str, ...]) -> None:
+    """Lag en ny runde: rundefilen og en mappe per kontor med kontorvurdering.
+
+    \b
+    Eksempel:
+      kvp-audit new round runder/2026-var --name "Kvalitetsinnsyn KVP 2026" \\
+          --county Fiktivfylke --office nav-fjellby="NAV Fjellby" --office nav-strand="NAV Strand"
+    """
+    from pydantic import ValidationError
+
+    from .errors import UsageError
+    from .load import library_for
+    from .models import Round
+    from .skeleton import create_round, parse_office_option
+
+    library = library_for(directory)
+    start_date = _today(start)
+    end_date = _today(end) if end else start_date + dt.timedelta(days=182)
+    refs = {
+        "case": case_checklist or _newest(library, "kvp-sak"),
+        "office": office_checklist or _newest(library, "kvp-kontor"),
+        "followup": followup_checklist or _newest(library, "kvp-oppfolging"),
+    }
+    loaded = {}
+    for scope, ref in refs.items():
+        if ref is None:
+            continue
+        cl, problems = library.get(ref)
+        if cl is None:
+            raise UsageError(_("sjekklisten '{ref}' kan ikke brukes").format(ref=ref), problems)
+        loaded[scope] = cl
+    if "case" not in loaded:
+        raise UsageError(_("fant ingen sjekkliste for saker; oppgi --case-checklist"))
+    try:
+        rnd = Round(
+            id=round_id or _slug(directory.resolve().name),
+            name=name, county=county,
+            period={"start": start_date, "end": end_date},
+            checklists={k: v for k, v in refs.items() if v},
+            offices=[parse_office_option(o) for o in offices],
+        )
+    except ValidationError as exc:
+        raise UsageError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+    written = create_round(directory, rnd, loaded.get("office"), list(reviewers), start_date)
+    for path in written:
+        click.echo(_("skrev {path}").format(path=display_path(path)))
+    click.echo(_("Neste steg: kvp-audit new case {dir} {office}").format(dir=display_path(directory), office=rnd.offices[0].id))
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "runde"
+
+
+def _newest(library, ident: str) -> str | None:
+    versions = [ref.split("@", 1)[1] for ref in library.refs() if ref.split("@", 1)[0] == ident]
+    if not versions:
+        return None
+
+    def key(v: str):
+        return [int(p) if p.isdigit() else p for p in v.replace("-", ".").split(".")]
+
+    return f"{ident}@{max(versions, key=key)}"
+
+
+@new.command("case", context_settings=CONTEXT)
+@click.argument("round_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("office")
+@click.option("--reviewer", "reviewers", multiple=True, required=True, help="Revisorens initialer (kan gjentas).")
+@click.option("--date", "date", default=None, help="Dato for vurderingen, ÅÅÅÅ-MM-DD (standard: i dag).")
+@handle_errors
+def new_case(round_dir: Path, office: str, reviewers: tuple[str, ...], date: str | None) -> None:
+    """Lag en ny saksvurdering med en tilfeldig saksnøkkel og alle kriteriene.
+
+    \b
+    Eksempel:
+      kvp-audit new case runder/2026-var nav-fjellby --reviewer KB --reviewer ÅS
+    """
+    import re
+
+    import yaml_rs
+
+    from .errors import InputError, UsageError
+    from .load import find_round_file, library_for, load_round_file
+    from .models import INITIALS_PATTERN
+    from .skeleton import create_case
+    from .validation import suggest
+
+    round_file = find_round_file(round_dir)
+    rnd, problems = load_round_file(round_file)
+    if rnd is None:
+        raise InputError(_("rundefilen kan ikke brukes"), problems)
+    if rnd.office(office) is None:
+        ids = [o.id for o in rnd.offices]
+        near = suggest(office, ids)
+        raise UsageError(_("kontoret '{office}' er ikke med i runden").format(office=office)
+                         + ("; " + _("mente du '{near}'?").format(near=near) if near else
+                            "; " + _("kontorene er: {ids}").format(ids=", ".join(ids))))
+    for r in reviewers:
+        if not re.match(INITIALS_PATTERN, r):
+            raise UsageError(_("'{v}' er ikke initialer: bruk 2-4 store bokstaver, for eksempel 'KB', aldri navn").format(v=r))
+    checklist, problems = library_for(round_file.parent).get(rnd.checklists.case)
+    if checklist is None:
+        raise InputError(_("sjekklisten '{ref}' kan ikke brukes").format(ref=rnd.checklists.case), problems)
+    existing: set[str] = set()
+    for path in round_file.parent.glob("*/*.yaml"):
+        try:
+            data = yaml_rs.loads(path.read_text(encoding="utf-8"))
+        except Exception:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("case"), str):
+            existing.add(data["case"])
+    key, path = create_case(round_file.parent, office, checklist, list(reviewers), _today(date), existing)
+    click.echo(_("skrev {path} (saksnøkkel {key})").format(path=display_path(path), key=key))
+
+
+# --------------------------------------------------------------------------- validate / score
+
+
+def _load(round_dir: Path, workers: int | None = None):
+    from .load import load_round
+
+    return load_round(round_dir, workers=workers)
+
+
+@main.command("validate", context_settings=CONTEXT)
+@click.argument("round_dir", type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Regn advarsler som feil.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Utskriftsformat.")
+@handle_errors
+def validate(round_dir: Path, strict: bool, fmt: str) -> None:
+    """Valider alle filene i en runde mot sjekklistene, og vis alle problemer på en gang.
+
+    Avslutter med 0 når alt er i orden, 1 når det er funnet problemer, og 2 ved feil bruk.
+
+    \b
+    Eksempel:
+      kvp-audit validate examples/fiktivfylke/2026
+      kvp-audit validate --strict --format json examples/fiktivfylke/2026
+    """
+    from .errors import InputError
+
+    try:
+        problems = _load(round_dir).problems
+    except InputError as exc:
+        if not exc.problems:
+            raise
+        # The round could not be loaded at all: its problems are the findings.
+        problems = exc.problems
+    sys.exit(_print_problems(problems, fmt, strict))
+
+
+@main.command("score", context_settings=CONTEXT)
+@click.argument("round_dir", type=click.Path(path_type=Path))
+@click.option("--office", default=None, help="Vis bare dette kontoret, med tema, kriterier og funn.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="Utskriftsformat.")
+@handle_errors
+def score(round_dir: Path, office: str | None, fmt: str) -> None:
+    """Regn ut oppfyllelse per kriterium, tema, sak, kontor og runde, med avvik og merknader.
+
+    Ikke aktuelt og ubesvart telles aldri. Under 5 saker vises antall, ikke prosent.
+
+    \b
+    Eksempel:
+      kvp-audit score examples/fiktivfylke/2026
+      kvp-audit score examples/fiktivfylke/2026 --office nav-fjellby
+      kvp-audit score examples/fiktivfylke/2026 --format json > poeng.json
+    """
+    from .errors import InputError, UsageError
+    from .scoring import score_round
+    from .textout import score_json, score_table
+    from .validation import suggest
+
+    data = _load(round_dir)
+    if data.errors:
+        raise InputError(_("runden har {n} feil; rett dem (se 'kvp-audit validate') før poengberegning").format(
+            n=len(data.errors)), data.errors)
+    if office is not None and data.round.office(office) is None:
+        ids = [o.id for o in data.round.offices]
+        near = suggest(office, ids)
+        raise UsageError(_("kontoret '{office}' er ikke med i runden").format(office=office)
+                         + ("; " + _("mente du '{near}'?").format(near=near) if near else
+                            "; " + _("kontorene er: {ids}").format(ids=", ".join(ids))))
+    for p in data.warnings:
+        click.echo(p.format(), err=True)
+    scores = score_round(data)
+    if fmt == "json":
+        click.echo(json.dumps(score_json(data, scores, office), ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(score_table(data, scores, office), nl=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

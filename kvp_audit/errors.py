@@ -1,0 +1,103 @@
+"""Every user-facing error and problem report lives here.
+
+A :class:`Problem` is one finding of validation (a file, a position, the key, what was
+expected and what to do). A :class:`KvpAuditError` is raised when a command cannot go
+on; the CLI prints its message and exits with its ``exit_code``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Exit codes, documented in the README.
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One validation problem in a user's file, with where it is and what to do."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+    key: str = ""
+    message: str = ""
+    hint: str = ""
+    severity: str = field(default="error", compare=False)  # "error" or "warning"
+
+    def location(self) -> str:
+        """Return ``file:line:column`` (or as much of it as is known)."""
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+    def format(self) -> str:
+        """Format the problem as one or two lines for a terminal."""
+        from .i18n import _
+
+        label = _("feil") if self.severity == "error" else _("advarsel")
+        text = f"{self.location()}: {label}"
+        if self.key:
+            text += f": {self.key}"
+        text += f": {self.message}"
+        if self.hint:
+            text += f"\n    {_('Gjør slik')}: {self.hint}"
+        return text
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def as_dict(self) -> dict:
+        """Return the problem as a plain dict (for --format json)."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "key": self.key,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+class KvpAuditError(Exception):
+    """Base class of every error the tool reports to a user."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+
+
+class InputError(KvpAuditError):
+    """A user's file or folder cannot be used (missing, malformed, invalid)."""
+
+
+class UsageError(KvpAuditError):
+    """The command was called wrongly (unknown office, bad option value)."""
+
+
+class PrivacyError(InputError):
+    """Text that looks like a national identity number, refused before anything is written."""
+
+
+class TemplateError(KvpAuditError):
+    """A report template is broken or refers to a value that does not exist."""
+
+
+def display_path(path: Path | str) -> str:
+    """Show a path relative to the working directory when it is below it."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)

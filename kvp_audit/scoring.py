@@ -1,0 +1,312 @@
+"""Scoring: pure functions from loaded reviews to outcomes, tallies and findings.
+
+The rules (also in the README):
+
+* Each scored criterion in each case gets an outcome: oppfylt, delvis, ikke oppfylt,
+  ikke aktuelt (the answer says so, or the criterion's condition does not hold) or
+  ubesvart (no answer). Only the first three count; the other two are left out of
+  every score and every denominator.
+* A score is weighted: sum(weight x points) / sum(weight) over counted outcomes, with
+  the points of the scale (ja 1, delvis 0.5, nei 0). A tally with nothing counted has
+  no score (None), never 0.
+* Counts are always kept: "3 av 4 saker" means met in 3 of the 4 cases where it counted.
+  A percentage is shown only when at least 5 cases count (MIN_CASES_FOR_PERCENT).
+* Findings per office: a krav not fully met (nei or delvis) in at least one case is an
+  avvik; an anbefaling not fully met is a merknad; a criterion met in every case where
+  it counted is god praksis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from . import conditions
+from .models import Checklist, Criterion, Outcome, Severity
+
+MIN_CASES_FOR_PERCENT = 5
+OFFICE_CASE_KEY = "kontor"
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one criterion in one review."""
+
+    criterion: str
+    outcome: Outcome
+    points: float | None
+    weight: float
+    answer: object = None
+
+
+@dataclass
+class Tally:
+    """Counts and a weighted score over some outcomes; the unit counted is cases."""
+
+    met: int = 0
+    partly: int = 0
+    not_met: int = 0
+    not_applicable: int = 0
+    unanswered: int = 0
+    weighted: float = 0.0
+    weight: float = 0.0
+    cases: set = field(default_factory=set)
+
+    def add(self, result: Result, case_key: str) -> None:
+        """Count one outcome of one case."""
+        o = result.outcome
+        if o == Outcome.oppfylt:
+            self.met += 1
+        elif o == Outcome.delvis:
+            self.partly += 1
+        elif o == Outcome.ikke_oppfylt:
+            self.not_met += 1
+        elif o == Outcome.ikke_aktuelt:
+            self.not_applicable += 1
+            return
+        else:
+            self.unanswered += 1
+            return
+        self.weighted += result.weight * (result.points or 0.0)
+        self.weight += result.weight
+        self.cases.add(case_key)
+
+    def merge(self, other: Tally) -> None:
+        """Add another tally's counts to this one."""
+        self.met += other.met
+        self.partly += other.partly
+        self.not_met += other.not_met
+        self.not_applicable += other.not_applicable
+        self.unanswered += other.unanswered
+        self.weighted += other.weighted
+        self.weight += other.weight
+        self.cases |= other.cases
+
+    @property
+    def counted(self) -> int:
+        """How many outcomes count (met, partly or not met)."""
+        return self.met + self.partly + self.not_met
+
+    @property
+    def score(self) -> float | None:
+        """The weighted score between 0 and 1, or None when nothing counted."""
+        if self.weight == 0:
+            return None
+        return self.weighted / self.weight
+
+    @property
+    def n_cases(self) -> int:
+        """How many cases had at least one counted outcome."""
+        return len(self.cases)
+
+    @property
+    def show_percent(self) -> bool:
+        """Whether enough cases count for a percentage to be shown."""
+        return self.n_cases >= MIN_CASES_FOR_PERCENT
+
+    def as_dict(self) -> dict:
+        """A plain dict for JSON output."""
+        return {
+            "oppfylt": self.met,
+            "delvis": self.partly,
+            "ikke_oppfylt": self.not_met,
+            "ikke_aktuelt": self.not_applicable,
+            "ubesvart": self.unanswered,
+            "telles": self.counted,
+            "saker": self.n_cases,
+            "score": None if self.score is None else round(self.score, 4),
+            "vis_prosent": self.show_percent,
+        }
+
+
+def applies(criterion: Criterion, facts: dict) -> bool:
+    """Whether a criterion applies to a review with these facts (unknown facts: it does)."""
+    if not criterion.applies_when:
+        return True
+    return conditions.parse(criterion.applies_when).evaluate(facts) is not False
+
+
+def evaluate(checklist: Checklist, facts: dict, answers: dict) -> dict[str, Result]:
+    """The outcome of every scored criterion for one review (answers by criterion id)."""
+    scale = checklist.scale_map()
+    out: dict[str, Result] = {}
+    for crit in checklist.criteria():
+        if not crit.scored:
+            continue
+        answer = answers.get(crit.id)
+        value = getattr(answer, "answer", answer)
+        if not applies(crit, facts):
+            out[crit.id] = Result(crit.id, Outcome.ikke_aktuelt, None, crit.weight, value)
+            continue
+        if value is None:
+            out[crit.id] = Result(crit.id, Outcome.ubesvart, None, crit.weight, None)
+            continue
+        sv = scale.get(str(value))
+        if sv is None:  # invalid answers are refused by validation; never score them
+            out[crit.id] = Result(crit.id, Outcome.ubesvart, None, crit.weight, value)
+            continue
+        out[crit.id] = Result(crit.id, sv.outcome, sv.score, crit.weight, value)
+    return out
+
+
+@dataclass
+class Finding:
+    """An avvik, merknad or god praksis for one office, with a stable id."""
+
+    id: str
+    kind: str  # "avvik", "merknad" or "god praksis"
+    criterion: str
+    theme: str
+    tally: Tally
+    cases: list[str]  # keys of the cases where it was not met (empty for god praksis)
+
+
+@dataclass
+class OfficeScore:
+    """Everything scored for one office."""
+
+    office: str
+    cases: dict[str, dict[str, Result]]
+    office_review: dict[str, Result] | None
+    by_criterion: dict[str, Tally]
+    by_theme: dict[str, Tally]
+    by_case: dict[str, Tally]
+    total: Tally
+    office_by_criterion: dict[str, Tally]
+    findings: list[Finding]
+
+    def findings_of(self, kind: str) -> list[Finding]:
+        """The findings of one kind: avvik, merknad or god praksis."""
+        return [f for f in self.findings if f.kind == kind]
+
+
+def tally_reviews(
+    checklist: Checklist, results: dict[str, dict[str, Result]]
+) -> tuple[dict[str, Tally], dict[str, Tally], dict[str, Tally], Tally]:
+    """Tally results (by case key) per criterion, per theme, per case and in total."""
+    theme_of = {c.id: t.id for t in checklist.themes for c in t.criteria}
+    by_criterion = {c.id: Tally() for c in checklist.criteria() if c.scored}
+    by_theme = {t.id: Tally() for t in checklist.themes if any(c.scored for c in t.criteria)}
+    by_case: dict[str, Tally] = {}
+    total = Tally()
+    for key, outcome_map in results.items():
+        case_tally = by_case.setdefault(key, Tally())
+        for cid, result in outcome_map.items():
+            by_criterion[cid].add(result, key)
+            by_theme[theme_of[cid]].add(result, key)
+            case_tally.add(result, key)
+            total.add(result, key)
+    return by_criterion, by_theme, by_case, total
+
+
+def findings_for(
+    round_id: str, office_id: str, checklist: Checklist, by_criterion: dict[str, Tally],
+    results: dict[str, dict[str, Result]],
+) -> list[Finding]:
+    """Avvik, merknader and god praksis for one office from its tallies."""
+    theme_of = {c.id: t.id for t in checklist.themes for c in t.criteria}
+    out: list[Finding] = []
+    for crit in checklist.criteria():
+        tally = by_criterion.get(crit.id)
+        if tally is None or tally.counted == 0:
+            continue
+        failing = sorted(
+            key for key, outcomes in results.items()
+            if crit.id in outcomes and outcomes[crit.id].outcome in (Outcome.ikke_oppfylt, Outcome.delvis)
+        )
+        if failing:
+            kind = "avvik" if crit.severity == Severity.krav else "merknad"
+        elif tally.met == tally.counted:
+            kind = "god praksis"
+        else:
+            continue
+        out.append(Finding(
+            id=finding_id(round_id, office_id, crit.id), kind=kind, criterion=crit.id,
+            theme=theme_of[crit.id], tally=tally, cases=failing,
+        ))
+    return out
+
+
+def finding_id(round_id: str, office_id: str, criterion_id: str) -> str:
+    """The stable id of a finding: round/office/criterion."""
+    return f"{round_id}/{office_id}/{criterion_id}"
+
+
+def score_office(
+    round_id: str,
+    office_id: str,
+    checklist: Checklist,
+    cases: Iterable,
+    office_checklist: Checklist | None = None,
+    office_review=None,
+) -> OfficeScore:
+    """Score one office: its case reviews, and its office review if there is one."""
+    results = {c.case: evaluate(checklist, c.facts, c.answers) for c in cases}
+    by_criterion, by_theme, by_case, total = tally_reviews(checklist, results)
+    findings = findings_for(round_id, office_id, checklist, by_criterion, results)
+    office_results = None
+    office_by_criterion: dict[str, Tally] = {}
+    if office_checklist is not None and office_review is not None:
+        office_results = evaluate(office_checklist, office_review.facts, office_review.answers)
+        office_by_criterion, _, _, _ = tally_reviews(office_checklist, {OFFICE_CASE_KEY: office_results})
+        findings.extend(findings_for(round_id, office_id, office_checklist, office_by_criterion,
+                                     {OFFICE_CASE_KEY: office_results}))
+    return OfficeScore(
+        office=office_id, cases=results, office_review=office_results,
+        by_criterion=by_criterion, by_theme=by_theme, by_case=by_case, total=total,
+        office_by_criterion=office_by_criterion, findings=findings,
+    )
+
+
+@dataclass
+class RoundScore:
+    """Everything scored for a round: each office and the round as a whole."""
+
+    round_id: str
+    offices: dict[str, OfficeScore]
+    by_criterion: dict[str, Tally]
+    by_theme: dict[str, Tally]
+    total: Tally
+    offices_with_avvik: dict[str, list[str]]  # criterion id -> office ids
+
+
+def score_round(data) -> RoundScore:
+    """Score every office of a loaded round (:class:`~kvp_audit.load.RoundData`)."""
+    rnd = data.round
+    offices: dict[str, OfficeScore] = {}
+    by_criterion = {c.id: Tally() for c in data.case_checklist.criteria() if c.scored}
+    by_theme = {t.id: Tally() for t in data.case_checklist.themes if any(c.scored for c in t.criteria)}
+    total = Tally()
+    with_avvik: dict[str, list[str]] = {}
+    for office in rnd.offices:
+        score = score_office(
+            rnd.id, office.id, data.case_checklist, data.cases.get(office.id, []),
+            data.office_checklist, data.office_reviews.get(office.id),
+        )
+        offices[office.id] = score
+        for cid, t in score.by_criterion.items():
+            by_criterion[cid].merge(t)
+        for tid, t in score.by_theme.items():
+            by_theme[tid].merge(t)
+        total.merge(score.total)
+        for f in score.findings:
+            if f.kind == "avvik":
+                with_avvik.setdefault(f.criterion, []).append(office.id)
+    return RoundScore(rnd.id, offices, by_criterion, by_theme, total, with_avvik)
+
+
+def format_count(tally: Tally, unit: str = "saker") -> str:
+    """'3 av 4 saker', with a percentage only when at least 5 cases count."""
+    from .i18n import _
+
+    if tally.counted == 0:
+        return _("ingen vurdert")
+    text = _("{met} av {n} {unit}").format(met=tally.met, n=tally.counted, unit=_(unit))
+    if tally.show_percent and tally.score is not None:
+        text = f"{format_percent(tally.score)} ({text})"
+    return text
+
+
+def format_percent(score: float) -> str:
+    """A score as a whole percentage with a non-breaking space, Norwegian style: '75 %'."""
+    return f"{round(score * 100):d}\u00a0%"

@@ -1,0 +1,182 @@
+"""Skeleton files for a new round and a new review, listing every criterion to fill in.
+
+The skeletons are written as text (not dumped from data) so that each criterion carries
+its question as a comment, which is what a reviewer editing by hand needs to see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from .errors import InputError, UsageError, display_path
+from .i18n import _
+from .models import AnswerType, Checklist, FactType, Office, Round
+from .privacy import find_national_id, new_case_key
+from .yamlio import atomic_write
+
+FICTION_NOTE = "Fiktive eksempeldata: ingen virkelige personer eller saker."
+
+
+def _q(value: str) -> str:
+    """Quote a string for YAML (JSON strings are valid YAML scalars)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _comment(text: str, width: int = 100) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _fact_hint(spec) -> str:
+    if spec.type == FactType.choice:
+        return " | ".join(spec.options)
+    return {
+        FactType.bool: "true | false",
+        FactType.date: "ÅÅÅÅ-MM-DD",
+        FactType.number: _("tall"),
+        FactType.text: _("tekst"),
+    }[spec.type]
+
+
+def _answer_hint(checklist: Checklist, crit) -> str:
+    if crit.answer == AnswerType.scale:
+        return " | ".join(v.value for v in checklist.scale)
+    if crit.answer == AnswerType.choice:
+        return " | ".join(crit.options)
+    return {
+        AnswerType.number: _("tall") + (f" ({crit.unit})" if crit.unit else ""),
+        AnswerType.date: "ÅÅÅÅ-MM-DD",
+        AnswerType.text: _("tekst"),
+    }[crit.answer]
+
+
+def review_body(checklist: Checklist, header: list[str]) -> str:
+    """The facts and answers sections of a review skeleton for ``checklist``."""
+    lines = list(header)
+    lines.append("facts:")
+    if not checklist.facts:
+        lines[-1] = "facts: {}"
+    for name, spec in checklist.facts.items():
+        label = f"{_comment(spec.label)} " if spec.label else ""
+        lines.append(f"  {name}:  # {label}[{_fact_hint(spec)}]")
+    lines.append("answers:")
+    for theme in checklist.themes:
+        lines.append(f"  # --- {theme.title}")
+        for crit in theme.criteria:
+            extra = f" (gjelder når: {crit.applies_when})" if crit.applies_when else ""
+            lines.append(f"  {crit.id}:  # {_comment(crit.question)}{extra}")
+            lines.append(f"    answer:  # {_answer_hint(checklist, crit)}")
+            if crit.scored:
+                lines.append("    comment: ''")
+                lines.append("    sources: []  # saksmappe, Arena, Modia, Gosys, aktivitetsplan, samtale")
+    return "\n".join(lines) + "\n"
+
+
+def case_skeleton(checklist: Checklist, office_id: str, key: str, reviewers: list[str], date: dt.date) -> str:
+    """The text of a new case review file."""
+    header = [
+        f"# {_('Saksvurdering')}: {checklist.title} ({checklist.ref})",
+        "# " + _("Svar: ja, delvis, nei eller ikke aktuelt. Et tomt svar er «ubesvart», aldri «nei»."),
+        "# " + _("Skriv aldri navn eller fødselsnummer: saken kjennes bare ved nøkkelen."),
+        f"case: {key}",
+        f"office: {office_id}",
+        f"reviewers: [{', '.join(reviewers)}]",
+        f"date: {date.isoformat()}",
+        "selection: ''  # kontoret | tilfeldig",
+    ]
+    return review_body(checklist, header)
+
+
+def office_skeleton(checklist: Checklist, office_id: str, reviewers: list[str], date: dt.date) -> str:
+    """The text of a new office review file (kontor.yaml)."""
+    header = [
+        f"# {_('Kontorvurdering')}: {checklist.title} ({checklist.ref})",
+        "# " + _("Skriv roller (leder, KVP-veileder), aldri navn."),
+        f"office: {office_id}",
+        f"reviewers: [{', '.join(reviewers)}]",
+        f"visit_dates: [{date.isoformat()}]",
+        "met: []  # " + _("roller, for eksempel leder, KVP-veileder"),
+    ]
+    return review_body(checklist, header)
+
+
+def round_file_text(rnd: Round) -> str:
+    """The text of a round file (runde.yaml)."""
+    lines = [
+        "# " + _("Rundefil for kvp-audit. Kontorene har hver sin mappe ved siden av denne filen."),
+        f"id: {rnd.id}",
+        f"name: {_q(rnd.name)}",
+        f"county: {_q(rnd.county)}",
+        "period:",
+        f"  start: {rnd.period.start.isoformat()}",
+        f"  end: {rnd.period.end.isoformat()}",
+        "checklists:",
+        f"  case: {rnd.checklists.case}",
+    ]
+    if rnd.checklists.office:
+        lines.append(f"  office: {rnd.checklists.office}")
+    if rnd.checklists.followup:
+        lines.append(f"  followup: {rnd.checklists.followup}")
+    if rnd.previous:
+        lines.append(f"previous: {_q(rnd.previous)}")
+    if rnd.note:
+        lines.append(f"note: {_q(rnd.note)}")
+    lines.append("offices:")
+    for office in rnd.offices:
+        lines.append(f"  - id: {office.id}")
+        lines.append(f"    name: {_q(office.name)}")
+        if office.municipality:
+            lines.append(f"    municipality: {_q(office.municipality)}")
+    return "\n".join(lines) + "\n"
+
+
+def parse_office_option(text: str) -> Office:
+    """Read ``--office id=Name`` (or just ``Name``) into an Office."""
+    import re
+    import unicodedata
+
+    ident, sep, name = text.partition("=")
+    if not sep:
+        name = text
+        folded = unicodedata.normalize("NFKD", text.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a"))
+        ident = re.sub(r"[^a-z0-9]+", "-", folded.encode("ascii", "ignore").decode()).strip("-")
+    try:
+        return Office(id=ident.strip(), name=name.strip())
+    except Exception:
+        raise UsageError(_("'{text}' er ikke et gyldig kontor: skriv id=Navn, for eksempel nav-fjellby='NAV Fjellby'").format(text=text)) from None
+
+
+def create_round(
+    directory: Path, rnd: Round, office_checklist: Checklist | None, reviewers: list[str], today: dt.date
+) -> list[Path]:
+    """Create a round folder: the round file and a folder per office with its office review."""
+    target = directory / "runde.yaml"
+    if target.exists():
+        raise InputError(_("{path} finnes allerede; nye runder lages i en tom mappe").format(path=display_path(target)))
+    for text in (rnd.name, rnd.county, *(o.name for o in rnd.offices)):
+        masked = find_national_id(text)
+        if masked:
+            raise InputError(_("teksten ser ut som et fødselsnummer eller D-nummer ({masked})").format(masked=masked))
+    written = []
+    atomic_write(target, round_file_text(rnd))
+    written.append(target)
+    for office in rnd.offices:
+        folder = directory / office.id
+        folder.mkdir(parents=True, exist_ok=True)
+        if office_checklist is not None:
+            path = folder / "kontor.yaml"
+            if not path.exists():
+                atomic_write(path, office_skeleton(office_checklist, office.id, reviewers, today))
+                written.append(path)
+    return written
+
+
+def create_case(round_dir: Path, office_id: str, checklist: Checklist, reviewers: list[str], today: dt.date,
+                existing_keys: set[str]) -> tuple[str, Path]:
+    """Draw a new case key and write the case skeleton in the office's folder."""
+    key = new_case_key(existing_keys)
+    path = round_dir / office_id / f"{key}.yaml"
+    atomic_write(path, case_skeleton(checklist, office_id, key, reviewers, today))
+    return key, path
