@@ -58,7 +58,10 @@ def _print_problems(problems, fmt: str, strict: bool) -> int:
             click.echo(p.format())
     failed = bool(errors) or (strict and bool(warnings))
     if fmt != "json":
-        summary = _("{errors} feil, {warnings} advarsler").format(errors=len(errors), warnings=len(warnings))
+        from .i18n import ngettext
+
+        summary = _("{errors} feil").format(errors=len(errors)) + ", " + ngettext(
+            "{n} advarsel", "{n} advarsler", len(warnings)).format(n=len(warnings))
         if not problems:
             summary = _("Ingen problemer funnet.")
         click.echo(summary, err=failed)

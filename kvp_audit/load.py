@@ -28,7 +28,6 @@ from .models import (
     Round,
     Scope,
 )
-from .privacy import find_national_id
 from .validation import pydantic_problems, suggest
 from .yamlio import Locator, YamlFileError, load_mapping
 
@@ -332,7 +331,7 @@ def check_review(
     shown = display_path(path)
     locator = Locator(text)
     problems: list[Problem] = []
-    problems.extend(_privacy_problems(review_data, shown, locator))
+    problems.extend(_privacy_problems(text, shown))
     if problems:
         return None, problems
     try:
@@ -420,26 +419,28 @@ def _answer_problem(crit, value: Any, scale) -> tuple[str, str] | None:
     return None
 
 
-def _walk_text(data: Any, path: tuple = ()) -> Iterable[tuple[tuple, str]]:
-    if isinstance(data, dict):
-        for k, v in data.items():
-            yield from _walk_text(v, path + (k,))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from _walk_text(v, path + (i,))
-    elif isinstance(data, (str, int)) and not isinstance(data, bool):
-        yield path, str(data)
+def _privacy_problems(text: str, shown: str) -> list[Problem]:
+    """Refuse anything that looks like a fødselsnummer or D-nummer, anywhere in the file.
 
+    The raw text is scanned (comments included), so a number is caught whatever YAML
+    would make of it (``01019012480`` would otherwise become the integer 1019012480).
+    """
+    import re
 
-def _privacy_problems(data: dict[str, Any], shown: str, locator: Locator) -> list[Problem]:
-    """Refuse anything that looks like a fødselsnummer or D-nummer, wherever it is written."""
+    from .privacy import _CANDIDATE, is_national_id
+
     out: list[Problem] = []
-    for path, text in _walk_text(data):
-        masked = find_national_id(text)
-        if masked:
-            line, col = locator.locate(path)
-            out.append(Problem(shown, line, col, key=".".join(map(str, path)),
-                               message=_("teksten ser ut som et fødselsnummer eller D-nummer ({masked})").format(masked=masked),
+    if not any(ch.isdigit() for ch in text):
+        return out
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        for match in _CANDIDATE.finditer(line):
+            digits = match.group(1) + match.group(2)
+            if not is_national_id(digits):
+                continue
+            key = re.match(r"^\s*(?:-\s*)?([^:#\s][^:#]*?)\s*:", line)
+            out.append(Problem(shown, lineno, match.start() + 1, key=key.group(1) if key else "",
+                               message=_("teksten ser ut som et fødselsnummer eller D-nummer ({masked})").format(
+                                   masked=digits[:2] + "*" * 9),
                                hint=_("fjern nummeret: saker kjennes bare ved den tilfeldige saksnøkkelen, og personnummer skal aldri lagres")))
     return out
 

@@ -94,9 +94,16 @@ def key_path(loc: tuple[Any, ...]) -> str:
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    # pydantic adds the union member or validator name to some locations; drop them.
-    skip = {"bool", "int", "float", "date", "str", "function-before[_from_text()]", "function-after"}
-    return tuple(p for p in loc if not (isinstance(p, str) and (p in skip or p.startswith("function-"))))
+    """Drop the union member and validator names pydantic adds to some locations."""
+    out: list[Any] = []
+    for part in loc:
+        if isinstance(part, str) and part.startswith("function-"):
+            continue
+        # The only union field is Answer.answer: its members show up as 'bool', 'int', ...
+        if out and out[-1] == "answer" and part in ("bool", "int", "float", "date", "str"):
+            continue
+        out.append(part)
+    return tuple(out)
 
 
 def pydantic_problems(
@@ -161,7 +168,7 @@ def pydantic_problems(
                 message = err["msg"]
             line, column = locator.locate(loc, at_key=at_key)
         problems.append(Problem(shown, line, column, key=key_path(loc), message=message, hint=hint))
-    return problems
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 
 
 def _pattern_hint(field: str) -> str:
