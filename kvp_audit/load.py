@@ -430,18 +430,20 @@ def _privacy_problems(text: str, shown: str) -> list[Problem]:
     from .privacy import _CANDIDATE, is_national_id
 
     out: list[Problem] = []
-    if not any(ch.isdigit() for ch in text):
-        return out
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        for match in _CANDIDATE.finditer(line):
-            digits = match.group(1) + match.group(2)
-            if not is_national_id(digits):
-                continue
-            key = re.match(r"^\s*(?:-\s*)?([^:#\s][^:#]*?)\s*:", line)
-            out.append(Problem(shown, lineno, match.start() + 1, key=key.group(1) if key else "",
-                               message=_("teksten ser ut som et fødselsnummer eller D-nummer ({masked})").format(
-                                   masked=digits[:2] + "*" * 9),
-                               hint=_("fjern nummeret: saker kjennes bare ved den tilfeldige saksnøkkelen, og personnummer skal aldri lagres")))
+    # One pass over the whole text; lines are only worked out for a hit.
+    for match in _CANDIDATE.finditer(text):
+        digits = match.group(1) + match.group(2)
+        if not is_national_id(digits):
+            continue
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_end = text.find("\n", match.start())
+        line = text[line_start:line_end if line_end >= 0 else len(text)]
+        lineno = text.count("\n", 0, match.start()) + 1
+        key = re.match(r"^\s*(?:-\s*)?([^:#\s][^:#]*?)\s*:", line)
+        out.append(Problem(shown, lineno, match.start() - line_start + 1, key=key.group(1) if key else "",
+                           message=_("teksten ser ut som et fødselsnummer eller D-nummer ({masked})").format(
+                               masked=digits[:2] + "*" * 9),
+                           hint=_("fjern nummeret: saker kjennes bare ved den tilfeldige saksnøkkelen, og personnummer skal aldri lagres")))
     return out
 
 
