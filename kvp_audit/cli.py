@@ -331,10 +331,10 @@ def new_case(round_dir: Path, office: str, reviewers: tuple[str, ...], date: str
 # --------------------------------------------------------------------------- validate / score
 
 
-def _load(round_dir: Path, workers: int | None = None):
+def _load(round_dir: Path, keep_reviews: bool = True):
     from .load import load_round
 
-    return load_round(round_dir, workers=workers)
+    return load_round(round_dir, keep_reviews=keep_reviews)
 
 
 @main.command("validate", context_settings=CONTEXT)
@@ -356,7 +356,7 @@ def validate(round_dir: Path, strict: bool, fmt: str) -> None:
     from .errors import InputError
 
     try:
-        problems = _load(round_dir).problems
+        problems = _load(round_dir, keep_reviews=False).problems
     except InputError as exc:
         if not exc.problems:
             raise

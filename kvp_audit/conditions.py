@@ -57,10 +57,59 @@ class Condition:
 
     def evaluate(self, facts: dict[str, Any]) -> bool | None:
         """Return True/False, or None when a fact it needs was not recorded."""
+        # Fast path for the common shapes ("fact", "fact == 'x'", "fact in [...]"),
+        # compiled once; anything else walks the tree.
+        fast = _FAST.get(self.text)
+        if fast is None:
+            fast = _FAST[self.text] = _fast_path(self.tree)
+        if fast is not False:
+            return fast(facts)
         try:
             return bool(_eval(self.tree, facts))
         except Unknown:
             return None
+
+
+_FAST: dict[str, Any] = {}
+
+
+def _fast_path(tree: ast.expr):
+    """A closure for the simplest condition shapes, or False when there is none."""
+    if isinstance(tree, ast.Name) and tree.id not in ("true", "false", "True", "False"):
+        name = tree.id
+
+        def truthy(facts: dict[str, Any]) -> bool | None:
+            value = facts.get(name)
+            return None if value is None else bool(value)
+
+        return truthy
+    if (isinstance(tree, ast.Compare) and len(tree.ops) == 1 and isinstance(tree.left, ast.Name)
+            and type(tree.ops[0]) in (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
+        name = tree.left.id
+        right = tree.comparators[0]
+        if isinstance(right, ast.Constant) and isinstance(right.value, str) and type(tree.ops[0]) in (ast.Eq, ast.NotEq):
+            wanted, equal = right.value, isinstance(tree.ops[0], ast.Eq)
+
+            def compare(facts: dict[str, Any]) -> bool | None:
+                value = facts.get(name)
+                if value is None:
+                    return None
+                return (value == wanted) is equal
+
+            return compare
+        if (isinstance(right, (ast.List, ast.Tuple)) and type(tree.ops[0]) in (ast.In, ast.NotIn)
+                and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in right.elts)):
+            options = frozenset(e.value for e in right.elts)  # type: ignore[attr-defined]
+            inside = isinstance(tree.ops[0], ast.In)
+
+            def member(facts: dict[str, Any]) -> bool | None:
+                value = facts.get(name)
+                if value is None:
+                    return None
+                return (value in options) is inside
+
+            return member
+    return False
 
 
 @lru_cache(maxsize=4096)

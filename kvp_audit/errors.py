@@ -95,9 +95,22 @@ class TemplateError(KvpAuditError):
 
 
 def display_path(path: Path | str) -> str:
-    """Show a path relative to the working directory when it is below it."""
-    p = Path(path)
+    """Show a path as the user gave it, or relative to the working directory when below it.
+
+    Called for every file of a round, so it avoids resolving symlinks (a system call per
+    path component).
+    """
+    import os
+
+    text = os.fspath(path)
+    if not os.path.isabs(text):
+        return os.path.normpath(text)
     try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(p)
+        cwd = os.getcwd()
+    except OSError:
+        return text
+    if text == cwd:
+        return "."
+    if text.startswith(cwd.rstrip(os.sep) + os.sep):
+        return text[len(cwd.rstrip(os.sep)) + 1:]
+    return text

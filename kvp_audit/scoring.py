@@ -19,7 +19,7 @@ The rules (also in the README):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from . import conditions
 from .models import Checklist, Criterion, Outcome, Severity
@@ -28,8 +28,7 @@ MIN_CASES_FOR_PERCENT = 5
 OFFICE_CASE_KEY = "kontor"
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     """The outcome of one criterion in one review."""
 
     criterion: str
@@ -55,20 +54,21 @@ class Tally:
     def add(self, result: Result, case_key: str) -> None:
         """Count one outcome of one case."""
         o = result.outcome
-        if o == Outcome.oppfylt:
+        if o is Outcome.oppfylt:
             self.met += 1
-        elif o == Outcome.delvis:
+        elif o is Outcome.delvis:
             self.partly += 1
-        elif o == Outcome.ikke_oppfylt:
+        elif o is Outcome.ikke_oppfylt:
             self.not_met += 1
-        elif o == Outcome.ikke_aktuelt:
+        elif o is Outcome.ikke_aktuelt:
             self.not_applicable += 1
             return
         else:
             self.unanswered += 1
             return
-        self.weighted += result.weight * (result.points or 0.0)
-        self.weight += result.weight
+        weight = result.weight
+        self.weighted += weight * result.points
+        self.weight += weight
         self.cases.add(case_key)
 
     def merge(self, other: Tally) -> None:
@@ -126,26 +126,46 @@ def applies(criterion: Criterion, facts: dict) -> bool:
     return conditions.parse(criterion.applies_when).evaluate(facts) is not False
 
 
+_PLANS: dict[int, tuple[Checklist, list, dict]] = {}
+
+
+def _plan(checklist: Checklist) -> tuple[list[tuple[str, object, float]], dict]:
+    """The scored criteria with their parsed conditions, and the scale, worked out once per checklist."""
+    cached = _PLANS.get(id(checklist))
+    if cached is not None and cached[0] is checklist:
+        return cached[1], cached[2]
+    plan = [
+        (c.id, conditions.parse(c.applies_when) if c.applies_when else None, c.weight)
+        for c in checklist.criteria() if c.scored
+    ]
+    scale = checklist.scale_map()
+    _PLANS[id(checklist)] = (checklist, plan, scale)
+    return plan, scale
+
+
 def evaluate(checklist: Checklist, facts: dict, answers: dict) -> dict[str, Result]:
     """The outcome of every scored criterion for one review (answers by criterion id)."""
-    scale = checklist.scale_map()
+    plan, scale = _plan(checklist)
     out: dict[str, Result] = {}
-    for crit in checklist.criteria():
-        if not crit.scored:
-            continue
-        answer = answers.get(crit.id)
+    decided: dict[str, bool] = {}  # each distinct condition is evaluated once per review
+    for cid, condition, weight in plan:
+        answer = answers.get(cid)
         value = getattr(answer, "answer", answer)
-        if not applies(crit, facts):
-            out[crit.id] = Result(crit.id, Outcome.ikke_aktuelt, None, crit.weight, value)
-            continue
+        if condition is not None:
+            applies_here = decided.get(condition.text)
+            if applies_here is None:
+                applies_here = decided[condition.text] = condition.evaluate(facts) is not False
+            if not applies_here:
+                out[cid] = Result(cid, Outcome.ikke_aktuelt, None, weight, value)
+                continue
         if value is None:
-            out[crit.id] = Result(crit.id, Outcome.ubesvart, None, crit.weight, None)
+            out[cid] = Result(cid, Outcome.ubesvart, None, weight, None)
             continue
         sv = scale.get(str(value))
         if sv is None:  # invalid answers are refused by validation; never score them
-            out[crit.id] = Result(crit.id, Outcome.ubesvart, None, crit.weight, value)
+            out[cid] = Result(cid, Outcome.ubesvart, None, weight, value)
             continue
-        out[crit.id] = Result(crit.id, sv.outcome, sv.score, crit.weight, value)
+        out[cid] = Result(cid, sv.outcome, sv.score, weight, value)
     return out
 
 
@@ -184,18 +204,51 @@ def tally_reviews(
     checklist: Checklist, results: dict[str, dict[str, Result]]
 ) -> tuple[dict[str, Tally], dict[str, Tally], dict[str, Tally], Tally]:
     """Tally results (by case key) per criterion, per theme, per case and in total."""
-    theme_of = {c.id: t.id for t in checklist.themes for c in t.criteria}
     by_criterion = {c.id: Tally() for c in checklist.criteria() if c.scored}
-    by_theme = {t.id: Tally() for t in checklist.themes if any(c.scored for c in t.criteria)}
     by_case: dict[str, Tally] = {}
-    total = Tally()
+    met, partly, not_met, na = Outcome.oppfylt, Outcome.delvis, Outcome.ikke_oppfylt, Outcome.ikke_aktuelt
     for key, outcome_map in results.items():
         case_tally = by_case.setdefault(key, Tally())
+        # Tally.add inlined: this loop runs once per criterion per case of a whole round.
         for cid, result in outcome_map.items():
-            by_criterion[cid].add(result, key)
-            by_theme[theme_of[cid]].add(result, key)
-            case_tally.add(result, key)
-            total.add(result, key)
+            tally = by_criterion[cid]
+            o = result.outcome
+            if o is na:
+                tally.not_applicable += 1
+                case_tally.not_applicable += 1
+                continue
+            if o is met:
+                tally.met += 1
+                case_tally.met += 1
+            elif o is partly:
+                tally.partly += 1
+                case_tally.partly += 1
+            elif o is not_met:
+                tally.not_met += 1
+                case_tally.not_met += 1
+            else:
+                tally.unanswered += 1
+                case_tally.unanswered += 1
+                continue
+            points = result.weight * result.points
+            tally.weighted += points
+            tally.weight += result.weight
+            tally.cases.add(key)
+            case_tally.weighted += points
+            case_tally.weight += result.weight
+        if case_tally.weight:
+            case_tally.cases.add(key)
+    # Themes and the total are sums of their criteria: merging is cheaper than adding again.
+    by_theme: dict[str, Tally] = {}
+    total = Tally()
+    for theme in checklist.themes:
+        scored = [c.id for c in theme.criteria if c.scored]
+        if not scored:
+            continue
+        tally = by_theme[theme.id] = Tally()
+        for cid in scored:
+            tally.merge(by_criterion[cid])
+        total.merge(tally)
     return by_criterion, by_theme, by_case, total
 
 
@@ -272,6 +325,18 @@ class RoundScore:
 
 def score_round(data) -> RoundScore:
     """Score every office of a loaded round (:class:`~kvp_audit.load.RoundData`)."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()  # many small acyclic objects: see kvp_audit.load.paused_gc
+    try:
+        return _score_round(data)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _score_round(data) -> RoundScore:
     rnd = data.round
     offices: dict[str, OfficeScore] = {}
     by_criterion = {c.id: Tally() for c in data.case_checklist.criteria() if c.scored}

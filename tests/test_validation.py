@@ -333,3 +333,14 @@ def test_parallel_loading_gives_the_same_result(round_builder):
     two = load_round(round_builder.root, workers=2)
     assert {k: [c.case for c in v] for k, v in one.cases.items()} == {k: [c.case for c in v] for k, v in two.cases.items()}
     assert one.problems == two.problems
+
+
+def test_validation_only_mode_on_two_cores_finds_the_same_problems(round_builder):
+    for i in range(12):
+        round_builder.case("nav-a" if i % 2 else "nav-b", f"K-AAAA{i:02d}", {"V-01": "ja" if i % 3 else "kanskje"})
+    path = round_builder.case("nav-b", "K-AAAA01", {"V-01": "ja"})
+    path.rename(path.with_name("kopi.yaml"))
+    full = load_round(round_builder.root, workers=1)
+    quick = load_round(round_builder.root, workers=2, keep_reviews=False)
+    assert formatted(quick.problems) == formatted(full.problems)
+    assert any("er brukt også i" in p for p in formatted(quick.problems))
