@@ -64,7 +64,7 @@ def _print_problems(problems, fmt: str, strict: bool) -> int:
             "{n} advarsel", "{n} advarsler", len(warnings)).format(n=len(warnings))
         if not problems:
             summary = _("Ingen problemer funnet.")
-        click.echo(summary, err=failed)
+        click.echo(summary)
     return EXIT_FINDINGS if failed else EXIT_OK
 
 

@@ -100,7 +100,8 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
         if isinstance(part, str) and part.startswith("function-"):
             continue
         # The only union field is Answer.answer: its members show up as 'bool', 'int', ...
-        if out and out[-1] == "answer" and part in ("bool", "int", "float", "date", "str"):
+        if out and out[-1] == "answer" and isinstance(part, str) and (
+                part in ("bool", "int", "float", "date", "str") or part.startswith("constrained-")):
             continue
         out.append(part)
     return tuple(out)
@@ -115,10 +116,8 @@ def pydantic_problems(
     for err in exc.errors(include_url=False):
         loc = _clean_loc(tuple(err["loc"]))
         kind = err["type"]
-        if (loc, kind) in seen:
-            continue
         # A value that fails every member of a union gives one error per member: keep one.
-        if any(s[0] == loc for s in seen) and kind.endswith("_type"):
+        if any(s[0] == loc for s in seen):
             continue
         seen.add((loc, kind))
         value = err.get("input")
@@ -150,6 +149,12 @@ def pydantic_problems(
             elif kind in ("too_short",) and isinstance(value, (list, dict)):
                 message = _("'{field}' kan ikke være tom").format(field=field)
                 hint = _("legg til minst én verdi")
+            elif loc and loc[-1] == "answer" and kind.endswith("_type"):
+                message = _("forventet ett svar (for eksempel ja, et tall eller en dato), fikk {got}").format(got=_input_kind(value))
+                hint = _("skriv svaret rett etter 'answer:', uten klammer")
+            elif kind.startswith("date") and isinstance(value, str):
+                message = _("'{value}' er ikke en dato som finnes").format(value=value)
+                hint = _("skriv datoen som ÅÅÅÅ-MM-DD, for eksempel 2026-03-12")
             elif kind.endswith("_type") or kind.endswith("_parsing") or kind in ("model_attributes_type",):
                 expected = _TYPE_NAMES.get(kind.split("_")[0], kind.split("_")[0])
                 if kind.startswith("date"):

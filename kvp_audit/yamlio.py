@@ -79,7 +79,8 @@ def parse_mapping(text: str, path: Path) -> dict[str, Any]:
             Problem(shown, line=1, column=1, message=_("filen er tom"),
                     hint=_("fyll inn filen, eller lag en ny med 'kvp-audit new'"))
         )
-    if isinstance(data, list) and text.lstrip().startswith("---") and text.count("\n---") >= 1:
+    separators = len(re.findall(r"(?m)^---(?:\s|$)", text))
+    if isinstance(data, list) and separators > (1 if text.lstrip("\ufeff").startswith("---") else 0):
         raise YamlFileError(
             Problem(shown, line=1, column=1, message=_("filen har flere YAML-dokumenter (---)"),
                     hint=_("hold ett dokument per fil"))
@@ -121,6 +122,9 @@ def _syntax_problem(message: str, text: str, shown: str) -> Problem:
             message=_("nøkkelen '{key}' står to ganger i samme mapping").format(key=key),
             hint=_("slett eller slå sammen den ene; YAML ville ellers stille overskrevet den første"),
         )
+    if "alias" in message and "limit" in message:
+        return Problem(shown, 1, 1, message=_("filen bruker YAML-aliaser (*navn) som vokser seg for store"),
+                       hint=_("skriv verdiene ut i stedet for å bruke & og *"))
     if match:
         return Problem(
             shown, int(match.group(1)), int(match.group(2)),

@@ -344,3 +344,32 @@ def test_validation_only_mode_on_two_cores_finds_the_same_problems(round_builder
     quick = load_round(round_builder.root, workers=2, keep_reviews=False)
     assert formatted(quick.problems) == formatted(full.problems)
     assert any("er brukt også i" in p for p in formatted(quick.problems))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("case: K-AAAA11\n---\noffice: nav-a\n",
+         "runde/nav-a/K-AAAA11.yaml:1:1: feil: filen har flere YAML-dokumenter (---)\n    Gjør slik: hold ett dokument per fil"),
+        ("a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+         "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+         "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+         "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n",
+         "runde/nav-a/K-AAAA11.yaml:1:1: feil: filen bruker YAML-aliaser (*navn) som vokser seg for store\n"
+         "    Gjør slik: skriv verdiene ut i stedet for å bruke & og *"),
+        ("case: K-AAAA11\noffice: nav-a\nreviewers: KB\ndate: 2026-02-30\nfacts: {status: pågående}\n",
+         "runde/nav-a/K-AAAA11.yaml:4:7: feil: date: '2026-02-30' er ikke en dato som finnes\n"
+         "    Gjør slik: skriv datoen som ÅÅÅÅ-MM-DD, for eksempel 2026-03-12"),
+        ("case: K-AAAA11\noffice: nav-a\nreviewers: KB\ndate: 2026-02-01\nfacts: {status: pågående}\n"
+         "answers:\n  V-01: [ja]\n",
+         "runde/nav-a/K-AAAA11.yaml:7:9: feil: answers.V-01.answer: forventet ett svar (for eksempel ja, et tall eller en dato), fikk en liste\n"
+         "    Gjør slik: skriv svaret rett etter 'answer:', uten klammer"),
+        ("case: K-AAAA11\noffice: nav-a\nreviewers: KB\ndate: 2026-02-01\nfacts: {status: pågående}\n"
+         "answers:\n  A-03: tolv\n",
+         "runde/nav-a/K-AAAA11.yaml:7:9: feil: answers.A-03: 'tolv' er ikke et tall\n"
+         "    Gjør slik: skriv et tall, for eksempel 12"),
+    ],
+)
+def test_more_bad_case_files(round_builder, text, expected):
+    round_builder.write("nav-a/K-AAAA11.yaml", text)
+    assert problems_of(round_builder) == [expected]
