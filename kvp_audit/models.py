@@ -92,14 +92,14 @@ class _Strict(BaseModel):
 class ScaleValue(_Strict):
     """One value of the answer scale, and the outcome and score it stands for."""
 
-    value: str = Field(description="What the reviewer writes, e.g. 'ja'.")
-    label: str = Field("", description="How the value is shown; defaults to the value.")
-    outcome: Outcome = Field(description="The outcome this answer gives.")
+    value: str = Field(description="Det revisoren skriver, for eksempel «ja».")
+    label: str = Field("", description="Hvordan verdien vises; standard er verdien selv.")
+    outcome: Outcome = Field(description="Utfallet svaret gir.")
     score: float | None = Field(
         None,
         ge=0,
         le=1,
-        description="Points between 0 and 1; empty for values that are not scored.",
+        description="Poeng mellom 0 og 1; tomt for verdier som ikke telles.",
     )
 
     @model_validator(mode="after")
@@ -122,11 +122,11 @@ DEFAULT_SCALE: list[ScaleValue] = [
 class Fact(_Strict):
     """A fact recorded about each case (or office), which conditions can test."""
 
-    type: FactType = Field(description="The fact's type: bool, date, number, choice or text.")
-    label: str = Field("", description="The question or label shown to the reviewer.")
-    help: str = Field("", description="A short explanation of how to record the fact.")
-    options: list[str] = Field(default_factory=list, description="The allowed values of a choice fact.")
-    required: bool = Field(False, description="Whether every review must record this fact.")
+    type: FactType = Field(description="Faktaets type: bool, date, number, choice eller text.")
+    label: str = Field("", description="Spørsmålet eller ledeteksten revisoren ser.")
+    help: str = Field("", description="Kort forklaring på hvordan faktaet registreres.")
+    options: list[str] = Field(default_factory=list, description="De tillatte verdiene for et valg-fakta (type: choice).")
+    required: bool = Field(False, description="Om hver vurdering må ha dette faktaet.")
 
     @model_validator(mode="after")
     def _options_for_choice(self) -> Fact:
@@ -142,37 +142,37 @@ class Criterion(_Strict):
 
     id: str = Field(
         pattern=ID_PATTERN,
-        description="Stable id, never reused for another question (e.g. 'SAK-PLAN-01').",
+        description="Fast id som aldri brukes om igjen for et annet spørsmål (for eksempel «IP-01»).",
     )
-    question: str = Field(description="The question as the reviewer reads it.")
+    question: str = Field(description="Spørsmålet slik revisoren leser det.")
     guidance: str = Field(
-        "", description="Markdown: what counts as ja, delvis and nei, and where to look."
+        "", description="Markdown: hva som regnes som ja, delvis og nei, og hvor man ser etter."
     )
     legal_basis: list[str] = Field(
         default_factory=list,
-        description="Legal sources, e.g. 'sotjl. § 30 første ledd', 'forskrift om kvalifiseringsprogram § 1'.",
+        description="Rettslig grunnlag, for eksempel «sotjl. § 30 første ledd», «forskrift om kvalifiseringsprogram § 1».",
     )
     severity: Severity | None = Field(
         None,
-        description="krav (failing it is an avvik) or anbefaling (failing it is a merknad); required for scale answers.",
+        description="krav (ikke oppfylt gir avvik) eller anbefaling (ikke oppfylt gir merknad); påkrevd for svarskala.",
     )
-    weight: float = Field(1.0, gt=0, description="The criterion's weight in weighted scores.")
+    weight: float = Field(1.0, gt=0, description="Kriteriets vekt i vektede resultater.")
     answer: AnswerType = Field(
         AnswerType.scale,
-        description="The answer type: scale (scored), or number, date, choice, text (recorded only).",
+        description="Svartype: scale (gir poeng), eller number, date, choice, text (bare registrert).",
     )
-    options: list[str] = Field(default_factory=list, description="The allowed answers of a choice criterion.")
-    unit: str = Field("", description="The unit of a number answer, e.g. 'deltakere'.")
+    options: list[str] = Field(default_factory=list, description="De tillatte svarene for et valg-kriterium (answer: choice).")
+    unit: str = Field("", description="Enheten for et tallsvar, for eksempel «deltakere».")
     applies_when: str | None = Field(
         None,
-        description="A condition on the facts, e.g. \"status == 'avsluttet' and har_barn\"; empty means always.",
+        description="Betingelse på faktaene, for eksempel \"status == 'avsluttet' and har_barn\"; tom betyr alltid.",
     )
     recommendation: str = Field(
-        "", description="Markdown: the recommendation a report gives when the criterion is not met."
+        "", description="Markdown: anbefalingen rapporten gir når kriteriet ikke er oppfylt."
     )
     replaces: list[str] = Field(
         default_factory=list,
-        description="Ids of criteria in earlier versions that this one replaces (renamed, split or merged).",
+        description="Id-er for kriterier i eldre versjoner som dette erstatter (nytt navn, delt eller slått sammen).",
     )
 
     @field_validator("legal_basis", "replaces", mode="before")
@@ -201,10 +201,10 @@ class Criterion(_Strict):
 class Theme(_Strict):
     """A group of criteria shown and scored together, e.g. 'Søknad og vedtak'."""
 
-    id: str = Field(pattern=ID_PATTERN, description="Stable id of the theme.")
-    title: str = Field(description="The theme's heading in forms and reports.")
-    description: str = Field("", description="Markdown: what the theme is about.")
-    criteria: list[Criterion] = Field(min_length=1, description="The theme's criteria, in order.")
+    id: str = Field(pattern=ID_PATTERN, description="Temaets faste id.")
+    title: str = Field(description="Temaets overskrift i skjema og rapporter.")
+    description: str = Field("", description="Markdown: hva temaet handler om.")
+    criteria: list[Criterion] = Field(min_length=1, description="Temaets kriterier, i rekkefølge.")
 
 
 class Checklist(_Strict):
@@ -216,25 +216,25 @@ class Checklist(_Strict):
         json_schema_extra={"title": "kvp-audit checklist"},
     )
 
-    id: str = Field(pattern=SLUG_PATTERN, description="The checklist's id, e.g. 'kvp-sak'.")
-    title: str = Field(description="The checklist's title.")
+    id: str = Field(pattern=SLUG_PATTERN, description="Sjekklistens id, for eksempel «kvp-sak».")
+    title: str = Field(description="Sjekklistens tittel.")
     version: str = Field(
         pattern=r"^[0-9][0-9A-Za-z.-]*$",
-        description="The version, e.g. '2026.1'; a round names the version it uses.",
+        description="Versjonen, for eksempel «2026.1»; runden oppgir hvilken versjon den bruker.",
     )
-    scope: Scope = Field(description="What is reviewed: case, office or followup.")
-    language: Literal["nb", "nn", "en"] = Field("nb", description="The language the checklist is written in.")
-    description: str = Field("", description="Markdown: the purpose of the checklist.")
-    note: str = Field("", description="A free note, e.g. that the file holds fictional data.")
-    valid_from: dt.date | None = Field(None, description="The date from which this version is used.")
+    scope: Scope = Field(description="Hva som vurderes: case (sak), office (kontor) eller followup (oppfølging).")
+    language: Literal["nb", "nn", "en"] = Field("nb", description="Språket sjekklisten er skrevet på.")
+    description: str = Field("", description="Markdown: hva sjekklisten er til.")
+    note: str = Field("", description="Fri merknad, for eksempel at filen holder fiktive data.")
+    valid_from: dt.date | None = Field(None, description="Datoen denne versjonen gjelder fra.")
     scale: list[ScaleValue] = Field(
         default_factory=lambda: [v.model_copy() for v in DEFAULT_SCALE],
-        description="The answer scale; by default ja, delvis, nei, ikke aktuelt.",
+        description="Svarskalaen; standard er ja, delvis, nei, ikke aktuelt.",
     )
     facts: dict[str, Fact] = Field(
-        default_factory=dict, description="The facts recorded per review, by name, for conditions."
+        default_factory=dict, description="Faktaene som registreres for hver vurdering, etter navn, og som betingelsene bruker."
     )
-    themes: list[Theme] = Field(min_length=1, description="The themes, in order.")
+    themes: list[Theme] = Field(min_length=1, description="Temaene, i rekkefølge.")
 
     @field_validator("version", mode="before")
     @classmethod
@@ -279,8 +279,8 @@ class Checklist(_Strict):
 class ChecklistRef(_Strict):
     """A reference to one version of a checklist: ``kvp-sak@2026.1``."""
 
-    id: str = Field(pattern=SLUG_PATTERN, description="The checklist id.")
-    version: str = Field(description="The checklist version.")
+    id: str = Field(pattern=SLUG_PATTERN, description="Sjekklistens id.")
+    version: str = Field(description="Sjekklistens versjon.")
 
     @model_validator(mode="before")
     @classmethod
@@ -299,16 +299,16 @@ class ChecklistRef(_Strict):
 class RoundChecklists(_Strict):
     """The checklist versions a round uses, one per scope."""
 
-    case: ChecklistRef = Field(description="The case review checklist, e.g. kvp-sak@2026.1.")
-    office: ChecklistRef | None = Field(None, description="The office review checklist.")
-    followup: ChecklistRef | None = Field(None, description="The follow-up workshop checklist.")
+    case: ChecklistRef = Field(description="Sjekklisten for saker, for eksempel kvp-sak@2026.1.")
+    office: ChecklistRef | None = Field(None, description="Sjekklisten for kontorvurderingen.")
+    followup: ChecklistRef | None = Field(None, description="Sjekklisten for oppfølgingsverkstedet.")
 
 
 class Period(_Strict):
     """The period of a round."""
 
-    start: dt.date = Field(description="First day of the round.")
-    end: dt.date = Field(description="Last day of the round.")
+    start: dt.date = Field(description="Rundens første dag (ÅÅÅÅ-MM-DD).")
+    end: dt.date = Field(description="Rundens siste dag (ÅÅÅÅ-MM-DD).")
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
@@ -320,24 +320,24 @@ class Period(_Strict):
 class Office(_Strict):
     """An office in a round: its folder name and how it is shown."""
 
-    id: str = Field(pattern=SLUG_PATTERN, description="The office's folder name, e.g. 'nav-fjellby'.")
-    name: str = Field(description="The office's display name, e.g. 'NAV Fjellby'.")
-    municipality: str = Field("", description="The municipality or municipalities the office serves.")
+    id: str = Field(pattern=SLUG_PATTERN, description="Kontorets mappenavn, for eksempel «nav-fjellby».")
+    name: str = Field(description="Kontorets navn slik det vises, for eksempel «NAV Fjellby».")
+    municipality: str = Field("", description="Kommunen eller kommunene kontoret dekker.")
 
 
 class Round(_Strict):
     """An audit round: a folder with ``runde.yaml`` and one folder per office."""
 
-    id: str = Field(pattern=SLUG_PATTERN, description="The round's id, e.g. '2026-var'.")
-    name: str = Field(description="The round's name, e.g. 'Kvalitetsinnsyn KVP 2026'.")
-    county: str = Field(description="The county (Statsforvalteren's area) of the round.")
-    period: Period = Field(description="When the round runs.")
-    checklists: RoundChecklists = Field(description="The checklist versions the round uses.")
-    offices: list[Office] = Field(min_length=1, description="The offices reviewed in the round.")
+    id: str = Field(pattern=SLUG_PATTERN, description="Rundens id, for eksempel «fiktivfylke-2026».")
+    name: str = Field(description="Rundens navn, for eksempel «Kvalitetsinnsyn KVP 2026».")
+    county: str = Field(description="Fylket (Statsforvalterens område) runden gjelder.")
+    period: Period = Field(description="Når runden pågår.")
+    checklists: RoundChecklists = Field(description="Sjekklisteversjonene runden bruker.")
+    offices: list[Office] = Field(min_length=1, description="Kontorene som gjennomgås i runden.")
     previous: str | None = Field(
-        None, description="Path (relative to this folder) of the previous round of the county."
+        None, description="Sti (fra denne mappen) til fylkets forrige runde, for eksempel ../2024."
     )
-    note: str = Field("", description="A free note, e.g. that the round holds fictional data.")
+    note: str = Field("", description="Fri merknad, for eksempel at runden holder fiktive data.")
 
     @field_validator("offices")
     @classmethod
@@ -363,12 +363,12 @@ class Answer(_Strict):
     """The answer to one criterion, with an optional comment and where it was found."""
 
     answer: AnswerValue | None = Field(
-        None, description="The answer: a scale value (ja, delvis, nei, ikke aktuelt) or a number, date, choice or text."
+        None, description="Svaret: en verdi på skalaen (ja, delvis, nei, ikke aktuelt), eller et tall, en dato, et valg eller tekst."
     )
-    comment: str = Field("", description="Markdown: the reviewer's comment.")
+    comment: str = Field("", description="Markdown: revisorens kommentar.")
     sources: list[Source] = Field(
         default_factory=list,
-        description="Where the evidence was found: saksmappe, Arena, Modia, Gosys, aktivitetsplan, samtale.",
+        description="Hvor dokumentasjonen ble funnet: saksmappe, Arena, Modia, Gosys, aktivitetsplan, samtale.",
     )
 
     @field_validator("sources", mode="before")
@@ -390,12 +390,12 @@ def _short_answers(value: Any) -> Any:
 
 class _Review(_Strict):
     reviewers: list[str] = Field(
-        min_length=1, description="The reviewers' initials (2-4 capital letters), never names."
+        min_length=1, description="Revisorenes initialer (2–4 store bokstaver), aldri navn."
     )
     answers: dict[str, Answer] = Field(
-        default_factory=dict, description="Answers by criterion id; a missing criterion is 'ubesvart'."
+        default_factory=dict, description="Svar per kriterie-id; et kriterium uten svar er «ubesvart», aldri «nei»."
     )
-    note: str = Field("", description="Markdown: a general comment.")
+    note: str = Field("", description="Markdown: en generell kommentar.")
 
     @field_validator("reviewers", mode="before")
     @classmethod
@@ -423,26 +423,26 @@ class CaseReview(_Review):
 
     case: str = Field(
         pattern=CASE_KEY_PATTERN,
-        description="The case's random key drawn by the tool, e.g. 'K-7QX2M4'; never a national identity number or a name.",
+        description="Sakens tilfeldige nøkkel fra verktøyet, for eksempel «K-7QX2M4»; aldri fødselsnummer eller navn.",
     )
-    office: str = Field(pattern=SLUG_PATTERN, description="The office id (the folder the file is in).")
-    date: dt.date = Field(description="The date of the review.")
+    office: str = Field(pattern=SLUG_PATTERN, description="Kontorets id (mappen filen ligger i).")
+    date: dt.date = Field(description="Datoen saken ble gjennomgått.")
     selection: Literal["kontoret", "tilfeldig", ""] = Field(
-        "", description="How the case was chosen: 'kontoret' (by the office) or 'tilfeldig' (drawn at random)."
+        "", description="Hvordan saken ble valgt: «kontoret» (valgt av kontoret) eller «tilfeldig» (trukket)."
     )
-    facts: dict[str, Any] = Field(default_factory=dict, description="The case's facts, by the checklist's fact names.")
+    facts: dict[str, Any] = Field(default_factory=dict, description="Fakta om saken, med navnene fra sjekklisten.")
 
 
 class OfficeReview(_Review):
     """The office review: ``kontor.yaml`` in the office's folder."""
 
-    office: str = Field(pattern=SLUG_PATTERN, description="The office id (the folder the file is in).")
-    visit_dates: list[dt.date] = Field(min_length=1, description="The date(s) of the visit.")
+    office: str = Field(pattern=SLUG_PATTERN, description="Kontorets id (mappen filen ligger i).")
+    visit_dates: list[dt.date] = Field(min_length=1, description="Besøksdato(er).")
     met: list[str] = Field(
         default_factory=list,
-        description="Who the reviewers met, by role (e.g. 'leder', 'KVP-veileder'), never by name.",
+        description="Hvem revisorene møtte, som roller (for eksempel «leder», «KVP-veileder»), aldri navn.",
     )
-    facts: dict[str, Any] = Field(default_factory=dict, description="The office's facts, by the checklist's fact names.")
+    facts: dict[str, Any] = Field(default_factory=dict, description="Fakta om kontoret, med navnene fra sjekklisten.")
 
     @field_validator("visit_dates", "met", mode="before")
     @classmethod
@@ -463,20 +463,20 @@ class FindingStatus(str, Enum):
 class FindingFollowup(_Strict):
     """What an office did with one finding from an earlier report."""
 
-    status: FindingStatus = Field(description="lukket, delvis or åpen.")
-    action: str = Field("", description="Markdown: what the office did.")
-    evidence: str = Field("", description="Markdown: the evidence seen (routine, case notes, ...).")
-    date: dt.date | None = Field(None, description="When the follow-up was checked.")
+    status: FindingStatus = Field(description="lukket, delvis eller åpen.")
+    action: str = Field("", description="Markdown: hva kontoret har gjort.")
+    evidence: str = Field("", description="Markdown: dokumentasjonen dere så (rutine, saksnotater, ...).")
+    date: dt.date | None = Field(None, description="Når oppfølgingen ble sjekket.")
 
 
 class FollowupReview(_Review):
     """The follow-up workshop of an office: ``oppfolging.yaml`` in the office's folder."""
 
-    office: str = Field(pattern=SLUG_PATTERN, description="The office id (the folder the file is in).")
-    date: dt.date = Field(description="The date of the workshop.")
-    facts: dict[str, Any] = Field(default_factory=dict, description="Facts, by the checklist's fact names.")
+    office: str = Field(pattern=SLUG_PATTERN, description="Kontorets id (mappen filen ligger i).")
+    date: dt.date = Field(description="Datoen for oppfølgingsverkstedet.")
+    facts: dict[str, Any] = Field(default_factory=dict, description="Fakta, med navnene fra sjekklisten.")
     findings: dict[str, FindingFollowup] = Field(
-        default_factory=dict, description="Follow-up per finding id from the earlier report."
+        default_factory=dict, description="Oppfølging per funn-id fra den forrige rapporten."
     )
 
 

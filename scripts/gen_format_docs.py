@@ -1,0 +1,100 @@
+"""Generate the file format reference (docs/format.md) and JSON Schemas from the models.
+
+Run after changing kvp_audit/models.py:  python scripts/gen_format_docs.py
+tests/test_format_docs.py fails when the committed files are out of date.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kvp_audit.models import (  # noqa: E402
+    Answer, CaseReview, Checklist, ChecklistRef, Criterion, Fact, FindingFollowup,
+    FollowupReview, Office, OfficeReview, Period, Round, RoundChecklists, ScaleValue, Theme,
+    json_schema,
+)
+
+SECTIONS = [
+    ("Sjekkliste", [Checklist, Theme, Criterion, Fact, ScaleValue]),
+    ("Rundefil (runde.yaml)", [Round, RoundChecklists, ChecklistRef, Period, Office]),
+    ("Vurderinger", [CaseReview, OfficeReview, FollowupReview, Answer, FindingFollowup]),
+]
+
+
+INTRO = {
+    "Checklist": "Sjekklisten: tema med kriterier, og faktaene som avgjør når hvert kriterium gjelder.",
+    "Theme": "Et tema: en gruppe kriterier som vises og regnes sammen, for eksempel «Søknad og vedtak».",
+    "Criterion": "Et kriterium: ett spørsmål med rettslig grunnlag, alvorlighet og anbefaling.",
+    "Fact": "Et fakta som registreres for hver sak (eller hvert kontor), og som betingelsene kan bruke.",
+    "ScaleValue": "En verdi på svarskalaen, med utfallet og poengene den gir.",
+    "Round": "Rundefilen `runde.yaml`.",
+    "RoundChecklists": "Sjekklisteversjonene runden bruker, én per slag.",
+    "ChecklistRef": "En sjekklisteversjon; skrives vanligvis som tekst: `kvp-sak@2026.1`.",
+    "Period": "Rundens periode.",
+    "Office": "Et kontor i runden.",
+    "CaseReview": "En saksvurdering: én fil per sak i kontorets mappe.",
+    "OfficeReview": "Kontorvurderingen: `kontor.yaml` i kontorets mappe.",
+    "FollowupReview": "Oppfølgingsverkstedet: `oppfolging.yaml` i kontorets mappe.",
+    "Answer": "Svaret på ett kriterium. Kort form: `IP-01: nei` betyr `IP-01: {answer: nei}`.",
+    "FindingFollowup": "Hva kontoret har gjort med ett funn fra en tidligere rapport.",
+}
+
+
+def _type(annotation) -> str:
+    text = str(annotation)
+    for old, new in (("typing.", ""), ("kvp_audit.models.", ""), ("datetime.", ""), ("<class '", ""), ("'>", ""),
+                     ("<enum '", ""), ("NoneType", "None")):
+        text = text.replace(old, new)
+    return text.replace("|", "\\|")
+
+
+def _default(field) -> str:
+    if field.is_required():
+        return "**påkrevd**"
+    if field.default_factory is not None:
+        value = field.default_factory()
+        if isinstance(value, list) and value and hasattr(value[0], "value"):
+            return "ja, delvis, nei, ikke aktuelt"
+        return f"`{json.dumps(value, ensure_ascii=False)}`"
+    value = field.default
+    if hasattr(value, "value"):
+        value = value.value
+    return f"`{json.dumps(value, ensure_ascii=False, default=str)}`"
+
+
+def markdown() -> str:
+    lines = [
+        "# Filformatene",
+        "",
+        "Generert fra `kvp_audit/models.py` med `python scripts/gen_format_docs.py`; ikke rediger for hånd.",
+        "JSON Schema for hver filtype ligger i `docs/schemas/` og skrives også ut av",
+        "`kvp-audit checklist schema --kind checklist|round|case|office|followup`.",
+        "",
+    ]
+    for title, models in SECTIONS:
+        lines += [f"## {title}", ""]
+        for model in models:
+            doc = INTRO[model.__name__]
+            lines += [f"### {model.__name__}", "", doc, "", "| felt | type | standard | forklaring |", "| --- | --- | --- | --- |"]
+            for name, field in model.model_fields.items():
+                lines.append(f"| `{name}` | {_type(field.annotation)} | {_default(field)} | {field.description or ''} |")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def write() -> dict[Path, str]:
+    out = {ROOT / "docs" / "format.md": markdown()}
+    for kind in ("checklist", "round", "case", "office", "followup"):
+        out[ROOT / "docs" / "schemas" / f"{kind}.schema.json"] = json.dumps(json_schema(kind), ensure_ascii=False, indent=2) + "\n"
+    return out
+
+
+if __name__ == "__main__":
+    for path, text in write().items():
+        path.write_text(text, encoding="utf-8")
+        print(f"skrev {path.relative_to(ROOT)}")
