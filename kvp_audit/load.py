@@ -397,6 +397,10 @@ def check_review(
 
 
 def _answer_problem(crit, value: Any, scale) -> tuple[str, str] | None:
+    if isinstance(value, (list, dict)):
+        kind = _("en liste") if isinstance(value, list) else _("en mapping")
+        return (_("forventet ett svar (for eksempel ja, et tall eller en dato), fikk {got}").format(got=kind),
+                _("skriv svaret rett etter 'answer:', uten klammer"))
     if crit.answer == AnswerType.scale:
         if isinstance(value, bool) or str(value) not in scale:
             return (_("'{value}' er ikke et gyldig svar").format(value=value),

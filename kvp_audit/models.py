@@ -14,6 +14,7 @@ from typing import Any, Literal, Union
 
 from pydantic import (
     BaseModel,
+    PrivateAttr,
     ConfigDict,
     Field,
     field_validator,
@@ -256,21 +257,31 @@ class Checklist(_Strict):
         """The reference a round uses: ``id@version``."""
         return f"{self.id}@{self.version}"
 
+    # The lookups below are asked for once per review file; a checklist is not changed
+    # after loading, so each is worked out once (kept in a private attribute).
+    _memo: dict = PrivateAttr(default_factory=dict)
+
+    def _cached(self, name: str, build):
+        value = self._memo.get(name)
+        if value is None:
+            value = self._memo[name] = build()
+        return value
+
     def criteria(self) -> list[Criterion]:
         """Every criterion, in checklist order."""
-        return [c for t in self.themes for c in t.criteria]
+        return list(self._cached("criteria", lambda: [c for t in self.themes for c in t.criteria]))
 
     def criterion_map(self) -> dict[str, Criterion]:
-        """Criteria by id."""
-        return {c.id: c for t in self.themes for c in t.criteria}
+        """Criteria by id (shared: do not change the dict)."""
+        return self._cached("criterion_map", lambda: {c.id: c for t in self.themes for c in t.criteria})
 
     def theme_of(self) -> dict[str, Theme]:
         """The theme of each criterion, by criterion id."""
-        return {c.id: t for t in self.themes for c in t.criteria}
+        return self._cached("theme_of", lambda: {c.id: t for t in self.themes for c in t.criteria})
 
     def scale_map(self) -> dict[str, ScaleValue]:
         """The scale values by what the reviewer writes."""
-        return {v.value: v for v in self.scale}
+        return self._cached("scale_map", lambda: {v.value: v for v in self.scale})
 
 
 # --------------------------------------------------------------------------- rounds
@@ -356,13 +367,18 @@ class Round(_Strict):
 
 # --------------------------------------------------------------------------- reviews
 
-AnswerValue = Union[bool, int, float, dt.date, str]
 
 
-class Answer(_Strict):
+class _Fast(BaseModel):
+    # Review files are validated by the thousand: no whitespace stripping (YAML already
+    # trims plain scalars), and the answer's type is checked against its criterion later.
+    model_config = ConfigDict(extra="forbid")
+
+
+class Answer(_Fast):
     """The answer to one criterion, with an optional comment and where it was found."""
 
-    answer: AnswerValue | None = Field(
+    answer: Any = Field(
         None, description="Svaret: en verdi på skalaen (ja, delvis, nei, ikke aktuelt), eller et tall, en dato, et valg eller tekst."
     )
     comment: str = Field("", description="Markdown: revisorens kommentar.")
@@ -371,24 +387,28 @@ class Answer(_Strict):
         description="Hvor dokumentasjonen ble funnet: saksmappe, Arena, Modia, Gosys, aktivitetsplan, samtale.",
     )
 
-    @field_validator("sources", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [value]
-        return value
-
 
 def _short_answers(value: Any) -> Any:
-    """Allow ``SAK-01: ja`` as short for ``SAK-01: {answer: ja}``."""
-    if isinstance(value, dict):
-        return {
-            k: ({"answer": v} if not isinstance(v, dict) else v) for k, v in value.items()
-        }
-    return value
+    """Allow ``SAK-01: ja`` for ``SAK-01: {answer: ja}`` and ``sources: Arena`` for a list of one.
+
+    Done here, once per review, rather than in a validator on each Answer: a case has
+    dozens of answers and a Python validator per answer costs more than all the rest.
+    """
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for k, v in value.items():
+        if isinstance(v, dict):
+            sources = v.get("sources")
+            if isinstance(sources, str):
+                v = {**v, "sources": [sources]}
+            out[k] = v
+        else:
+            out[k] = {"answer": v}
+    return out
 
 
-class _Review(_Strict):
+class _Review(_Fast):
     reviewers: list[str] = Field(
         min_length=1, description="Revisorenes initialer (2–4 store bokstaver), aldri navn."
     )

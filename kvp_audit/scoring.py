@@ -50,6 +50,7 @@ class Tally:
     weighted: float = 0.0
     weight: float = 0.0
     cases: set = field(default_factory=set)
+    failing: list = field(default_factory=list)  # keys of cases answered delvis or nei
 
     def add(self, result: Result, case_key: str) -> None:
         """Count one outcome of one case."""
@@ -58,8 +59,10 @@ class Tally:
             self.met += 1
         elif o is Outcome.delvis:
             self.partly += 1
+            self.failing.append(case_key)
         elif o is Outcome.ikke_oppfylt:
             self.not_met += 1
+            self.failing.append(case_key)
         elif o is Outcome.ikke_aktuelt:
             self.not_applicable += 1
             return
@@ -81,6 +84,7 @@ class Tally:
         self.weighted += other.weighted
         self.weight += other.weight
         self.cases |= other.cases
+        self.failing.extend(other.failing)
 
     @property
     def counted(self) -> int:
@@ -223,9 +227,11 @@ def tally_reviews(
             elif o is partly:
                 tally.partly += 1
                 case_tally.partly += 1
+                tally.failing.append(key)
             elif o is not_met:
                 tally.not_met += 1
                 case_tally.not_met += 1
+                tally.failing.append(key)
             else:
                 tally.unanswered += 1
                 case_tally.unanswered += 1
@@ -263,10 +269,7 @@ def findings_for(
         tally = by_criterion.get(crit.id)
         if tally is None or tally.counted == 0:
             continue
-        failing = sorted(
-            key for key, outcomes in results.items()
-            if crit.id in outcomes and outcomes[crit.id].outcome in (Outcome.ikke_oppfylt, Outcome.delvis)
-        )
+        failing = sorted(tally.failing)
         if failing:
             kind = "avvik" if crit.severity == Severity.krav else "merknad"
         elif tally.met == tally.counted:

@@ -75,7 +75,7 @@ def score_table(data, scores: RoundScore, office_id: str | None = None) -> str:
                      str(t.not_applicable), str(t.unanswered)])
     out.append(table([_("Kriterium"), _("Spørsmål"), _("Oppfylt"), _("Ikke aktuelt"), _("Ubesvart")], rows,
                      right={3, 4}))
-    criteria = data.case_checklist.criterion_map()
+    criteria = dict(data.case_checklist.criterion_map())
     if data.office_checklist:
         criteria.update(data.office_checklist.criterion_map())
     for kind, label in (("avvik", _("Avvik")), ("merknad", _("Merknader")), ("god praksis", _("God praksis"))):

@@ -362,7 +362,7 @@ def test_validation_only_mode_on_two_cores_finds_the_same_problems(round_builder
          "    Gjør slik: skriv datoen som ÅÅÅÅ-MM-DD, for eksempel 2026-03-12"),
         ("case: K-AAAA11\noffice: nav-a\nreviewers: KB\ndate: 2026-02-01\nfacts: {status: pågående}\n"
          "answers:\n  V-01: [ja]\n",
-         "runde/nav-a/K-AAAA11.yaml:7:9: feil: answers.V-01.answer: forventet ett svar (for eksempel ja, et tall eller en dato), fikk en liste\n"
+         "runde/nav-a/K-AAAA11.yaml:7:3: feil: answers.V-01: forventet ett svar (for eksempel ja, et tall eller en dato), fikk en liste\n"
          "    Gjør slik: skriv svaret rett etter 'answer:', uten klammer"),
         ("case: K-AAAA11\noffice: nav-a\nreviewers: KB\ndate: 2026-02-01\nfacts: {status: pågående}\n"
          "answers:\n  A-03: tolv\n",
