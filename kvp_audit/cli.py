@@ -406,5 +406,84 @@ def score(round_dir: Path, office: str | None, fmt: str) -> None:
         click.echo(score_table(data, scores, office), nl=False)
 
 
+# --------------------------------------------------------------------------- reports
+
+
+def _formats(value: str) -> list[str]:
+    formats = [f.strip() for f in value.split(",") if f.strip()]
+    for fmt in formats:
+        if fmt not in ("html", "pdf", "md"):
+            raise click.BadParameter(_("ukjent format '{fmt}'; bruk html, pdf eller md").format(fmt=fmt))
+    return formats
+
+
+@main.command("report", context_settings=CONTEXT)
+@click.argument("round_dir", type=click.Path(path_type=Path))
+@click.option("--office", default=None, help="Lag bare rapporten til dette kontoret.")
+@click.option("--format", "fmt", default="html,md", show_default=True,
+              help="Formater, kommaseparert: html, pdf, md.")
+@click.option("--lang", "report_lang", type=click.Choice(["nb", "nn", "en"]), default=None,
+              help="Språk for rapportenes faste tekst (standard: språket for kommandoen, ellers nb).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Mappe for rapportene (standard: reports/<rundens id>).")
+@click.option("--templates", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Mappe med egne maler som erstatter eller utvider standardmalene.")
+@click.option("--force", is_flag=True, help="Skriv alle rapportene på nytt, også de som ikke er endret.")
+@handle_errors
+def report(round_dir: Path, office: str | None, fmt: str, report_lang: str | None, out: Path | None,
+           templates: Path | None, force: bool) -> None:
+    """Lag rapport til hvert kontor og oppsummering for fylket, i HTML, PDF og Markdown.
+
+    Rapporter som ikke er endret siden forrige gang, hoppes over.
+
+    \b
+    Eksempel:
+      kvp-audit report examples/fiktivfylke/2026
+      kvp-audit report examples/fiktivfylke/2026 --office nav-fjellby --format html,pdf
+      kvp-audit report examples/fiktivfylke/2026 --lang nn --out rapporter/nynorsk
+    """
+    from .i18n import current_language
+    from .report import build_reports
+
+    lang = report_lang or current_language()
+    result = build_reports(round_dir, out=out, formats=_formats(fmt), lang=lang, office=office,
+                           user_templates=templates, progress=True, force=force)
+    for path in result.written:
+        click.echo(_("skrev {path}").format(path=display_path(path)))
+    if result.skipped:
+        click.echo(_("{n} rapporter er uendret og ble ikke skrevet på nytt").format(n=len(result.skipped)))
+
+
+@main.command("demo", context_settings=CONTEXT)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("reports"), show_default=True,
+              help="Mappe for rapportene.")
+@click.option("--format", "fmt", default="html,pdf,md", show_default=True, help="Formater, kommaseparert: html, pdf, md.")
+@handle_errors
+def demo(out: Path, fmt: str) -> None:
+    """Lag alle rapportene for de fiktive eksempelrundene som følger med.
+
+    \b
+    Eksempel:
+      kvp-audit demo
+      kvp-audit demo --out /tmp/demo --format html
+    """
+    from .errors import InputError
+    from .i18n import current_language
+    from .report import build_reports, example_rounds
+
+    rounds = example_rounds()
+    if not rounds:
+        raise InputError(_("fant ikke eksempelrundene (examples/*/*/runde.yaml); kjør kommandoen fra mappen med koden"))
+    for round_dir in rounds:
+        click.echo(_("Runde {path}").format(path=display_path(round_dir)))
+        from .load import find_round_file, load_round_file
+
+        rnd, _problems = load_round_file(find_round_file(round_dir))
+        target = out / (rnd.id if rnd else round_dir.name)
+        result = build_reports(round_dir, out=target, formats=_formats(fmt), lang=current_language(), progress=True)
+        click.echo(_("  {written} skrevet, {skipped} uendret, i {path}").format(
+            written=len(result.written), skipped=len(result.skipped), path=display_path(target)))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
