@@ -388,10 +388,12 @@ def theme_chart(themes: list[dict], lang: str, county_label: bool = True) -> dic
         series.append(("previous", _("Forrige runde"), "#5c5c5c"))
     group_h = len(series) * bar_h + gap
     height = 30 + len(themes) * group_h + 20
+    title = _("Resultat per tema")
+    desc = _("Stolpene viser vektet resultat per tema; tallene står i tabellen over.")
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="chart-title chart-desc" '
              f'viewBox="0 0 {width} {height}" width="100%" class="chart">',
-             f'<title id="chart-title">{escape(_("Resultat per tema"))}</title>',
-             f'<desc id="chart-desc">{escape(_("Stolpene viser vektet resultat per tema; tallene står i tabellen over."))}</desc>']
+             f'<title id="chart-title">{escape(title)}</title>',
+             f'<desc id="chart-desc">{escape(desc)}</desc>']
     x0 = label_w
     scale_w = width - label_w - 60
     for i, (key, label, color) in enumerate(series):
@@ -413,7 +415,7 @@ def theme_chart(themes: list[dict], lang: str, county_label: bool = True) -> dic
                 parts.append(f'<text x="{x0 + w + 4}" y="{by + bar_h - 3}" font-size="10" fill="#1a1a1a">{escape(shown)}</text>')
                 alt.append(f"{label}: {view['text']}")
             else:
-                alt.append(f"{label}: {_('ingen vurdert')}")
+                alt.append(label + ": " + _("ingen vurdert"))
         alt_lines.append("; ".join(alt))
         y += group_h
     parts.append("</svg>")

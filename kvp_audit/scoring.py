@@ -363,6 +363,13 @@ def _score_round(data) -> RoundScore:
     return RoundScore(rnd.id, offices, by_criterion, by_theme, total, with_avvik)
 
 
+def _units() -> tuple[str, str]:
+    """The units format_count is given, listed so that they are extracted for translation."""
+    from .i18n import _
+
+    return _("saker"), _("vurderinger")
+
+
 def format_count(tally: Tally, unit: str = "saker") -> str:
     """'3 av 4 saker', with a percentage only when at least 5 cases count."""
     from .i18n import _

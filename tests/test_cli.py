@@ -190,11 +190,6 @@ def test_score_one_office_and_unknown_office(round_builder):
     assert result.output == "kvp-audit: kontoret 'nav-c' er ikke med i runden; mente du 'nav-b'?\n"
 
 
-def test_language_option_translates_messages(round_builder):
-    round_builder.case("nav-a", "K-AAAA11", {"V-01": "kanskje"})
-    result = run("--lang", "en", "validate", "runde")
-    assert result.exit_code == 1
-    assert "error" in result.output.splitlines()[0]
 
 
 def test_help_is_fast_and_light():

@@ -1,0 +1,45 @@
+"""Every message has a nynorsk and an English translation, and the compiled catalogues are current."""
+
+import gettext
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("update_catalogs", ROOT / "scripts" / "update_catalogs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_message_is_translated(capsys):
+    assert _script().update(check=True) == 0, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("lang", ["nn", "en"])
+def test_compiled_catalogue_matches_po(lang):
+    from babel.messages.pofile import read_po
+
+    folder = ROOT / "kvp_audit" / "locale" / lang / "LC_MESSAGES"
+    with (folder / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    compiled = gettext.GNUTranslations((folder / "messages.mo").open("rb"))
+    for message in catalog:
+        if message.id and not isinstance(message.id, tuple):
+            assert compiled.gettext(message.id) == message.string, message.id
+
+
+def test_messages_follow_the_language(round_builder):
+    from click.testing import CliRunner
+
+    from kvp_audit.cli import main
+
+    round_builder.case("nav-a", "K-AAAA11", {"V-01": "kanskje"})
+    out = {lang: CliRunner().invoke(main, ["--lang", lang, "validate", "runde"]).output for lang in ("nb", "nn", "en")}
+    assert "'kanskje' er ikke et gyldig svar" in out["nb"]
+    assert "'kanskje' er ikkje eit gyldig svar" in out["nn"]
+    assert "error: answers.V-01: 'kanskje' is not a valid answer" in out["en"]
