@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,11 +65,15 @@ def markdown_html(text: str) -> str:
     )
 
 
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+
+
 def markdown_text(text: str) -> str:
     """A reviewer's Markdown comment for the Markdown report: one paragraph, HTML removed."""
     import nh3
 
     flat = " ".join((text or "").split())
+    flat = _MD_IMAGE.sub(lambda m: m.group(1), flat)  # no remote images where the text is pasted
     return nh3.clean(flat, tags=set()).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
 
 

@@ -363,11 +363,13 @@ def _score_round(data) -> RoundScore:
     return RoundScore(rnd.id, offices, by_criterion, by_theme, total, with_avvik)
 
 
-def _units() -> tuple[str, str]:
-    """The units format_count is given, listed so that they are extracted for translation."""
-    from .i18n import _
+def _unit(unit: str, n: int) -> str:
+    """'sak' or 'saker', 'vurdering' or 'vurderinger', by the count, in the current language."""
+    from .i18n import ngettext
 
-    return _("saker"), _("vurderinger")
+    if unit == "vurderinger":
+        return ngettext("vurdering", "vurderinger", n)
+    return ngettext("sak", "saker", n)
 
 
 def format_count(tally: Tally, unit: str = "saker") -> str:
@@ -376,7 +378,7 @@ def format_count(tally: Tally, unit: str = "saker") -> str:
 
     if tally.counted == 0:
         return _("ingen vurdert")
-    text = _("{met} av {n} {unit}").format(met=tally.met, n=tally.counted, unit=_(unit))
+    text = _("{met} av {n} {unit}").format(met=tally.met, n=tally.counted, unit=_unit(unit, tally.counted))
     if tally.show_percent and tally.score is not None:
         text = f"{format_percent(tally.score)} ({text})"
     return text

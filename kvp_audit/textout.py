@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from .i18n import _
+from .i18n import _, ngettext
 from .scoring import RoundScore, Tally, format_count
 
 
@@ -84,7 +84,7 @@ def score_table(data, scores: RoundScore, office_id: str | None = None) -> str:
         out.append(f"{label} ({len(found)})")
         for f in found:
             crit = criteria[f.criterion]
-            where = (" – " + _("saker") + ": " + ", ".join(f.cases)) if f.cases else ""
+            where = (" – " + ngettext("sak", "saker", len(f.cases)) + ": " + ", ".join(f.cases)) if f.cases else ""
             basis = f" [{'; '.join(crit.legal_basis)}]" if crit.legal_basis and kind == "avvik" else ""
             out.append(f"  {f.criterion}: {_short(crit.question, 70)}{basis} ({format_count(f.tally)}){where}")
     return "\n".join(out) + "\n"

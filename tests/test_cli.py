@@ -184,7 +184,7 @@ def test_score_one_office_and_unknown_office(round_builder):
     round_builder.case("nav-a", "K-AAAA11", {"V-01": "nei"})
     result = run("score", "runde", "--office", "nav-a")
     assert result.exit_code == 0
-    assert "Avvik (1)\n  V-01: Er det fattet vedtak? [sotjl. § 41] (0 av 1 saker) – saker: K-AAAA11\n" in result.output
+    assert "Avvik (1)\n  V-01: Er det fattet vedtak? [sotjl. § 41] (0 av 1 sak) – sak: K-AAAA11\n" in result.output
     result = run("score", "runde", "--office", "nav-c")
     assert result.exit_code == 2
     assert result.output == "kvp-audit: kontoret 'nav-c' er ikke med i runden; mente du 'nav-b'?\n"
