@@ -86,6 +86,12 @@ class UsageError(KvpAuditError):
     """The command was called wrongly (unknown office, bad option value)."""
 
 
+class RoundErrors(InputError):
+    """The round has validation errors, so nothing built from it is written (exit 1, like validate)."""
+
+    exit_code = EXIT_FINDINGS
+
+
 class PrivacyError(InputError):
     """Text that looks like a national identity number, refused before anything is written."""
 
