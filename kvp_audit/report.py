@@ -65,16 +65,26 @@ def markdown_html(text: str) -> str:
     )
 
 
-_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MD_INLINE = (
+    (re.compile(r"<(strong|b)>(.*?)</\1>", re.S), r"**\2**"),
+    (re.compile(r"<(em|i)>(.*?)</\1>", re.S), r"*\2*"),
+    (re.compile(r"<code>(.*?)</code>", re.S), r"`\1`"),
+    (re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.S), r"[\2](\1)"),
+    (re.compile(r"<li>"), "– "),
+    (re.compile(r"<[^>]+>"), " "),
+)
 
 
 def markdown_text(text: str) -> str:
-    """A reviewer's Markdown comment for the Markdown report: one paragraph, HTML removed."""
-    import nh3
+    """A reviewer's Markdown comment for the Markdown report: one line, sanitised the same way
+    as the HTML report (no raw HTML, no images, only https and mailto links)."""
+    import html as _html
 
-    flat = " ".join((text or "").split())
-    flat = _MD_IMAGE.sub(lambda m: m.group(1), flat)  # no remote images where the text is pasted
-    return nh3.clean(flat, tags=set()).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    out = markdown_html(text)
+    for pattern, repl in _MD_INLINE:
+        out = pattern.sub(repl, out)
+    out = _html.unescape(out).replace("<", "&lt;").replace(">", "&gt;")  # never raw HTML
+    return " ".join(out.split())
 
 
 def format_date(value: dt.date | None, lang: str) -> str:
@@ -191,6 +201,15 @@ def _finding_view(finding, crit, data, office_id: str, in_office: bool) -> dict:
     }
 
 
+def source_lang_attr(checklist, lang: str):
+    """' lang="nb"' for elements holding the checklist's own text when the report is in
+    another language (WCAG 3.1.2, language of parts); empty when they are the same."""
+    from markupsafe import Markup, escape
+
+    text_lang = (checklist.language or "nb").strip()
+    return Markup("") if text_lang == lang else Markup(f' lang="{escape(text_lang)}"')
+
+
 def office_context(bundle: RoundBundle, office_id: str, lang: str) -> dict:
     """Everything the office report shows, as plain data."""
     data, scores = bundle.data, bundle.scores
@@ -278,6 +297,7 @@ def office_context(bundle: RoundBundle, office_id: str, lang: str) -> dict:
     return {
         "kind": "office",
         "lang": lang,
+        "src_lang": source_lang_attr(checklist, lang),
         "tool_version": __version__,
         "round": {"id": rnd.id, "name": rnd.name, "county": rnd.county,
                   "start": format_date(rnd.period.start, lang), "end": format_date(rnd.period.end, lang)},
@@ -359,6 +379,7 @@ def summary_context(bundle: RoundBundle, lang: str) -> dict:
     return {
         "kind": "summary",
         "lang": lang,
+        "src_lang": source_lang_attr(checklist, lang),
         "tool_version": __version__,
         "round": {"id": rnd.id, "name": rnd.name, "county": rnd.county,
                   "start": format_date(rnd.period.start, lang), "end": format_date(rnd.period.end, lang)},

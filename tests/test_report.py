@@ -1,0 +1,398 @@
+"""Reports: what an office and the county read, checked against hand-worked rounds."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kvp_audit.cli import main
+from kvp_audit.report import MANIFEST, build_reports
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_2026 = REPO / "examples" / "fiktivfylke" / "2026"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def hand_round(round_builder):
+    """NAV A: three cases worked by hand; NAV B: one case with everything met.
+
+    V-01 (krav, weight 2): ja, nei, ja          -> avvik, found in K-AAAAA2, 2 av 3 saker
+    V-02 (anbefaling):     nei, ja, ja          -> merknad, found in K-AAAAA1, 2 av 3 saker
+    A-01 (krav, closed):   i.a., ja, i.a.       -> god praksis, 1 av 1 sak
+    A-02 (krav, children): delvis, i.a., i.a.   -> avvik (delvis fails a krav), 0 av 1 sak
+    Theme "Søknad og vedtak" for NAV A: 4 of 6 assessments met; the county adds NAV B's 2.
+    """
+    b = round_builder
+    b.case("nav-a", "K-AAAAA1", {"V-01": "ja", "V-02": "nei", "A-02": "delvis"}, har_barn=True)
+    b.case("nav-a", "K-AAAAA2", {"V-01": "nei", "V-02": "ja", "A-01": "ja"}, status="avsluttet")
+    b.case("nav-a", "K-AAAAA3", {"V-01": "ja", "V-02": "ja"})
+    b.case("nav-b", "K-BBBBB1", {"V-01": "ja", "V-02": "ja"})
+    return b
+
+
+def _section(html: str, anchor: str) -> str:
+    """The text of one finding's <section>, found by its heading id."""
+    start = html.index(f'aria-labelledby="{anchor}"')
+    return html[start:html.index("</section>", start)]
+
+
+# --------------------------------------------------------------------------- content
+
+
+def test_office_report_findings_hand_worked(hand_round):
+    result = run("report", "runde", "--out", "ut")
+    assert result.exit_code == 0, result.output
+    html = Path("ut/nav-a.html").read_text(encoding="utf-8")
+    assert "<h3>Avvik (2)</h3>" in html
+    v01 = _section(html, "V-01-a")
+    assert "<strong>Rettslig grunnlag:</strong> sotjl. § 41" in v01
+    assert "Funnet i K-AAAAA2 (oppfylt i 2 av 3 saker)" in v01
+    assert "Fatt skriftlig vedtak." in v01
+    assert "Funn-id: test-2026/nav-a/V-01" in v01
+    a02 = _section(html, "A-02-a")
+    assert "forskrift om kvalifiseringsprogram § 1" in a02
+    assert "Funnet i K-AAAAA1 (oppfylt i 0 av 1 sak)" in a02
+    assert "<h3>Merknader (1)</h3>" in html
+    assert "Begrunn vedtaket." in _section(html, "V-02-m")
+    assert "<li>A-01: Finnes avslutningsvedtak? (1 av 1 sak)</li>" in html
+    # the theme summary: office next to the county, counts of assessments
+    assert ('<tr><th scope="row">Søknad og vedtak</th><td>4 av 6 vurderinger</td>'
+            '<td>6 av 8 vurderinger</td></tr>') in html
+    # the criterion x case table shows not-applicable as such
+    assert ('<tr><th scope="row">A-01: Finnes avslutningsvedtak?</th><td class="ikke_aktuelt">i.a.</td>'
+            '<td class="oppfylt">ja</td><td class="ikke_aktuelt">i.a.</td><td>1 av 1 sak</td></tr>') in html
+    # the office with everything met has no avvik
+    html_b = Path("ut/nav-b.html").read_text(encoding="utf-8")
+    assert "<h3>Avvik (0)</h3>" in html_b
+
+
+def test_markdown_report_has_the_same_findings(hand_round):
+    assert run("report", "runde", "--out", "ut", "--format", "md").exit_code == 0
+    md = Path("ut/nav-a.md").read_text(encoding="utf-8")
+    assert "## Avvik (2)\n\n### V-01: Er det fattet vedtak?\n\n- **Rettslig grunnlag:** sotjl. § 41\n" in md
+    assert "- **Funnet i:** K-AAAAA2 (oppfylt i 2 av 3 saker)\n" in md
+    assert "| Søknad og vedtak | 4 av 6 vurderinger | 6 av 8 vurderinger |" in md
+    assert not Path("ut/nav-a.html").exists()
+
+
+def test_fewer_than_five_cases_show_counts_not_percentages(hand_round):
+    assert run("report", "runde", "--out", "ut").exit_code == 0
+    for name in ("nav-a.html", "nav-a.md", "oppsummering.html"):
+        text = Path("ut", name).read_text(encoding="utf-8")
+        text = re.sub(r"<[^>]+>", " ", text.split("<main>", 1)[-1])  # the text, not the markup
+        assert not re.search(r"\d\s?%", text), name
+
+
+def test_five_cases_show_a_percentage_next_to_the_count(round_builder):
+    for i in range(5):
+        round_builder.case("nav-a", f"K-CCCCC{i}", {"V-01": "ja", "V-02": "nei" if i == 0 else "ja"})
+    assert run("report", "runde", "--out", "ut", "--office", "nav-a").exit_code == 0
+    html = Path("ut/nav-a.html").read_text(encoding="utf-8")
+    # V-02 met in 4 of 5 cases: from five cases the share is shown, with the count beside it
+    assert "80\xa0% (4 av 5 saker)" in html or "80 % (4 av 5 saker)" in html
+
+
+def test_comments_are_sanitised(round_builder):
+    round_builder.case("nav-a", "K-AAAAA1", {"V-01": "ja", "V-02": {
+        "answer": "nei",
+        "comment": "Bra **fet** <script>alert(1)</script> ![bilde](https://evil.example/x.png) "
+                   "<img src=https://evil.example/y.png> [lenke](javascript:alert(2)) &lt;script&gt;x"}})
+    assert run("report", "runde", "--out", "ut").exit_code == 0
+    html = Path("ut/nav-a.html").read_text(encoding="utf-8")
+    md = Path("ut/nav-a.md").read_text(encoding="utf-8")
+    assert "<strong>fet</strong>" in html
+    for text in (html, md):
+        assert "<script" not in text and "alert(1)" not in text
+        assert "evil.example" not in text
+        assert "javascript:" not in text
+
+
+def test_html_is_self_contained(hand_round):
+    assert run("report", "runde", "--out", "ut").exit_code == 0
+    for path in Path("ut").glob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        assert "<script" not in html
+        assert "<link" not in html
+        assert not re.search(r'\bsrc="', html)
+        assert '<html lang="nb">' in html
+
+
+def test_headings_do_not_skip_levels(hand_round):
+    assert run("report", "runde", "--out", "ut").exit_code == 0
+    for path in Path("ut").glob("*.html"):
+        levels = [int(n) for n in re.findall(r"<h([1-6])[ >]", path.read_text(encoding="utf-8"))]
+        assert levels[0] == 1
+        for before, after in zip(levels, levels[1:]):
+            assert after <= before + 1, f"{path.name}: h{before} followed by h{after}"
+
+
+def test_office_with_no_cases_and_no_office_review(round_builder):
+    round_builder.case("nav-a", "K-AAAAA1", {"V-01": "ja"})
+    result = run("report", "runde", "--out", "ut")
+    assert result.exit_code == 0, result.output
+    html = Path("ut/nav-b.html").read_text(encoding="utf-8")
+    assert "<dt>Saker gjennomgått</dt><dd>0</dd>" in html
+    assert "Kontorvurderingen er ikke registrert." in html
+    summary = Path("ut/oppsummering.html").read_text(encoding="utf-8")
+    assert "NAV B" in summary
+
+
+def test_round_with_one_office(round_builder):
+    round_builder.write("runde.yaml", """\
+        id: en-2026
+        name: Ett kontor
+        county: Fiktivfylke
+        period: {start: 2026-01-01, end: 2026-06-30}
+        checklists: {case: mini-sak@1.0}
+        offices: [{id: nav-a, name: NAV A}]
+        """)
+    shutil.rmtree(round_builder.root / "nav-b")
+    round_builder.case("nav-a", "K-AAAAA1", {"V-01": "nei", "V-02": "ja"})
+    assert run("report", "runde", "--out", "ut").exit_code == 0
+    assert sorted(p.name for p in Path("ut").iterdir()) == [
+        MANIFEST, "nav-a.html", "nav-a.md", "oppsummering.html", "oppsummering.md"]
+
+
+def test_criterion_without_recommendation_still_reports(round_builder):
+    text = (round_builder.root / "checklists" / "mini-sak.yaml").read_text(encoding="utf-8")
+    text = text.replace("        recommendation: Fatt skriftlig vedtak.\n", "")
+    (round_builder.root / "checklists" / "mini-sak.yaml").write_text(text, encoding="utf-8")
+    round_builder.case("nav-a", "K-AAAAA1", {"V-01": "nei"})
+    result = run("report", "runde", "--out", "ut")
+    assert result.exit_code == 0, result.output
+    v01 = _section(Path("ut/nav-a.html").read_text(encoding="utf-8"), "V-01-a")
+    assert "sotjl. § 41" in v01
+    assert "Anbefaling:" not in v01
+
+
+def test_unknown_office_suggests_the_near_name(hand_round):
+    result = run("report", "runde", "--office", "nav-aa")
+    assert result.exit_code == 2
+    assert "kvp-audit: kontoret 'nav-aa' er ikke med i runden; mente du 'nav-a'?" in result.output
+
+
+def test_round_with_errors_writes_no_report(hand_round):
+    hand_round.case("nav-a", "K-AAAAA4", {"V-01": "kanskje"})
+    result = run("report", "runde", "--out", "ut")
+    assert result.exit_code == 2
+    assert "rett dem (se 'kvp-audit validate') før rapportene lages" in result.output
+    assert not Path("ut").exists()
+
+
+# --------------------------------------------------------------------------- languages
+
+
+def test_nynorsk_and_english_differ_in_fixed_text(hand_round):
+    for lang in ("nb", "nn", "en"):
+        assert run("report", "runde", "--out", "ut", "--lang", lang, "--office", "nav-a").exit_code == 0
+    nb = Path("ut/nav-a.html").read_text(encoding="utf-8")
+    nn = Path("ut/nav-a.nn.html").read_text(encoding="utf-8")
+    en = Path("ut/nav-a.en.html").read_text(encoding="utf-8")
+    assert '<html lang="nn">' in nn and '<html lang="en">' in en
+    assert "Rapport fra kvalitetsinnsyn" in nb
+    assert "Rapport frå kvalitetsinnsyn" in nn
+    assert "<h3>Avvik (2)</h3>" in nn
+    assert "Findings" in en and "<h3>Breaches (avvik) (2)</h3>" in en
+    # dates in the report's language, checklist text as written
+    assert "1. februar 2026" in nb and "1 February 2026" in en
+    assert "Er det fattet vedtak?" in en
+    # ... and marked as Norwegian inside the English report (WCAG 3.1.2, language of parts)
+    assert '<h4 id="V-01-a" lang="nb">V-01: Er det fattet vedtak?</h4>' in en
+    assert '<h4 id="V-01-a">V-01: Er det fattet vedtak?</h4>' in nb
+    assert "2 of 3 cases" in en
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def test_user_template_extends_the_default_and_replaces_one_block(hand_round, tmp_path):
+    mine = tmp_path / "maler"
+    mine.mkdir()
+    (mine / "office.html.j2").write_text(
+        '{% extends "default/office.html.j2" %}\n'
+        "{% block matrix %}<h2>Egen tabell for {{ office.name }}</h2>{% endblock %}\n", encoding="utf-8")
+    assert run("report", "runde", "--out", "ut", "--templates", str(mine)).exit_code == 0
+    html = Path("ut/nav-a.html").read_text(encoding="utf-8")
+    assert "<h2>Egen tabell for NAV A</h2>" in html
+    assert "Kriterier og saker" not in html          # the replaced block is gone
+    assert "<h3>Avvik (2)</h3>" in html               # the rest is the default report
+
+
+def test_missing_value_in_a_template_stops_with_its_name_and_line(hand_round, tmp_path):
+    mine = tmp_path / "maler"
+    mine.mkdir()
+    (mine / "office.md.j2").write_text("# {{ office.name }}\n\nKontakt: {{ office.kontaktperson }}\n",
+                                       encoding="utf-8")
+    result = run("report", "runde", "--out", "ut", "--format", "md", "--templates", str(mine))
+    assert result.exit_code != 0
+    assert ("kvp-audit: malen office.md.j2 bruker en verdi som ikke finnes, linje 3: "
+            "'dict object' has no attribute 'kontaktperson'") in result.output
+    assert not Path("ut/nav-a.md").exists()
+
+
+def test_broken_template_names_file_and_line(hand_round, tmp_path):
+    mine = tmp_path / "maler"
+    mine.mkdir()
+    (mine / "office.md.j2").write_text("# {{ office.name }}\n{% if %}\n", encoding="utf-8")
+    result = run("report", "runde", "--out", "ut", "--format", "md", "--templates", str(mine))
+    assert result.exit_code != 0
+    assert re.search(r"kvp-audit: feil i malen \S*office\.md\.j2, linje 2: ", result.output), result.output
+    assert "Traceback" not in result.output
+    assert not Path("ut/nav-a.md").exists()
+
+
+def test_missing_template_folder_is_a_usage_error(hand_round):
+    result = run("report", "runde", "--templates", "finnes-ikke")
+    assert result.exit_code == 2
+    assert "finnes-ikke" in result.output
+
+
+# --------------------------------------------------------------------------- building
+
+
+def test_same_input_gives_byte_identical_html_and_markdown(hand_round):
+    assert run("report", "runde", "--out", "a").exit_code == 0
+    assert run("report", "runde", "--out", "b").exit_code == 0
+    for path in Path("a").glob("*.*"):
+        if path.name != MANIFEST:
+            assert path.read_bytes() == (Path("b") / path.name).read_bytes(), path.name
+
+
+def test_rerun_skips_unchanged_reports_and_rewrites_only_what_changed(hand_round):
+    first = build_reports(Path("runde"), Path("ut"))
+    assert len(first.written) == 6 and not first.skipped
+    mtimes = {p.name: p.stat().st_mtime_ns for p in Path("ut").iterdir()}
+    again = build_reports(Path("runde"), Path("ut"))
+    assert again.written == [] and len(again.skipped) == 6
+    assert {p.name: p.stat().st_mtime_ns for p in Path("ut").iterdir()} == mtimes
+    # nav-b's case changes: nav-b's reports and the summary change; nav-a's do not,
+    # except that its county column moves, so it is rewritten too only if its content changed
+    hand_round.case("nav-b", "K-BBBBB1", {"V-01": "ja", "V-02": "ja", "A-02": "ja"}, har_barn=True)
+    third = build_reports(Path("runde"), Path("ut"))
+    rewritten = sorted(p.name for p in third.written)
+    assert "nav-b.html" in rewritten and "oppsummering.html" in rewritten
+    # A-02 moves the county's "Avslutning" figures, which nav-a's report shows: so nav-a changes too
+    assert "nav-a.html" in rewritten
+    # a change that does not touch nav-a's report: a comment on nav-b's case
+    hand_round.case("nav-b", "K-BBBBB1", {"V-01": "ja", "V-02": "ja", "A-02": {"answer": "ja", "comment": "Ok"}},
+                    har_barn=True)
+    fourth = build_reports(Path("runde"), Path("ut"))
+    assert sorted(p.name for p in fourth.written) == ["nav-b.html", "nav-b.md"]
+    forced = build_reports(Path("runde"), Path("ut"), force=True)
+    assert len(forced.written) == 6
+
+
+def test_report_command_prints_what_it_wrote_and_skipped(hand_round):
+    first = run("report", "runde", "--out", "ut")
+    assert "skrev ut/nav-a.html" in first.output
+    second = run("report", "runde", "--out", "ut")
+    assert second.exit_code == 0
+    assert "skrev ut/" not in second.output
+    assert "6 rapporter er uendret og ble ikke skrevet på nytt" in second.output
+
+
+def test_default_output_folder_is_reports_round_id(hand_round):
+    assert run("report", "runde").exit_code == 0
+    assert Path("reports/test-2026/nav-a.html").is_file()
+
+
+# --------------------------------------------------------------------------- the example county
+
+
+@pytest.fixture(scope="module")
+def example_reports(tmp_path_factory):
+    out = tmp_path_factory.mktemp("eksempel")
+    build_reports(EXAMPLE_2026, out, ["html", "md"])
+    return out
+
+
+def test_every_example_office_has_its_avvik_with_legal_basis(example_reports):
+    from kvp_audit.load import load_round
+    from kvp_audit.scoring import score_round
+
+    data = load_round(EXAMPLE_2026)
+    scores = score_round(data)
+    criteria = {**data.case_checklist.criterion_map(), **data.office_checklist.criterion_map()}
+    n_avvik = 0
+    for office in data.round.offices:
+        html = (example_reports / f"{office.id}.html").read_text(encoding="utf-8")
+        md = (example_reports / f"{office.id}.md").read_text(encoding="utf-8")
+        assert f"<h3>Avvik ({len(scores.offices[office.id].findings_of('avvik'))})</h3>" in html
+        for finding in scores.offices[office.id].findings_of("avvik"):
+            n_avvik += 1
+            section = _section(html, f"{finding.criterion}-a")
+            crit = criteria[finding.criterion]
+            assert crit.legal_basis, finding.criterion
+            for basis in crit.legal_basis:
+                assert basis in section, (office.id, finding.criterion, basis)
+            for case in finding.cases:
+                if case != "kontoret":
+                    assert case in section
+            assert f"Funn-id: {finding.id}" in section
+            assert f"`{finding.id}`" in md
+    assert n_avvik >= 10  # the example county is meant to have findings to report
+
+
+def test_example_office_report_compares_with_previous_round(example_reports):
+    html = (example_reports / "nav-fjellby.html").read_text(encoding="utf-8")
+    assert '<th scope="col">Forrige runde (Kvalitetsinnsyn KVP 2024)</th>' in html
+    new_office = (example_reports / "nav-midtdal.html").read_text(encoding="utf-8")
+    assert "Forrige runde" not in new_office  # no previous round for an office new in 2026
+
+
+def test_example_summary_has_matrix_and_closure_outcomes(example_reports):
+    html = (example_reports / "oppsummering.html").read_text(encoding="utf-8")
+    for outcome in ("arbeid", "utdanning", "statlige tiltak", "AAP", "uføretrygd", "sosialhjelp", "annet"):
+        assert f'<th scope="row">{outcome}</th>' in html
+    assert html.count('<tr><th scope="row"><a href="#') + html.count('<tr><th scope="row">NAV ') >= 10
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def test_pdf_is_tagged_with_title_language_and_text(tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    out = tmp_path / "pdf"
+    result = build_reports(EXAMPLE_2026, out, ["pdf"], office="nav-fjellby")
+    assert [p.name for p in result.written] == ["nav-fjellby.pdf"]
+    reader = pypdf.PdfReader(out / "nav-fjellby.pdf")
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert str(root["/Lang"]) == "nb"
+    assert "NAV Fjellby" in reader.metadata.title
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "NAV Fjellby" in text
+    assert "Avvik" in text and "Rettslig grunnlag" in text
+    assert re.search(r"1 / \d+", text)  # page numbers
+    from kvp_audit.load import load_round
+    from kvp_audit.scoring import score_round
+
+    scores = score_round(load_round(EXAMPLE_2026))
+    for finding in scores.offices["nav-fjellby"].findings_of("avvik"):
+        assert finding.criterion in text
+    # fonts are embedded
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            descriptor = font.get_object().get("/FontDescriptor")
+            if descriptor is None:  # a Type0 font keeps it in its descendant
+                descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            descriptor = descriptor.get_object()
+            assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+def test_pdf_fetcher_refuses_remote_urls():
+    pytest.importorskip("weasyprint")
+    from kvp_audit.report import _local_only_fetcher
+
+    fetcher = _local_only_fetcher()
+    with pytest.raises(ValueError, match="henter ikke eksterne ressurser: https://example.org/x.png"):
+        fetcher.fetch("https://example.org/x.png")
