@@ -406,6 +406,39 @@ def score(round_dir: Path, office: str | None, fmt: str) -> None:
         click.echo(score_table(data, scores, office), nl=False)
 
 
+@main.command("export", context_settings=CONTEXT)
+@click.argument("round_dir", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json", "sqlite"]), default=None,
+              help="Format: csv, xlsx, json eller sqlite (standard: etter filendelsen i --out).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Filen som skal skrives (standard: <rundens id>.<format> i mappen du står i).")
+@handle_errors
+def export(round_dir: Path, fmt: str | None, out: Path | None) -> None:
+    """Eksporter runden som tabeller for analyse: svar, tema per kontor, funn og kontortall.
+
+    CSV gir én fil per tabell (den lange tabellen i --out, de andre ved siden av).
+    Ingenting skrives hvis runden har feil.
+
+    \b
+    Eksempel:
+      kvp-audit export examples/fiktivfylke/2026 --format xlsx --out fiktivfylke-2026.xlsx
+      kvp-audit export examples/fiktivfylke/2026 --out analyse/runde.sqlite
+      kvp-audit export examples/fiktivfylke/2026 --format csv --out svar.csv
+    """
+    from .export import DEFAULT_SUFFIX, check_target, export_round, format_for
+
+    fmt = format_for(fmt, out)
+    if out is not None:
+        check_target(out)
+    data = _load(round_dir)
+    if out is None:
+        out = Path(data.round.id + DEFAULT_SUFFIX[fmt])
+    for p in data.warnings:
+        click.echo(p.format(), err=True)
+    for path in export_round(data, fmt, out):
+        click.echo(_("skrev {path}").format(path=display_path(path)))
+
+
 # --------------------------------------------------------------------------- reports
 
 
