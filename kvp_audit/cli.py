@@ -518,5 +518,36 @@ def demo(out: Path, fmt: str) -> None:
             written=len(result.written), skipped=len(result.skipped), path=display_path(target)))
 
 
+# --------------------------------------------------------------------------- serve
+
+
+@main.command("serve", context_settings=CONTEXT)
+@click.argument("round_dir", type=click.Path(path_type=Path))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Porten skjemaet lytter på (0: en ledig port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Adressen skjemaet lytter på; alt annet enn 127.0.0.1 gir andre maskiner tilgang.")
+@click.option("--no-browser", is_flag=True, help="Ikke åpne nettleseren.")
+@click.option("--lang", "serve_lang", type=click.Choice(["nb", "nn", "en"]), default=None,
+              help="Språk i skjemaet (standard: språket for kommandoen, ellers nb).")
+@handle_errors
+def serve(round_dir: Path, port: int, host: str, no_browser: bool, serve_lang: str | None) -> None:
+    """Fyll inn saks- og kontorvurderinger i et skjema i nettleseren, uten nett.
+
+    Skjemaet lages fra rundens sjekklister og skriver de samme YAML-filene som
+    kommandolinjen leser. Det kjører bare på denne maskinen (127.0.0.1). Stopp med Ctrl-C.
+
+    \b
+    Eksempel:
+      kvp-audit serve examples/fiktivfylke/2026
+      kvp-audit serve runder/2026 --port 8080 --no-browser --lang nn
+    """
+    from .i18n import current_language
+    from .web.server import serve as run
+
+    run(round_dir, host=host, port=port, open_browser=not no_browser, lang=serve_lang or current_language(),
+        echo=click.echo, warn=lambda text: click.echo(text, err=True))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

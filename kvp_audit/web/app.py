@@ -1,0 +1,350 @@
+"""The Flask app of ``kvp-audit serve``: a thin shell over :mod:`kvp_audit.web.reviews`.
+
+Security, for a tool that runs on a reviewer's laptop:
+
+- every POST carries a CSRF token tied to the session; without it: 400 and nothing changes;
+- offices and cases are looked up among the round's own ids and the files found on disk,
+  never joined from request text, so a path cannot leave the round;
+- requests must name this machine in the Host header (no DNS rebinding) when bound to
+  loopback; templates autoescape; the content security policy allows only this server.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from pathlib import Path
+
+from flask import (
+    Flask,
+    abort,
+    flash,
+    g,
+    get_flashed_messages,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+
+from .. import i18n
+from ..errors import KvpAuditError
+from ..i18n import _
+from ..report import template_dir
+from . import reviews
+from .reviews import FormValues, Messages, RoundSite, open_review, save_review, summarise
+from .view import review_view
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+LANGUAGE_NAMES = (("nb", "Bokmål"), ("nn", "Nynorsk"), ("en", "English"))
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+
+
+def web_template_dir() -> Path:
+    """The web form's templates, next to the report templates (and packaged with them)."""
+    return template_dir() / "web"
+
+
+def create_app(round_dir: Path, lang: str = "nb", reports_dir: Path | None = None,
+               allowed_hosts: tuple[str, ...] | None = LOOPBACK_HOSTS, secret_key: str | None = None,
+               report_formats: tuple[str, ...] = ("html", "pdf")) -> Flask:
+    """The web form for one round. ``allowed_hosts=None`` accepts any Host header."""
+    import jinja2
+
+    site = RoundSite(Path(round_dir))
+    folder = web_template_dir()
+    app = Flask(__name__, template_folder=str(folder), static_folder=str(folder / "static"),
+                static_url_path="/static")
+    app.jinja_options = {
+        "autoescape": True,
+        "undefined": jinja2.StrictUndefined,
+        "extensions": ["jinja2.ext.i18n"],
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+    }
+    app.jinja_env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    app.config.update(
+        SECRET_KEY=secret_key or secrets.token_hex(32),
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        KVP_SITE=site,
+        KVP_LANG=lang if lang in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE,
+        KVP_REPORTS=Path(reports_dir) if reports_dir else Path("reports"),
+        KVP_REPORT_FORMATS=list(report_formats),
+        KVP_ALLOWED_HOSTS=allowed_hosts,
+    )
+
+    @app.before_request
+    def _guard():
+        hosts = app.config["KVP_ALLOWED_HOSTS"]
+        if hosts is not None:
+            host = request.host.rsplit(":", 1)[0] if not request.host.startswith("[") else request.host[1:].split("]")[0]
+            if host not in hosts:
+                abort(400, _("ukjent vertsnavn i forespørselen"))
+        chosen = request.args.get("lang")
+        if chosen in i18n.LANGUAGES:
+            session["lang"] = chosen
+        g.lang = session.get("lang") or app.config["KVP_LANG"]
+        i18n.set_language(g.lang)
+        if request.method == "POST":
+            token = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+            expected = session.get("csrf", "")
+            if not expected or not hmac.compare_digest(str(token), str(expected)):
+                abort(400, _("skjemaet mangler et gyldig sikkerhetsmerke (CSRF); last siden på nytt og prøv igjen"))
+        try:
+            site.refresh()
+        except KvpAuditError as exc:
+            abort(500, exc.message)
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        if response.mimetype == "text/html":
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.context_processor
+    def _context():
+        return {
+            "lang": g.get("lang", app.config["KVP_LANG"]),
+            "languages": LANGUAGE_NAMES,
+            "csrf_token": _csrf_token,
+            "round": site.round,
+            "flashes": get_flashed_messages(),
+        }
+
+    # ------------------------------------------------------------------ pages
+
+    @app.get("/")
+    def round_page():
+        offices = []
+        for office in site.round.offices:
+            cases = [summarise(t) for t in (site.case_target(office, k) for k in site.case_files(office)) if t]
+            target = site.office_target(office)
+            office_summary = summarise(target) if target else None
+            offices.append({
+                "id": office.id,
+                "name": office.name,
+                "cases": len(cases),
+                "cases_done": sum(1 for c in cases if c.complete),
+                "answered": sum(c.answered for c in cases),
+                "applicable": sum(c.applicable for c in cases),
+                "errors": sum(c.errors for c in cases) + (office_summary.errors if office_summary else 0),
+                "office_review": office_summary,
+            })
+        return render_template("round.html.j2", offices=offices, title=site.round.name)
+
+    @app.get("/kontor/<office_id>/")
+    def office_page(office_id: str):
+        office = _office(office_id)
+        return _render_office(office)
+
+    def _render_office(office, report_problems=(), status=200, add_error="", reviewers=None):
+        cases = []
+        for key in site.case_files(office):
+            target = site.case_target(office, key)
+            if target is not None:
+                cases.append(summarise(target))
+        target = site.office_target(office)
+        office_summary = summarise(target) if target else None
+        figures = _figures(target) if target else []
+        reports = _report_files(office)
+        return render_template(
+            "office.html.j2", office=office, cases=cases, office_summary=office_summary, figures=figures,
+            reports=reports, report_problems=list(report_problems), title=office.name,
+            reviewers=session.get("reviewers", "") if reviewers is None else reviewers, add_error=add_error,
+        ), status
+
+    @app.post("/kontor/<office_id>/ny-sak")
+    def add_case(office_id: str):
+        office = _office(office_id)
+        text = request.form.get("reviewers", "")
+        initials = reviews.split_initials(text)
+        if not reviews.valid_initials(initials):
+            error = _("Skriv revisorenes initialer (2–4 store bokstaver, for eksempel KB), aldri navn. Ingen sak er laget.")
+            return _render_office(office, add_error=error, reviewers=text, status=422)
+        session["reviewers"] = ", ".join(initials)
+        key, _path = site.add_case(office, initials)
+        flash(_("Ny sak {key} er laget.").format(key=key))
+        return redirect(url_for("case_form", office_id=office.id, key=key), code=303)
+
+    @app.route("/kontor/<office_id>/sak/<key>", methods=["GET", "POST"])
+    def case_form(office_id: str, key: str):
+        office = _office(office_id)
+        target = site.case_target(office, key)
+        if target is None:
+            abort(404, _("fant ikke saken {key} ved {office}").format(key=key, office=office.name))
+        return _review(target, _("Sak {key}").format(key=key))
+
+    @app.route("/kontor/<office_id>/kontorvurdering", methods=["GET", "POST"])
+    def office_form(office_id: str):
+        office = _office(office_id)
+        target = site.office_target(office)
+        if target is None:
+            abort(404, _("runden har ingen sjekkliste for kontoret (checklists.office i runde.yaml)"))
+        return _review(target, _("Kontorvurdering"))
+
+    def _review(target, title: str):
+        if request.method == "GET":
+            reviewers = reviews.split_initials(session.get("reviewers", ""))
+            opened = open_review(target, reviewers)
+            if opened.unreadable:
+                return render_template("unreadable.html.j2", target=target, problem=opened.unreadable,
+                                       title=title), 200
+            return _render_form(target, title, opened.values, opened.messages, opened.hash,
+                                saved=request.args.get("lagret") == "1")
+        if "base_hash" not in request.form:
+            abort(400, _("skjemaet er ufullstendig; last siden på nytt"))
+        values = FormValues.from_form(request.form, target)
+        result = save_review(target, values, request.form.get("base_hash", ""))
+        if _wants_json():
+            return jsonify(_json_result(result, target))
+        if result.status in ("saved", "unchanged"):
+            return redirect(request.path + "?lagret=1", code=303)
+        if result.status == "conflict":
+            return render_template("conflict.html.j2", target=target, title=title, result=result,
+                                   pairs=result.values.pairs(), diff=_diff(result.disk, result.mine)), 409
+        return _render_form(target, title, result.values, result.messages, result.hash, status=422,
+                            refused=result.status == "refused")
+
+    def _render_form(target, title, values, messages: Messages, digest, status=200, saved=False, refused=False):
+        view = review_view(target, values, messages)
+        return render_template("review.html.j2", target=target, form=view, title=title, base_hash=digest,
+                               saved=saved, refused=refused, office=target.office), status
+
+    @app.post("/kontor/<office_id>/rapport")
+    def build_report(office_id: str):
+        from ..report import build_reports
+
+        office = _office(office_id)
+        try:
+            result = build_reports(site.root, out=_report_dir(), formats=app.config["KVP_REPORT_FORMATS"],
+                                   lang=g.lang, office=office.id, force=True)
+        except KvpAuditError as exc:
+            problems = [p.format() for p in exc.problems] or []
+            return _render_office(office, [exc.message, *problems], status=422)
+        finally:
+            i18n.set_language(g.lang)
+        flash(_("Rapporten er laget ({n} filer).").format(n=len(result.written)))
+        return redirect(url_for("office_page", office_id=office.id), code=303)
+
+    @app.get("/kontor/<office_id>/rapport.<fmt>")
+    def report_file(office_id: str, fmt: str):
+        office = _office(office_id)
+        if fmt not in ("html", "pdf"):
+            abort(404)
+        path = _report_files(office).get(fmt)
+        if path is None:
+            abort(404, _("rapporten er ikke laget ennå"))
+        response = send_file(path, mimetype="application/pdf" if fmt == "pdf" else "text/html",
+                             max_age=0, conditional=False)
+        response.headers["Content-Security-Policy"] = REPORT_CSP
+        return response
+
+    # ------------------------------------------------------------------ helpers
+
+    def _office(office_id: str):
+        office = site.office(office_id)
+        if office is None:
+            abort(404, _("kontoret '{office}' er ikke med i runden").format(office=office_id))
+        return office
+
+    def _report_dir() -> Path:
+        return app.config["KVP_REPORTS"] / site.round.id
+
+    def _report_files(office) -> dict[str, Path]:
+        suffix = "" if g.lang == "nb" else f".{g.lang}"
+        out = {}
+        for fmt in ("html", "pdf"):
+            path = _report_dir() / f"{office.id}{suffix}.{fmt}"
+            if path.is_file():
+                out[fmt] = path
+        return out
+
+    @app.errorhandler(400)
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    @app.errorhandler(413)
+    @app.errorhandler(500)
+    def _error(exc):
+        code = getattr(exc, "code", 500) or 500
+        message = exc.description if isinstance(getattr(exc, "description", None), str) else ""
+        if _wants_json():
+            return jsonify({"status": "error", "message": message}), code
+        if "lang" not in g:
+            g.lang = app.config["KVP_LANG"]
+        i18n.set_language(g.lang)
+        titles = {400: _("Forespørselen ble avvist"), 404: _("Fant ikke siden"),
+                  405: _("Metoden er ikke tillatt"), 413: _("Skjemaet er for stort"), 500: _("Noe gikk galt")}
+        return render_template("error.html.j2", code=code, message=message,
+                               title=titles.get(code, _("Noe gikk galt"))), code
+
+    return app
+
+
+def _csrf_token() -> str:
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def _wants_json() -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _json_result(result, target) -> dict:
+    """What the autosave script needs: status, new hash, messages by field, not applicable criteria."""
+    messages = {
+        "saved": _("Lagret kl. {time}."),
+        "unchanged": _("Alt er lagret."),
+        "invalid": _("Ikke lagret: rett feilene som er merket."),
+        "refused": _("Ikke lagret: teksten ser ut som et fødselsnummer eller D-nummer."),
+        "conflict": _("Ikke lagret: filen er endret et annet sted siden du åpnet skjemaet. "
+                      "Trykk «Lagre» for å se begge versjonene og velge."),
+    }
+    import datetime as dt
+
+    return {
+        "status": result.status,
+        "hash": result.hash,
+        "message": messages[result.status].format(time=dt.datetime.now().strftime("%H:%M:%S")),
+        "not_applicable": reviews.not_applicable(result.values, target.checklist),
+        **result.messages.as_json(),
+    }
+
+
+def _figures(target) -> list[dict]:
+    """The office's numbers (måltall, participants, ...) from its office review."""
+    from ..models import AnswerType
+
+    opened = open_review(target)
+    out = []
+    for crit in target.checklist.criteria():
+        if crit.answer == AnswerType.number:
+            out.append({"id": crit.id, "question": crit.question, "unit": crit.unit,
+                        "value": opened.values.answers.get(crit.id, "") if not opened.unreadable else ""})
+    return out
+
+
+def _diff(disk: str, mine: str) -> list[dict]:
+    """A line diff of the version on disk and the reviewer's, for the conflict page."""
+    import difflib
+
+    out = []
+    for line in difflib.unified_diff(disk.splitlines(), mine.splitlines(), "disk", "mine", lineterm="", n=2):
+        if line.startswith(("---", "+++")):
+            continue
+        kind = "hunk" if line.startswith("@@") else "add" if line.startswith("+") else \
+            "del" if line.startswith("-") else "same"
+        out.append({"kind": kind, "text": line})
+    return out

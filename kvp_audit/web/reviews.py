@@ -1,0 +1,759 @@
+"""The review files behind the web form: read them, show them as form fields, save a form.
+
+No Flask here: the app is a thin shell over these functions, and the tests and the
+benchmark call them directly. A save is checked exactly as ``kvp-audit validate`` checks
+a file (:func:`kvp_audit.load.check_review` on the text that would be written), is
+refused when the file changed on disk since the form was opened, and is written with
+ruamel.yaml's round trip, so hand-written comments and key order survive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, Problem
+from ..i18n import _
+from ..load import (
+    OFFICE_FILE,
+    RESERVED_FILES,
+    _is_yaml,
+    check_review,
+    find_round_file,
+    library_for,
+    load_round_file,
+)
+from ..models import (
+    CASE_KEY_PATTERN,
+    INITIALS_PATTERN,
+    SOURCES,
+    AnswerType,
+    CaseReview,
+    Checklist,
+    FactType,
+    Office,
+    OfficeReview,
+    Round,
+)
+from ..scoring import applies
+from ..yamlio import YamlFileError, atomic_write, parse_mapping, read_text
+
+CASE = "case"
+OFFICE = "office"
+HEADER_FIELDS = {
+    CASE: ("reviewers", "date", "selection", "note"),
+    OFFICE: ("reviewers", "visit_dates", "met", "note"),
+}
+SELECTIONS = ("kontoret", "tilfeldig")
+_MODELS = {CASE: CaseReview, OFFICE: OfficeReview}
+_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+
+
+def text_hash(text: str | bytes | None) -> str:
+    """The hash the form carries to detect a file changed on disk ('' for no file)."""
+    if text is None:
+        return ""
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.sha256(raw).hexdigest()
+
+
+def file_hash(path: Path) -> str:
+    """The hash of a file's bytes, or '' when it does not exist."""
+    try:
+        return text_hash(path.read_bytes())
+    except FileNotFoundError:
+        return ""
+
+
+# --------------------------------------------------------------------------- the round
+
+
+class RoundSite:
+    """A round folder as the form sees it. Every path comes from the round's own ids."""
+
+    def __init__(self, path: Path):
+        self.round_file = find_round_file(path)
+        self.root = self.round_file.parent
+        self.library = library_for(self.root)
+        self._stamp: int | None = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read runde.yaml and its checklists again if the file changed."""
+        stamp = self.round_file.stat().st_mtime_ns
+        if stamp == self._stamp:
+            return
+        rnd, problems = load_round_file(self.round_file)
+        if rnd is None:
+            raise InputError(_("rundefilen kan ikke brukes"), problems)
+        case_checklist, problems = self.library.get(rnd.checklists.case)
+        if case_checklist is None:
+            raise InputError(_("sjekklisten '{ref}' kan ikke brukes").format(ref=rnd.checklists.case), problems)
+        office_checklist = None
+        if rnd.checklists.office is not None:
+            office_checklist, _problems = self.library.get(rnd.checklists.office)
+        self.round: Round = rnd
+        self.case_checklist: Checklist = case_checklist
+        self.office_checklist: Checklist | None = office_checklist
+        self._stamp = stamp
+
+    def office(self, office_id: str) -> Office | None:
+        """The office with this id in runde.yaml, or None (never a path from the request)."""
+        return self.round.office(office_id)
+
+    def folder(self, office: Office) -> Path:
+        return self.root / office.id
+
+    def case_files(self, office: Office) -> dict[str, Path]:
+        """The case files of an office, by case key (file name, or the key written in the file)."""
+        folder = self.folder(office)
+        out: dict[str, Path] = {}
+        if not folder.is_dir():
+            return out
+        for path in sorted(folder.iterdir()):
+            if not path.is_file() or not _is_yaml(path) or path.name in RESERVED_FILES:
+                continue
+            key = path.stem
+            if not re.match(CASE_KEY_PATTERN, key):
+                key = _key_in_file(path) or key
+            out.setdefault(key, path)
+        return out
+
+    def all_case_keys(self) -> set[str]:
+        """Every case key used anywhere in the round (a new key must differ from all)."""
+        keys: set[str] = set()
+        for office in self.round.offices:
+            for key, path in self.case_files(office).items():
+                keys.add(key)
+                keys.add(path.stem)
+                inside = _key_in_file(path)
+                if inside:
+                    keys.add(inside)
+        return keys
+
+    def case_target(self, office: Office, key: str) -> ReviewTarget | None:
+        path = self.case_files(office).get(key)
+        if path is None:
+            return None
+        return ReviewTarget(CASE, office, path, self.case_checklist, key)
+
+    def office_target(self, office: Office) -> ReviewTarget | None:
+        if self.office_checklist is None:
+            return None
+        return ReviewTarget(OFFICE, office, self.folder(office) / OFFICE_FILE, self.office_checklist, "")
+
+    def add_case(self, office: Office, reviewers: list[str], today: dt.date | None = None) -> tuple[str, Path]:
+        """Draw a new case key and write its skeleton, as ``kvp-audit new case`` does."""
+        from ..skeleton import create_case
+
+        return create_case(self.root, office.id, self.case_checklist, reviewers, today or dt.date.today(),
+                           self.all_case_keys())
+
+
+def _key_in_file(path: Path) -> str | None:
+    import yaml_rs
+
+    try:
+        data = yaml_rs.loads(path.read_text(encoding="utf-8"))
+    except Exception:
+        return None
+    if isinstance(data, dict) and isinstance(data.get("case"), str):
+        return data["case"]
+    return None
+
+
+def valid_initials(values: list[str]) -> bool:
+    """Whether every value is 2-4 capital letters (initials, never a name)."""
+    return bool(values) and all(re.match(INITIALS_PATTERN, v) for v in values)
+
+
+def split_initials(text: str) -> list[str]:
+    return [v for v in re.split(r"[,;\s]+", (text or "").strip()) if v]
+
+
+# --------------------------------------------------------------------------- one file
+
+
+@dataclass
+class ReviewTarget:
+    """One review file the form edits: a case file or the office's kontor.yaml."""
+
+    kind: str
+    office: Office
+    path: Path
+    checklist: Checklist
+    key: str = ""
+
+    @property
+    def model(self) -> type:
+        return _MODELS[self.kind]
+
+    def skeleton(self, reviewers: list[str] | None = None, today: dt.date | None = None) -> str:
+        """The text of a new file of this kind (only office reviews are created by the form)."""
+        from ..skeleton import office_skeleton
+
+        return office_skeleton(self.checklist, self.office.id, reviewers or [], today or dt.date.today())
+
+    def read(self) -> tuple[str | None, str]:
+        """The file's text (None when absent) and its hash."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None, ""
+        return raw.decode("utf-8", errors="replace"), text_hash(raw)
+
+
+@dataclass
+class Summary:
+    """Progress of one review file: answered of applicable criteria, and its problems."""
+
+    key: str
+    path: Path
+    exists: bool = True
+    readable: bool = True
+    answered: int = 0
+    applicable: int = 0
+    errors: int = 0
+    warnings: int = 0
+    date: Any = None
+    selection: str = ""
+    status: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return self.exists and self.readable and not self.errors and self.answered >= self.applicable
+
+
+def summarise(target: ReviewTarget) -> Summary:
+    """Read a review file and count what is answered; problems as ``kvp-audit validate`` sees them."""
+    summary = Summary(target.key, target.path)
+    if not target.path.is_file():
+        summary.exists = False
+        summary.applicable = len(target.checklist.criteria())
+        return summary
+    try:
+        text = read_text(target.path)
+        data = parse_mapping(text, target.path)
+    except YamlFileError:
+        summary.readable = False
+        summary.errors = 1
+        return summary
+    _review, problems = check_review(data, text, target.path, target.model, target.checklist, target.office.id)
+    summary.errors = sum(1 for p in problems if p.is_error)
+    summary.warnings = len(problems) - summary.errors
+    facts = data.get("facts") if isinstance(data.get("facts"), dict) else {}
+    answers = data.get("answers") if isinstance(data.get("answers"), dict) else {}
+    for crit in target.checklist.criteria():
+        if not _applies(crit, facts):
+            continue
+        summary.applicable += 1
+        value = answers.get(crit.id)
+        if isinstance(value, dict):
+            value = value.get("answer")
+        if value is not None and value != "":
+            summary.answered += 1
+    dates = data.get("visit_dates")
+    summary.date = data.get("date") if target.kind == CASE else (dates[0] if isinstance(dates, list) and dates else None)
+    summary.selection = str(data.get("selection") or "")
+    summary.status = str(facts.get("status") or "")
+    return summary
+
+
+def _applies(crit, facts: dict) -> bool:
+    try:
+        return applies(crit, facts)
+    except Exception:  # a fact of the wrong type: validation reports it; show the criterion
+        return True
+
+
+# --------------------------------------------------------------------------- form values
+
+
+def widget_text(value: Any) -> str:
+    """A value from a YAML file as an input field shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _clean(text: str) -> str:
+    """Browsers send text areas with CRLF; files use LF."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+@dataclass
+class FormValues:
+    """The form's fields as text, exactly what the inputs show (or what was posted)."""
+
+    header: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, str] = field(default_factory=dict)
+    comments: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, data: dict, target: ReviewTarget) -> FormValues:
+        """The form fields for a review file's parsed data."""
+        out = cls()
+        for name in HEADER_FIELDS[target.kind]:
+            value = data.get(name)
+            if isinstance(value, list):
+                out.header[name] = ", ".join(widget_text(v) for v in value)
+            else:
+                out.header[name] = widget_text(value)
+        facts = data.get("facts") if isinstance(data.get("facts"), dict) else {}
+        for name in target.checklist.facts:
+            out.facts[name] = widget_text(facts.get(name))
+        answers = data.get("answers") if isinstance(data.get("answers"), dict) else {}
+        for crit in target.checklist.criteria():
+            entry = answers.get(crit.id)
+            comment, sources = "", []
+            if isinstance(entry, dict):
+                value = entry.get("answer")
+                comment = entry.get("comment") if isinstance(entry.get("comment"), str) else ""
+                raw = entry.get("sources")
+                if isinstance(raw, str):
+                    sources = [raw]
+                elif isinstance(raw, list):
+                    sources = [str(s) for s in raw if s is not None]
+            else:
+                value = entry
+            out.answers[crit.id] = widget_text(value)
+            out.comments[crit.id] = comment or ""
+            out.sources[crit.id] = sources
+        return out
+
+    @classmethod
+    def from_form(cls, form, target: ReviewTarget) -> FormValues:
+        """The fields of a posted form (a MultiDict); only the checklist's own names are read."""
+        out = cls()
+        for name in HEADER_FIELDS[target.kind]:
+            out.header[name] = _clean(form.get(name, ""))
+        for name in target.checklist.facts:
+            out.facts[name] = _clean(form.get(f"fact.{name}", ""))
+        for crit in target.checklist.criteria():
+            out.answers[crit.id] = _clean(form.get(f"answer.{crit.id}", ""))
+            out.comments[crit.id] = _clean(form.get(f"comment.{crit.id}", ""))
+            out.sources[crit.id] = [s for s in form.getlist(f"sources.{crit.id}") if s]
+        return out
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """The fields as (name, value) pairs, as the form posts them (for the conflict page)."""
+        out = list(self.header.items())
+        out += [(f"fact.{k}", v) for k, v in self.facts.items()]
+        out += [(f"answer.{k}", v) for k, v in self.answers.items()]
+        out += [(f"comment.{k}", v) for k, v in self.comments.items()]
+        out += [(f"sources.{k}", s) for k, v in self.sources.items() for s in v]
+        return out
+
+    def texts(self) -> list[tuple[str, str]]:
+        """Every free-text field by its form name (what the identity-number guard scans)."""
+        return [(name, value) for name, value in self.pairs() if value]
+
+
+def _to_number(text: str) -> Any:
+    t = text.strip()
+    if not _NUMBER.match(t):
+        return text  # left as text: validation says it is not a number
+    t = t.replace(",", ".")
+    return int(t) if "." not in t else float(t)
+
+
+def _to_date(text: str) -> Any:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return text
+
+
+def typed_fact(spec, text: str) -> Any:
+    """A fact's form text as the value to write (None when empty)."""
+    if text == "":
+        return None
+    if spec.type == FactType.bool:
+        return {"true": True, "false": False}.get(text, text)
+    if spec.type == FactType.number:
+        return _to_number(text)
+    if spec.type == FactType.date:
+        return _to_date(text)
+    return text
+
+
+def typed_answer(crit, text: str) -> Any:
+    """An answer's form text as the value to write (None when unanswered)."""
+    if text == "":
+        return None
+    if crit.answer == AnswerType.number:
+        return _to_number(text)
+    if crit.answer == AnswerType.date:
+        return _to_date(text)
+    return text
+
+
+def typed_facts(values: FormValues, checklist: Checklist) -> dict[str, Any]:
+    return {name: typed_fact(spec, values.facts.get(name, "")) for name, spec in checklist.facts.items()}
+
+
+def not_applicable(values: FormValues, checklist: Checklist) -> list[str]:
+    """The criteria that do not apply with the form's facts (they need no answer)."""
+    facts = {k: v for k, v in typed_facts(values, checklist).items() if v is not None}
+    return [c.id for c in checklist.criteria() if not _applies(c, facts)]
+
+
+# --------------------------------------------------------------------------- privacy
+
+
+def mask_national_ids(text: str) -> str:
+    """The text with anything that looks like a national identity number masked."""
+    from ..privacy import _CANDIDATE, is_national_id
+
+    def repl(match):
+        digits = match.group(1) + match.group(2)
+        return digits[:2] + "*" * 9 if is_national_id(digits) else match.group(0)
+
+    return _CANDIDATE.sub(repl, text)
+
+
+def refused_fields(values: FormValues) -> dict[str, str]:
+    """Fields whose text looks like a fødselsnummer or D-nummer, with the message to show."""
+    from ..privacy import find_national_id
+
+    out: dict[str, str] = {}
+    for name, text in values.texts():
+        masked = find_national_id(text)
+        if masked:
+            out[name] = _("Teksten ser ut som et fødselsnummer eller D-nummer ({masked}). Ingenting er lagret: "
+                          "saker kjennes bare ved den tilfeldige saksnøkkelen, og personnummer skal aldri lagres. "
+                          "Fjern nummeret og lagre igjen.").format(masked=masked)
+    return out
+
+
+def masked(values: FormValues, fields: dict[str, str]) -> FormValues:
+    """A copy of the values with identity numbers masked in the refused fields (never echoed back)."""
+    out = FormValues(dict(values.header), dict(values.facts), dict(values.answers), dict(values.comments),
+                     {k: list(v) for k, v in values.sources.items()})
+    for name in fields:
+        kind, _sep, rest = name.partition(".")
+        if not _sep:
+            out.header[name] = mask_national_ids(out.header[name])
+        elif kind == "fact":
+            out.facts[rest] = mask_national_ids(out.facts[rest])
+        elif kind == "answer":
+            out.answers[rest] = mask_national_ids(out.answers[rest])
+        elif kind == "comment":
+            out.comments[rest] = mask_national_ids(out.comments[rest])
+    return out
+
+
+# --------------------------------------------------------------------------- YAML round trip
+
+
+def _yaml():
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never fold a long comment over several lines
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def load_document(text: str):
+    """Parse a review file for a round trip (comments and key order kept)."""
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        doc = _yaml().load(text)
+    except YAMLError as exc:
+        raise ValueError(str(exc)) from None
+    if doc is None:
+        from ruamel.yaml.comments import CommentedMap
+
+        doc = CommentedMap()
+    if not hasattr(doc, "insert"):
+        raise ValueError("not a mapping")
+    return doc
+
+
+def dump_document(doc) -> str:
+    buffer = io.StringIO()
+    _yaml().dump(doc, buffer)
+    return buffer.getvalue()
+
+
+def _string(text: str):
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    return LiteralScalarString(text) if "\n" in text else text
+
+
+def _put(mapping, key: str, value: Any, after: tuple[str, ...] = ()) -> None:
+    """Set a key, keeping its place and comments; a new key goes after the first of ``after`` found."""
+    if key in mapping:
+        # An unchanged value keeps its original form (quotes, literal block).
+        if not _same(mapping[key], value):
+            mapping[key] = value
+        return
+    position = len(mapping)
+    for name in after:
+        if name in mapping:
+            position = list(mapping).index(name) + 1
+            break
+    mapping.insert(position, key, value)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of the same kind (1 is not true, '1' is not 1)."""
+    if isinstance(a, bool) != isinstance(b, bool) or isinstance(a, str) != isinstance(b, str):
+        return False
+    if hasattr(a, "items") or hasattr(b, "items") or isinstance(a, list) or isinstance(b, list):
+        return False
+    return a == b
+
+
+def _put_list(mapping, key: str, items: list, after: tuple[str, ...] = ()) -> None:
+    from ruamel.yaml.comments import CommentedSeq
+
+    current = mapping.get(key)
+    if isinstance(current, CommentedSeq):
+        block = current.fa.flow_style() is False and len(current) > 0
+        del current[:]
+        current.extend(items)
+        if not block:
+            current.fa.set_flow_style()
+        return
+    seq = CommentedSeq(items)
+    seq.fa.set_flow_style()
+    _put(mapping, key, seq, after)
+
+
+def _child_map(mapping, key: str, after: tuple[str, ...]):
+    from ruamel.yaml.comments import CommentedMap
+
+    current = mapping.get(key)
+    if isinstance(current, CommentedMap):
+        if current.fa.flow_style() and not len(current):
+            current.fa.set_block_style()
+        return current
+    child = CommentedMap()
+    _put(mapping, key, child, after)
+    return child
+
+
+def apply_values(doc, values: FormValues, target: ReviewTarget) -> None:
+    """Write the form's values into a round-trip document, touching only what the form shows."""
+    checklist = target.checklist
+    header = values.header
+    for name in HEADER_FIELDS[target.kind]:
+        text = header.get(name, "")
+        if name in ("reviewers", "met"):
+            items = split_initials(text) if name == "reviewers" else [s.strip() for s in text.split(",") if s.strip()]
+            if items or name in doc or name == "reviewers":
+                _put_list(doc, name, items, after=("office", "case"))
+        elif name == "visit_dates":
+            _put_list(doc, name, [_to_date(s) for s in re.split(r"[,;\s]+", text) if s], after=("reviewers",))
+        elif name == "date":
+            _put(doc, name, _to_date(text) if text else None, after=("reviewers",))
+        elif name == "selection":
+            if text or name in doc:
+                _put(doc, name, text, after=("date",))
+        elif name == "note":
+            if text or name in doc:
+                _put(doc, name, _string(text), after=("selection", "met", "date", "visit_dates"))
+    if checklist.facts:
+        facts = _child_map(doc, "facts", after=("note", "selection", "met", "date", "visit_dates"))
+        for name, spec in checklist.facts.items():
+            value = typed_fact(spec, values.facts.get(name, ""))
+            if value is not None or name in facts:
+                _put(facts, name, value)
+    answers = _child_map(doc, "answers", after=("facts", "note", "selection", "met", "date", "visit_dates"))
+    for crit in checklist.criteria():
+        _apply_answer(answers, crit, typed_answer(crit, values.answers.get(crit.id, "")),
+                      values.comments.get(crit.id, ""), values.sources.get(crit.id, []))
+
+
+def _apply_answer(answers, crit, value: Any, comment: str, sources: list[str]) -> None:
+    from ruamel.yaml.comments import CommentedMap
+
+    current = answers.get(crit.id)
+    if not crit.scored:
+        # Recorded values take no comment in the skeleton; keep whatever else is there.
+        if isinstance(current, CommentedMap):
+            _put(current, "answer", value)
+        elif value is not None or crit.id in answers:
+            _put(answers, crit.id, value)
+        return
+    if isinstance(current, CommentedMap):
+        if "answer" in current:
+            current["answer"] = value
+        else:
+            current.insert(0, "answer", value)
+        if comment or "comment" in current:
+            _put(current, "comment", _string(comment), after=("answer",))
+        if sources or "sources" in current:
+            _put_list(current, "sources", list(sources), after=("comment", "answer"))
+        return
+    if not comment and not sources:
+        # The short form 'SV-01: ja' stays short.
+        if value is not None or crit.id in answers:
+            _put(answers, crit.id, value)
+        return
+    entry = CommentedMap()
+    entry["answer"] = value
+    if comment:
+        entry["comment"] = _string(comment)
+    if sources:
+        _put_list(entry, "sources", list(sources))
+    _put(answers, crit.id, entry)
+
+
+# --------------------------------------------------------------------------- problems by field
+
+
+def field_of(problem: Problem, target: ReviewTarget) -> str | None:
+    """The form field a problem belongs to (None: shown above the form)."""
+    key = problem.key or ""
+    if key.startswith("answers."):
+        rest = key[len("answers."):]
+        for crit in target.checklist.criteria():
+            if rest == crit.id or rest.startswith(crit.id + ".") or rest.startswith(crit.id + "["):
+                tail = rest[len(crit.id):].lstrip(".")
+                if tail.startswith("comment"):
+                    return f"comment.{crit.id}"
+                if tail.startswith("sources"):
+                    return f"sources.{crit.id}"
+                return f"answer.{crit.id}"
+        return None
+    if key.startswith("facts."):
+        name = key[len("facts."):].split(".")[0]
+        return f"fact.{name}" if name in target.checklist.facts else None
+    head = re.split(r"[.\[]", key, maxsplit=1)[0]
+    if head in HEADER_FIELDS[target.kind]:
+        return head
+    return None
+
+
+@dataclass
+class Messages:
+    """Problems sorted for the form: by field, and those that belong to no field."""
+
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+    general_errors: list[str] = field(default_factory=list)
+    general_warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_problems(cls, problems: list[Problem], target: ReviewTarget) -> Messages:
+        out = cls()
+        for p in problems:
+            text = p.message + (f" ({_('Gjør slik')}: {p.hint})" if p.hint else "")
+            name = field_of(p, target)
+            if name is None:
+                where = p.location()
+                (out.general_errors if p.is_error else out.general_warnings).append(f"{where}: {text}")
+            else:
+                (out.errors if p.is_error else out.warnings).setdefault(name, []).append(text)
+        return out
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors or self.general_errors)
+
+    def as_json(self) -> dict:
+        return {"errors": self.errors, "warnings": self.warnings,
+                "general_errors": self.general_errors, "general_warnings": self.general_warnings}
+
+
+# --------------------------------------------------------------------------- open and save
+
+
+@dataclass
+class Opened:
+    """A review file opened for the form: its values, hash and current problems."""
+
+    values: FormValues
+    hash: str
+    messages: Messages
+    exists: bool
+    unreadable: str = ""
+
+
+def open_review(target: ReviewTarget, reviewers: list[str] | None = None) -> Opened:
+    """Read a review file for the form; a missing office review starts from the skeleton."""
+    text, digest = target.read()
+    exists = text is not None
+    if text is None:
+        text = target.skeleton(reviewers)
+    try:
+        data = parse_mapping(text, target.path)
+    except YamlFileError as exc:
+        return Opened(FormValues(), digest, Messages(), exists, unreadable=exc.problem.format())
+    values = FormValues.from_data(data, target)
+    messages = Messages()
+    if exists:
+        _review, problems = check_review(data, text, target.path, target.model, target.checklist, target.office.id)
+        messages = Messages.from_problems(problems, target)
+    return Opened(values, digest, messages, exists)
+
+
+@dataclass
+class SaveResult:
+    """What a save did: saved, unchanged, invalid, refused (identity number) or conflict."""
+
+    status: str
+    values: FormValues
+    hash: str
+    messages: Messages = field(default_factory=Messages)
+    mine: str = ""
+    disk: str = ""
+
+    @property
+    def written(self) -> bool:
+        return self.status == "saved"
+
+
+def save_review(target: ReviewTarget, values: FormValues, base_hash: str) -> SaveResult:
+    """Validate the form's values as ``kvp-audit validate`` would and write them atomically.
+
+    Nothing is written when a text looks like an identity number, when the result has
+    errors, or when the file on disk is not the one the form was opened from
+    (``base_hash``): then both versions come back for the reviewer to choose.
+    """
+    refused = refused_fields(values)
+    if refused:
+        messages = Messages(errors={k: [v] for k, v in refused.items()})
+        return SaveResult("refused", masked(values, refused), file_hash(target.path), messages)
+    disk_text, disk_hash = target.read()
+    base_text = disk_text if disk_text is not None else target.skeleton()
+    try:
+        doc = load_document(base_text)
+    except ValueError:
+        messages = Messages(general_errors=[_("filen kan ikke leses som YAML; rett den i en editor først")])
+        return SaveResult("invalid", values, disk_hash, messages)
+    apply_values(doc, values, target)
+    mine = dump_document(doc)
+    if base_hash != disk_hash:
+        return SaveResult("conflict", values, disk_hash, mine=mine, disk=disk_text or "")
+    try:
+        data = parse_mapping(mine, target.path)
+    except YamlFileError as exc:
+        return SaveResult("invalid", values, disk_hash, Messages.from_problems([exc.problem], target))
+    _review, problems = check_review(data, mine, target.path, target.model, target.checklist, target.office.id)
+    messages = Messages.from_problems(problems, target)
+    if messages.has_errors:
+        return SaveResult("invalid", values, disk_hash, messages)
+    if mine == disk_text:
+        return SaveResult("unchanged", values, disk_hash, messages)
+    atomic_write(target.path, mine)
+    return SaveResult("saved", values, text_hash(mine), messages)

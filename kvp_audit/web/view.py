@@ -1,0 +1,204 @@
+"""What the web templates show, as plain data built from the checklist and the form values.
+
+The templates only loop over these structures; every label the reviewer reads is
+translated here or in the template, and the checklist's own text is shown as written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..i18n import _
+from ..models import SOURCES, AnswerType, Checklist, FactType
+from .reviews import CASE, SELECTIONS, FormValues, Messages, ReviewTarget, not_applicable
+
+_GUIDANCE: dict[tuple[str, str, str], str] = {}
+
+
+def _markdown(checklist: Checklist, key: str, text: str) -> str:
+    """Checklist Markdown as safe HTML, worked out once per checklist version."""
+    from ..report import markdown_html
+
+    cache_key = (checklist.ref, key, text)
+    html = _GUIDANCE.get(cache_key)
+    if html is None:
+        html = _GUIDANCE[cache_key] = markdown_html(text)
+    return html
+
+
+def field_id(name: str, index: int | None = None) -> str:
+    """The HTML id of a form field (and of one radio button in a group)."""
+    return f"f-{name}" if index is None else f"f-{name}-{index}"
+
+
+def _describe(name: str, *extra: str) -> str:
+    return " ".join([*extra, f"e-{name}"]).strip()
+
+
+def _field(name: str, label: str, kind: str, value: Any, messages: Messages, help: str = "",
+           options: list[tuple[str, str]] | None = None, required: bool = False) -> dict:
+    errors = messages.errors.get(name, [])
+    opts = list(options or [])
+    if kind in ("radio", "select") and value not in [v for v, _label in opts]:
+        # A value the file holds but the form does not offer: shown, so it is not lost silently.
+        opts.append((value, _("{value} (ugyldig verdi fra filen)").format(value=value)))
+    return {
+        "name": name,
+        "id": field_id(name, 0 if kind in ("radio", "checkboxes") else None),
+        "label": label,
+        "kind": kind,
+        "value": value,
+        "help": help,
+        "help_id": f"h-{name}" if help else "",
+        "options": [{"value": v, "label": lab, "id": field_id(name, i)} for i, (v, lab) in enumerate(opts)],
+        "errors": errors,
+        "warnings": messages.warnings.get(name, []),
+        "describedby": _describe(name, f"h-{name}" if help else ""),
+        "required": required,
+    }
+
+
+def header_fields(target: ReviewTarget, values: FormValues, messages: Messages) -> list[dict]:
+    """The fields about the review itself (reviewers, date, ...)."""
+    h = values.header
+    reviewers = _field("reviewers", _("Revisorer (initialer)"), "text", h.get("reviewers", ""), messages,
+                       help=_("2–4 store bokstaver per revisor, skilt med komma, for eksempel KB, TH. Aldri navn."),
+                       required=True)
+    note = _field("note", _("Generell kommentar"), "textarea", h.get("note", ""), messages,
+                  help=_("Markdown. Skriv aldri navn eller fødselsnummer."))
+    if target.kind == CASE:
+        return [
+            reviewers,
+            _field("date", _("Dato for gjennomgangen"), "date", h.get("date", ""), messages, required=True),
+            _field("selection", _("Hvordan saken ble valgt"), "radio", h.get("selection", ""), messages,
+                   options=[("kontoret", _("Valgt av kontoret")), ("tilfeldig", _("Trukket tilfeldig")),
+                            ("", _("Ikke oppgitt"))]),
+            note,
+        ]
+    return [
+        reviewers,
+        _field("visit_dates", _("Besøksdato(er)"), "text", h.get("visit_dates", ""), messages,
+               help=_("ÅÅÅÅ-MM-DD, flere skilles med komma."), required=True),
+        _field("met", _("Hvem dere møtte"), "text", h.get("met", ""), messages,
+               help=_("Roller, skilt med komma, for eksempel leder, KVP-veileder. Aldri navn.")),
+        note,
+    ]
+
+
+def fact_fields(target: ReviewTarget, values: FormValues, messages: Messages) -> list[dict]:
+    """The checklist's facts, which decide which criteria apply."""
+    out = []
+    for name, spec in target.checklist.facts.items():
+        fname = f"fact.{name}"
+        value = values.facts.get(name, "")
+        label = spec.label or name
+        if spec.type == FactType.bool:
+            field = _field(fname, label, "radio", value, messages, help=spec.help,
+                           options=[("true", _("Ja")), ("false", _("Nei")), ("", _("Ikke oppgitt"))])
+        elif spec.type == FactType.choice:
+            options = [(o, o) for o in spec.options]
+            if len(options) <= 4:
+                field = _field(fname, label, "radio", value, messages, help=spec.help,
+                               options=options + [("", _("Ikke oppgitt"))])
+            else:
+                field = _field(fname, label, "select", value, messages, help=spec.help,
+                               options=[("", _("Ikke oppgitt"))] + options)
+        elif spec.type == FactType.date:
+            field = _field(fname, label, "date", value, messages, help=spec.help)
+        elif spec.type == FactType.number:
+            field = _field(fname, label, "number", value, messages, help=spec.help)
+        else:
+            field = _field(fname, label, "text", value, messages, help=spec.help)
+        field["required"] = spec.required
+        out.append(field)
+    return out
+
+
+def criterion_view(checklist: Checklist, crit, values: FormValues, messages: Messages, na: set[str]) -> dict:
+    """One criterion: question, guidance, legal basis, and its answer fields."""
+    cid = crit.id
+    answer_name = f"answer.{cid}"
+    value = values.answers.get(cid, "")
+    na_id = f"na-{cid}"
+    if crit.answer == AnswerType.scale:
+        options = [(v.value, v.label or v.value) for v in checklist.scale] + [("", _("Ikke besvart"))]
+        answer = _field(answer_name, _("Svar"), "radio", value, messages, options=options)
+    elif crit.answer == AnswerType.choice:
+        answer = _field(answer_name, _("Svar"), "select", value, messages,
+                        options=[("", _("Ikke besvart"))] + [(o, o) for o in crit.options])
+    elif crit.answer == AnswerType.number:
+        label = _("Svar") + (f" ({crit.unit})" if crit.unit else "")
+        answer = _field(answer_name, label, "number", value, messages)
+    elif crit.answer == AnswerType.date:
+        answer = _field(answer_name, _("Svar"), "date", value, messages)
+    else:
+        answer = _field(answer_name, _("Svar"), "textarea", value, messages)
+    if crit.applies_when:
+        answer["describedby"] = _describe(answer_name, na_id)
+    view = {
+        "id": cid,
+        "question": crit.question,
+        "guidance_html": _markdown(checklist, f"g:{cid}", crit.guidance) if crit.guidance.strip() else "",
+        "legal_basis": list(crit.legal_basis),
+        "severity": crit.severity.value if crit.severity else "",
+        "scored": crit.scored,
+        "condition": crit.applies_when or "",
+        "applies": cid not in na,
+        "na_id": na_id,
+        "answer": answer,
+        "comment": None,
+        "sources": None,
+    }
+    if crit.scored:
+        view["comment"] = _field(f"comment.{cid}", _("Kommentar"), "textarea", values.comments.get(cid, ""),
+                                 messages)
+        chosen = values.sources.get(cid, [])
+        view["sources"] = {
+            "name": f"sources.{cid}",
+            "label": _("Hvor dokumentasjonen ble funnet"),
+            "options": [{"value": s, "label": s, "id": field_id(f"sources.{cid}", i), "checked": s in chosen}
+                        for i, s in enumerate(SOURCES)],
+            "extra": [s for s in chosen if s not in SOURCES],
+            "errors": messages.errors.get(f"sources.{cid}", []),
+            "describedby": f"e-sources.{cid}",
+        }
+    return view
+
+
+def review_view(target: ReviewTarget, values: FormValues, messages: Messages) -> dict:
+    """Everything the review form shows, in checklist order, facts first."""
+    checklist = target.checklist
+    na = set(not_applicable(values, checklist))
+    header = header_fields(target, values, messages)
+    facts = fact_fields(target, values, messages)
+    themes = []
+    for theme in checklist.themes:
+        themes.append({
+            "id": theme.id,
+            "title": theme.title,
+            "description_html": _markdown(checklist, f"t:{theme.id}", theme.description) if theme.description.strip() else "",
+            "criteria": [criterion_view(checklist, c, values, messages, na) for c in theme.criteria],
+        })
+    summary = []
+    for f in header + facts:
+        for e in f["errors"]:
+            summary.append({"href": "#" + f["id"], "label": f["label"], "message": e})
+    for theme in themes:
+        for c in theme["criteria"]:
+            for part in (c["answer"], c["comment"], c["sources"]):
+                if part:
+                    anchor = part["options"][0]["id"] if part.get("options") else part.get("id", "")
+                    for e in part["errors"]:
+                        summary.append({"href": "#" + anchor, "label": f"{c['id']} {c['question']}", "message": e})
+    return {
+        "kind": target.kind,
+        "checklist": {"title": checklist.title, "ref": checklist.ref},
+        "header": header,
+        "facts": facts,
+        "themes": themes,
+        "not_applicable": sorted(na),
+        "general_errors": messages.general_errors,
+        "general_warnings": messages.general_warnings,
+        "error_summary": summary,
+        "selections": SELECTIONS,
+    }
