@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -519,10 +520,17 @@ def _width_of(value: Any) -> int:
 
 
 MAX_WIDTH_SAMPLE = 2000  # rows looked at when sizing columns: enough for a fair width, cheap on big tables
+XLSX_MAX_ROWS = 1_048_576  # rows in one Excel sheet, the header included
 
 
 def write_xlsx(tables: ExportTables, out: Path) -> list[Path]:
     """Write one sheet per table (and one for the metadata): header frozen, filters on, widths set."""
+    from .errors import UsageError
+
+    for name, rows in tables.rows.items():
+        if len(rows) + 1 > XLSX_MAX_ROWS:
+            raise UsageError(_("tabellen '{table}' har {n} rader, flere enn et Excel-ark kan ha ({limit}); bruk --format sqlite eller csv").format(
+                table=name, n=len(rows), limit=XLSX_MAX_ROWS - 1))
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -596,6 +604,10 @@ def _reproducible_zip(path: str) -> None:
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
     with zipfile.ZipFile(path) as src:
         items = [(info, src.read(info.filename)) for info in src.infolist()]
+    # openpyxl stamps the modified time with the clock when it saves: put the fixed date back.
+    iso = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    items = [(info, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + iso + rb"\g<2>", raw)
+              if info.filename == "docProps/core.xml" else raw) for info, raw in items]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for info, raw in items:
             fixed = zipfile.ZipInfo(info.filename, date_time=stamp)

@@ -203,6 +203,16 @@ def test_xlsx_keeps_formula_like_text_as_text(tmp_path):
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
 
 
+def test_xlsx_refuses_more_rows_than_a_sheet_holds(tables, tmp_path, monkeypatch):
+    from kvp_audit.errors import UsageError
+
+    monkeypatch.setattr(export, "XLSX_MAX_ROWS", 100)
+    n = len(tables.rows["svar"])
+    with pytest.raises(UsageError, match=f"tabellen 'svar' har {n} rader, flere enn et Excel-ark kan ha \\(99\\); bruk --format sqlite eller csv"):
+        export.write_xlsx(tables, tmp_path / "runde.xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_json_validates_against_the_published_schema(tables, scored, tmp_path):
     jsonschema = pytest.importorskip("jsonschema")
     export.write_json(tables, tmp_path / "runde.json")
@@ -279,6 +289,11 @@ def test_xlsx_is_reproducible_with_source_date_epoch(tables, tmp_path, monkeypat
     export.write_xlsx(tables, tmp_path / "a.xlsx")
     export.write_xlsx(tables, tmp_path / "b.xlsx")
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    # openpyxl stamps the clock time on save; it must be the fixed date (or equal bytes above are luck).
+    from openpyxl import load_workbook
+
+    props = load_workbook(tmp_path / "a.xlsx").properties
+    assert props.created.isoformat() == props.modified.isoformat() == "2026-01-01T00:00:00"
 
 
 # --------------------------------------------------------------------------- nothing half-written
