@@ -9,6 +9,7 @@ last run is skipped, so a re-run rewrites only what really changed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -48,14 +49,26 @@ def template_dir() -> Path:
 # --------------------------------------------------------------------------- text helpers
 
 
+_markdown = None
+
+
+@functools.lru_cache(maxsize=8192)
 def markdown_html(text: str) -> str:
-    """Render a reviewer's Markdown comment to safe HTML: no script, no images, no remote content."""
-    import markdown
+    """Render a reviewer's Markdown comment to safe HTML: no script, no images, no remote content.
+
+    One Markdown converter is reused (building one costs more than converting a comment), and
+    results are cached: a criterion's recommendation recurs in many offices' reports.
+    """
+    global _markdown
     import nh3
 
     if not text or not text.strip():
         return ""
-    html = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
+    if _markdown is None:
+        import markdown
+
+        _markdown = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+    html = _markdown.reset().convert(text)
     return nh3.clean(
         html,
         tags={"p", "em", "strong", "ul", "ol", "li", "code", "br", "blockquote", "a"},
@@ -75,6 +88,7 @@ _MD_INLINE = (
 )
 
 
+@functools.lru_cache(maxsize=8192)
 def markdown_text(text: str) -> str:
     """A reviewer's Markdown comment for the Markdown report: one line, sanitised the same way
     as the HTML report (no raw HTML, no images, only https and mailto links)."""
@@ -406,7 +420,7 @@ def theme_chart(themes: list[dict], lang: str, county_label: bool = True) -> dic
     """An inline SVG bar chart of the themes, with its text alternative."""
     from markupsafe import Markup, escape
 
-    bar_h, gap, label_w, width = 12, 10, 250, 640
+    bar_h, gap, label_w, width = 12, 10, 250, 700
     series = [("office", _("Kontoret") if county_label else _("Fylket"), "#1f4e79")]
     if county_label:
         series.append(("county", _("Fylket"), "#8a5a00"))
@@ -419,9 +433,9 @@ def theme_chart(themes: list[dict], lang: str, county_label: bool = True) -> dic
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="chart-title chart-desc" '
              f'viewBox="0 0 {width} {height}" width="100%" class="chart">',
              f'<title id="chart-title">{escape(title)}</title>',
-             f'<desc id="chart-desc">{escape(desc)}</desc>']
+             ""]  # the description, with every figure, is filled in below
     x0 = label_w
-    scale_w = width - label_w - 60
+    scale_w = width - label_w - 150  # room for the count beside the longest bar
     for i, (key, label, color) in enumerate(series):
         lx = x0 + i * 150
         parts.append(f'<rect x="{lx}" y="4" width="12" height="12" fill="{color}"/>'
@@ -445,7 +459,8 @@ def theme_chart(themes: list[dict], lang: str, county_label: bool = True) -> dic
         alt_lines.append("; ".join(alt))
         y += group_h
     parts.append("</svg>")
-    return {"svg": Markup("".join(parts)), "alt": alt_lines}
+    parts[2] = f'<desc id="chart-desc">{escape(desc)} {escape(". ".join(alt_lines))}.</desc>'
+    return {"svg": Markup("".join(parts)), "alt": alt_lines, "caption": desc}
 
 
 # --------------------------------------------------------------------------- rendering
@@ -560,7 +575,9 @@ def _digest(context: dict, templates: list[Path], fmt: str) -> str:
     h = hashlib.sha256()
     h.update(__version__.encode())
     h.update(fmt.encode())
-    h.update(json.dumps(context, sort_keys=True, default=str, ensure_ascii=False).encode())
+    # repr is deterministic here (contexts are built in a fixed order from plain values) and
+    # several times faster than json.dumps, which matters when a re-run skips every report
+    h.update(repr(context).encode())
     for path in templates:
         h.update(str(path).encode())
         if path.is_file():
@@ -687,6 +704,11 @@ def _write_pdfs(work, workers: int | None, bar) -> None:
         return
     import multiprocessing
 
+    from weasyprint import HTML
+
+    # import WeasyPrint and load the fonts once, before forking, so no worker pays for it
+    HTML(string="<p>x</p>").write_pdf()
+    work = sorted(work, key=lambda item: -len(item[0]))  # longest first: the cores finish together
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(workers) as pool:
         for _done in pool.imap_unordered(_pdf_one, work):

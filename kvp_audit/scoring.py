@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, NamedTuple
 
 from . import conditions
+from .i18n import _, ngettext
 from .models import Checklist, Criterion, Outcome, Severity
 
 MIN_CASES_FOR_PERCENT = 5
@@ -365,8 +366,6 @@ def _score_round(data) -> RoundScore:
 
 def _unit(unit: str, n: int) -> str:
     """'sak' or 'saker', 'vurdering' or 'vurderinger', by the count, in the current language."""
-    from .i18n import ngettext
-
     if unit == "vurderinger":
         return ngettext("vurdering", "vurderinger", n)
     return ngettext("sak", "saker", n)
@@ -374,8 +373,6 @@ def _unit(unit: str, n: int) -> str:
 
 def format_count(tally: Tally, unit: str = "saker") -> str:
     """'3 av 4 saker', with a percentage only when at least 5 cases count."""
-    from .i18n import _
-
     if tally.counted == 0:
         return _("ingen vurdert")
     text = _("{met} av {n} {unit}").format(met=tally.met, n=tally.counted, unit=_unit(unit, tally.counted))

@@ -1,0 +1,141 @@
+"""Time the reports on a synthetic national round: HTML + Markdown, re-runs, and PDFs.
+
+    python benchmarks/bench_reports.py [--runs 3] [--keep DIR] [--pdf-offices 10]
+
+Prints min / median / max with the machine's core count. Targets (issue 5):
+- HTML and Markdown for all 250 offices plus the county summary in at most 5 s, cold process;
+- a re-run with no input changed in at most 2 s, every report skipped and nothing rewritten;
+- PDFs at 2.3 or more per second on 2 cores (within 10 % of what WeasyPrint can do here),
+  printed next to `chromium --headless --print-to-pdf` of the same HTML as a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import synth  # noqa: E402
+from bench_load import show  # noqa: E402
+
+CHROMIUM = os.environ.get("KVP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                 "--no-pdf-header-footer"]
+
+ONE_PDF = """
+import sys, time
+from pathlib import Path
+from kvp_audit.report import build_reports, load_bundle, environment, office_context, render, write_pdf
+t = time.perf_counter()
+import weasyprint
+imp = time.perf_counter() - t
+bundle = load_bundle(Path(sys.argv[1]))
+office = bundle.data.round.offices[0].id
+ctx = office_context(bundle, office, "nb")
+env = environment(None, "nb")
+html = render(env, "office.html.j2", {**ctx, "for_pdf": True})
+Path(sys.argv[2]).write_text(render(env, "office.html.j2", ctx), encoding="utf-8")
+times = []
+for i in range(int(sys.argv[3])):
+    t = time.perf_counter()
+    write_pdf(html, Path(sys.argv[2]).with_suffix(f".{i}.pdf"), ctx["office"]["name"], "nb")
+    times.append(time.perf_counter() - t)
+import pypdf
+pages = len(pypdf.PdfReader(Path(sys.argv[2]).with_suffix(".0.pdf")).pages)
+print(imp, min(times), pages)
+"""
+
+MANY_PDFS = """
+import sys, time
+from pathlib import Path
+from kvp_audit.report import build_reports
+t = time.perf_counter()
+result = build_reports(Path(sys.argv[1]), Path(sys.argv[2]), ["pdf"], force=True)
+print(len(result.written), time.perf_counter() - t)
+"""
+
+
+def timed(cmd: list[str], **kw) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, **kw)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="write the rounds here and keep them")
+    parser.add_argument("--pdf-offices", type=int, default=10)
+    args = parser.parse_args()
+    base = args.keep or Path(tempfile.mkdtemp(prefix="kvp-bench-rapport-"))
+    national, small = base / "nasjonal", base / "pdf-runde"
+    if not (national / "runde.yaml").exists():
+        synth.write_round(national, 250, 10)
+    if not (small / "runde.yaml").exists():
+        synth.write_round(small, args.pdf_offices, 10, seed=3)
+    cores = os.cpu_count()
+    print(f"kjerner: {cores}  Python {sys.version.split()[0]}  nasjonal runde: 250 kontorer x 10 saker")
+
+    # HTML + Markdown, cold process, fresh output folder each time
+    cold = []
+    for i in range(args.runs):
+        out = base / f"ut-{i}"
+        shutil.rmtree(out, ignore_errors=True)
+        cold.append(timed(["kvp-audit", "report", str(national), "--format", "html,md", "--out", str(out)]))
+    n_files = len(list((base / "ut-0").glob("*.html"))) + len(list((base / "ut-0").glob("*.md")))
+    show(f"HTML + Markdown, {n_files} filer, kald prosess", cold, 5.0)
+
+    # re-run with nothing changed: every report skipped, nothing rewritten
+    out = base / "ut-0"
+    before = {p: p.stat().st_mtime_ns for p in out.iterdir()}
+    rerun = [timed(["kvp-audit", "report", str(national), "--format", "html,md", "--out", str(out)])
+             for _ in range(args.runs)]
+    untouched = before == {p: p.stat().st_mtime_ns for p in out.iterdir()}
+    show("ny kjøring uten endringer, hel prosess", rerun, 2.0)
+    print(f"{'  ingen filer skrevet på nytt':48} {'ja' if untouched else 'NEI'}")
+
+    # PDFs: WeasyPrint alone on one core, ours on all cores, and Chromium for the same HTML
+    html_file = base / "kontor.html"
+    res = subprocess.run([sys.executable, "-c", ONE_PDF, str(small), str(html_file), "3"],
+                         check=True, capture_output=True, text=True)
+    imp, one, pages = res.stdout.split()
+    imp, one = float(imp), float(one)
+    print(f"{'import weasyprint':48} {imp:6.3f} s")
+    print(f"{'én kontor-PDF, WeasyPrint, én kjerne':48} {one:6.3f} s  ({pages} sider)")
+    ceiling = (cores or 1) / one
+    rates = []
+    for _ in range(args.runs):
+        res = subprocess.run([sys.executable, "-c", MANY_PDFS, str(small), str(base / "pdf")],
+                             check=True, capture_output=True, text=True)
+        n, secs = res.stdout.split()
+        rates.append(int(n) / float(secs))
+    print(f"{'PDF-er per sekund, kvp-audit, alle kjerner':48} min {min(rates):5.2f}  median "
+          f"{statistics.median(rates):5.2f}  max {max(rates):5.2f}   (mål ≥ 2.3; WeasyPrint-taket her "
+          f"{ceiling:.2f}/s, vi når {statistics.median(rates) / ceiling:.0%})")
+    if Path(CHROMIUM).is_file():
+        profile = Path(tempfile.mkdtemp(prefix="kvp-chromium-"))
+        chrome = [timed([CHROMIUM, *CHROMIUM_ARGS, f"--user-data-dir={profile}",
+                         f"--print-to-pdf={base / 'chromium.pdf'}", html_file.as_uri()])
+                  for _ in range(args.runs)]
+        shutil.rmtree(profile, ignore_errors=True)
+        c = statistics.median(chrome)
+        print(f"{'chromium --print-to-pdf, samme HTML, hel prosess':48} {c:6.3f} s per PDF;  "
+              f"WeasyPrint/Chromium = {one / c:.2f}")
+    else:
+        print(f"chromium ikke funnet ({CHROMIUM}); sammenligningen er hoppet over")
+    if not args.keep:
+        shutil.rmtree(base)
+
+
+if __name__ == "__main__":
+    main()
