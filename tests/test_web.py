@@ -1,0 +1,653 @@
+"""The web form (`kvp-audit serve`) through Flask's test client: every route, refused posts,
+conflicts, invalid input and identity numbers (nothing written), and files that survive a
+round trip byte for byte."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("flask")
+pytest.importorskip("ruamel.yaml")
+
+from werkzeug.datastructures import MultiDict  # noqa: E402
+
+from kvp_audit.load import load_round  # noqa: E402
+from kvp_audit.web.app import create_app  # noqa: E402
+from kvp_audit.web.reviews import file_hash  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples" / "fiktivfylke"
+OFFICE = "nav-bergtun"
+CASE = "K-3RRV79"
+CASE_URL = f"/kontor/{OFFICE}/sak/{CASE}"
+
+
+def fictional_fnr() -> str:
+    """A made-up 11-digit number with valid check digits (born 01.01.1990, not a real person)."""
+    from kvp_audit.privacy import is_national_id
+
+    for individual in range(100, 1000):
+        for tail in range(100):
+            number = f"010190{individual}{tail:02d}"
+            if is_national_id(number):
+                return number
+    raise AssertionError("no number found")
+
+
+@pytest.fixture
+def round_dir(tmp_path) -> Path:
+    """Copies of both example rounds (2026 names 2024 as its previous round)."""
+    target = tmp_path / "fiktivfylke"
+    shutil.copytree(EXAMPLES / "2024", target / "2024")
+    shutil.copytree(EXAMPLES / "2026", target / "2026")
+    return target / "2026"
+
+
+@pytest.fixture
+def app(round_dir, tmp_path):
+    app = create_app(round_dir, reports_dir=tmp_path / "reports", report_formats=("html",))
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class FormReader(HTMLParser):
+    """Collects what a browser would post for the first form with a base_hash (or the given action)."""
+
+    def __init__(self, action: str | None = None):
+        super().__init__(convert_charrefs=True)
+        self.action = action
+        self.forms: list[dict] = []
+        self._form = None
+        self._textarea = None
+        self._select = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self._form = {"action": a.get("action"), "pairs": []}
+            self.forms.append(self._form)
+        if self._form is None:
+            return
+        if tag == "input":
+            kind = a.get("type", "text")
+            if kind in ("radio", "checkbox"):
+                if "checked" in a:
+                    self._form["pairs"].append((a["name"], a.get("value", "on")))
+            elif "name" in a:
+                self._form["pairs"].append((a["name"], a.get("value", "")))
+        elif tag == "textarea":
+            self._textarea = [a["name"], ""]
+        elif tag == "select":
+            self._select = [a["name"], None, None]
+        elif tag == "option" and self._select is not None:
+            if self._select[2] is None:
+                self._select[2] = a.get("value", "")
+            if "selected" in a:
+                self._select[1] = a.get("value", "")
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea" and self._textarea is not None:
+            self._form["pairs"].append(tuple(self._textarea))
+            self._textarea = None
+        elif tag == "select" and self._select is not None:
+            name, chosen, first = self._select
+            self._form["pairs"].append((name, chosen if chosen is not None else first))
+            self._select = None
+        elif tag == "form":
+            self._form = None
+
+
+def form_of(page: str, action: str | None = None) -> MultiDict:
+    reader = FormReader()
+    reader.feed(page)
+    for form in reader.forms:
+        names = [n for n, _v in form["pairs"]]
+        if (action and form["action"] == action) or (not action and "base_hash" in names):
+            return MultiDict(form["pairs"])
+    raise AssertionError(f"no form {action or 'with base_hash'} on the page")
+
+
+def replace(form: MultiDict, **changes) -> MultiDict:
+    """A copy of a form with fields set (dots in names written as __)."""
+    out = MultiDict(form)
+    for name, value in changes.items():
+        out.setlist(name.replace("__", "."), value if isinstance(value, list) else [value])
+    return out
+
+
+def token_of(client) -> str:
+    page = client.get(f"/kontor/{OFFICE}/").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def case_file(round_dir: Path) -> Path:
+    return round_dir / OFFICE / f"{CASE}.yaml"
+
+
+def problems_of(round_dir: Path) -> list:
+    return [p for p in load_round(round_dir).problems if p.is_error]
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_round_page_lists_every_office_with_progress(client, round_dir):
+    response = client.get("/")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert '<html lang="nb">' in page
+    for name in ("NAV Fjellby", "NAV Bergtun", "NAV Sjøhavn", "NAV Midtdal"):
+        assert name in page
+    assert "Fremdrift per kontor" in page
+    # Bergtun: four cases, all answered in the example data.
+    row = re.search(r'<th scope="row"><a href="/kontor/nav-bergtun/">NAV Bergtun</a></th>(.*?)</tr>', page, re.S).group(1)
+    assert "4 av 4 ferdige" in row
+    assert "ferdig" in row
+
+
+def test_pages_follow_the_language(client):
+    nn = client.get("/?lang=nn").get_data(as_text=True)
+    assert '<html lang="nn">' in nn and "Framdrift per kontor" in nn
+    # The choice is kept for the next page.
+    assert "Saker" in client.get(f"/kontor/{OFFICE}/").get_data(as_text=True)
+    en = client.get("/?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in en and "Progress per office" in en
+
+
+def test_app_language_from_the_command_line(round_dir, tmp_path):
+    app = create_app(round_dir, lang="en", reports_dir=tmp_path / "r")
+    page = app.test_client().get(CASE_URL).get_data(as_text=True)
+    assert '<html lang="en">' in page and "Save" in page
+
+
+def test_office_page_shows_cases_review_and_figures(client):
+    page = client.get(f"/kontor/{OFFICE}/").get_data(as_text=True)
+    for key in ("K-3RRV79", "K-7SGJPP", "K-FJQJV9", "K-J3HQ9F"):
+        assert f'href="/kontor/nav-bergtun/sak/{key}"' in page
+    assert "Legg til sak" in page and "Lag rapport" in page
+    assert "Kontorvurderingen er ferdig." in page
+    # The office's figures (måltall and the other numbers) from kontor.yaml.
+    assert re.search(r"Måltall.*?</th><td>7 deltakere", page, re.S)
+
+
+def test_case_form_is_generated_from_the_checklist(client):
+    page = client.get(CASE_URL).get_data(as_text=True)
+    from kvp_audit.load import library_for
+
+    checklist, _p = library_for(None).get("kvp-sak@2026.1")
+    # Every criterion is a fieldset with its question as legend.
+    for crit in checklist.criteria():
+        assert f'data-criterion="{crit.id}"' in page
+        assert f'<span class="cid">{crit.id}</span> {html.escape(crit.question, quote=False)}</legend>' in page
+    # Facts come before the first theme.
+    assert page.index('id="h-facts"') < page.index('data-criterion="SV-01"')
+    # Answer scale as radio buttons, guidance on demand, legal basis, evidence sources.
+    block = page[page.index('data-criterion="SV-01"'):page.index('data-criterion="SV-02"')]
+    for value in ("ja", "delvis", "nei", "ikke aktuelt"):
+        assert f'type="radio" id="f-answer.SV-01-' in block and f'value="{value}"' in block
+    assert '<details class="guidance"><summary>Veiledning</summary>' in block
+    assert "Rettslig grunnlag: forvaltningsloven § 11 a; sotjl. § 41" in block
+    assert 'name="comment.SV-01"' in block and 'name="sources.SV-01" value="saksmappe" checked' in block
+    assert '<label for="f-comment.SV-01">Kommentar</label>' in block
+
+
+def test_criteria_that_do_not_apply_are_marked(client, round_dir):
+    # K-3RRV79 is closed and the participant has children: closure and children criteria apply.
+    page = client.get(CASE_URL).get_data(as_text=True)
+    assert 'class="criterion" data-criterion="AV-01"' in page
+    other = round_dir / OFFICE / "K-7SGJPP.yaml"
+    text = other.read_text(encoding="utf-8")
+    facts = re.search(r"facts:\n((?:  .*\n)+)", text).group(1)
+    page = client.get(f"/kontor/{OFFICE}/sak/K-7SGJPP").get_data(as_text=True)
+    if "status: pågående" in facts:
+        assert 'class="criterion not-applicable" data-criterion="AV-01"' in page
+        assert re.search(r'id="na-AV-01">Gjelder ikke denne saken', page)
+
+
+def test_unknown_office_and_case_are_404(client):
+    assert client.get("/kontor/nav-finnes-ikke/").status_code == 404
+    assert client.get(f"/kontor/{OFFICE}/sak/K-ZZZZZZ").status_code == 404
+    # Reserved files are not cases.
+    assert client.get(f"/kontor/{OFFICE}/sak/kontor").status_code == 404
+    assert client.get(f"/kontor/{OFFICE}/sak/oppfolging").status_code == 404
+
+
+@pytest.mark.parametrize("path", [
+    "/kontor/..%2F..%2Fetc/",
+    "/kontor/../../etc/passwd",
+    f"/kontor/{OFFICE}/sak/..%2F..%2Frunde",
+    f"/kontor/{OFFICE}/sak/..%2Fnav-fjellby%2FK-8EY8J5",
+    f"/kontor/{OFFICE}/sak/%2Fetc%2Fpasswd",
+    "/kontor/checklists/",
+    "/static/..%2F..%2Fkvp_audit%2Fcli.py",
+])
+def test_path_traversal_is_refused(client, round_dir, path):
+    response = client.get(path)
+    assert response.status_code in (400, 404)
+    assert b"root:" not in response.data and b"import click" not in response.data
+
+
+def test_path_traversal_post_writes_nothing(client, round_dir, tmp_path):
+    token = token_of(client)
+    before = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    for path in (f"/kontor/{OFFICE}/sak/..%2F..%2Fevil", "/kontor/..%2Fevil/ny-sak", "/kontor/..%2Fevil/kontorvurdering"):
+        response = client.post(path, data={"csrf_token": token, "base_hash": "", "reviewers": "KB"})
+        assert response.status_code in (400, 404)
+    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == before
+
+
+def test_static_files_and_no_external_resources(client):
+    assert client.get("/static/kvp.css").status_code == 200
+    assert client.get("/static/kvp.js").status_code == 200
+    for url in ("/", f"/kontor/{OFFICE}/", CASE_URL, f"/kontor/{OFFICE}/kontorvurdering"):
+        response = client.get(url)
+        page = response.get_data(as_text=True)
+        assert not re.search(r'(src|href)="(https?:)?//', page), url
+        assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_foreign_host_header_is_refused(client):
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+
+
+# --------------------------------------------------------------------------- CSRF
+
+
+def test_post_without_csrf_token_is_refused_and_changes_nothing(client, round_dir):
+    path = case_file(round_dir)
+    before = path.read_bytes()
+    page = client.get(CASE_URL).get_data(as_text=True)
+    form = replace(form_of(page), **{"answer.SV-01": "nei"})
+    del form["csrf_token"]
+    assert client.post(CASE_URL, data=form).status_code == 400
+    assert client.post(CASE_URL, data=replace(form, csrf_token="feil")).status_code == 400
+    assert client.post(CASE_URL, data=form, headers={"X-Requested-With": "fetch"}).status_code == 400
+    assert path.read_bytes() == before
+    files = sorted((round_dir / OFFICE).iterdir())
+    assert client.post(f"/kontor/{OFFICE}/ny-sak", data={"reviewers": "KB"}).status_code == 400
+    assert client.post(f"/kontor/{OFFICE}/rapport", data={}).status_code == 400
+    assert sorted((round_dir / OFFICE).iterdir()) == files
+
+
+def test_csrf_token_from_another_session_is_refused(app, round_dir):
+    first, second = app.test_client(), app.test_client()
+    token = token_of(first)
+    token_of(second)
+    response = second.post(f"/kontor/{OFFICE}/ny-sak", data={"csrf_token": token, "reviewers": "KB"})
+    assert response.status_code == 400
+
+
+# --------------------------------------------------------------------------- saving
+
+
+@pytest.mark.parametrize("office", ["nav-bergtun", "nav-fjellby", "nav-sjohavn"])
+def test_unchanged_form_leaves_every_file_byte_for_byte(client, round_dir, office):
+    folder = round_dir / office
+    for path in sorted(folder.glob("K-*.yaml")):
+        url = f"/kontor/{office}/sak/{path.stem}"
+        before = path.read_bytes()
+        response = client.post(url, data=form_of(client.get(url).get_data(as_text=True)))
+        assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+        assert path.read_bytes() == before, path.name
+    url = f"/kontor/{office}/kontorvurdering"
+    before = (folder / "kontor.yaml").read_bytes()
+    assert client.post(url, data=form_of(client.get(url).get_data(as_text=True))).status_code == 303
+    assert (folder / "kontor.yaml").read_bytes() == before
+
+
+def test_save_changes_only_what_changed_and_keeps_comments(client, round_dir):
+    path = case_file(round_dir)
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("answers:\n", "answers:  # svarene, skrevet for hånd\n", 1)
+    text = text.replace("  SV-02:\n", "  # Vurdert sammen med veileder\n  SV-02:\n", 1)
+    text = text.replace("selection: kontoret", "selection: kontoret  # valgt i møtet")
+    path.write_text(text, encoding="utf-8")
+    page = client.get(CASE_URL).get_data(as_text=True)
+    form = replace(form_of(page), **{"answer.SV-02": "delvis", "comment.SV-02": "Vedtaket kom sent.\nForklart i notat.",
+                                     "sources.SV-02": ["Gosys", "saksmappe"], "answer.IN-90": "37,5"})
+    response = client.post(CASE_URL, data=form)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"{CASE_URL}?lagret=1")
+    after = path.read_text(encoding="utf-8")
+    assert "answers:  # svarene, skrevet for hånd\n" in after
+    assert "  # Vurdert sammen med veileder\n  SV-02:\n" in after
+    assert "selection: kontoret  # valgt i møtet" in after
+    assert "  SV-02:\n    answer: delvis\n    sources: [Gosys, saksmappe]\n    comment: |-\n" in after or \
+        "  SV-02:\n    answer: delvis\n    comment: |-\n      Vedtaket kom sent.\n      Forklart i notat.\n    sources: [Gosys, saksmappe]\n" in after
+    assert "  IN-90: 37.5\n" in after
+    import difflib
+
+    changed = [line for line in difflib.unified_diff(text.splitlines(), after.splitlines(), lineterm="", n=0)
+               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert len(changed) == 9, changed
+    assert problems_of(round_dir) == []
+    page = client.get(CASE_URL + "?lagret=1").get_data(as_text=True)
+    assert "Lagret." in page and "Vedtaket kom sent.\nForklart i notat.</textarea>" in page
+
+
+def test_saved_file_validates_with_the_command_line(client, round_dir):
+    from click.testing import CliRunner
+
+    from kvp_audit.cli import main
+
+    page = client.get(CASE_URL).get_data(as_text=True)
+    client.post(CASE_URL, data=replace(form_of(page), **{"answer.DO-01": "nei", "comment.DO-01": "Mangler notat."}))
+    result = CliRunner().invoke(main, ["validate", str(round_dir)])
+    assert "0 feil" in result.output or "Ingen problemer funnet." in result.output, result.output
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("reviewers", "Kari Nordmann", "er ikke initialer"),
+    ("date", "2026-02-30", "er ikke en dato"),
+    ("answer.IN-90", "mange", "'mange' er ikke et tall"),
+    ("answer.SV-01", "kanskje", "'kanskje' er ikke et gyldig svar"),
+    ("fact.startdato", "i fjor", "passer ikke for 'startdato'"),
+    ("sources.SV-01", "Facebook", "'Facebook' er ikke en gyldig verdi"),
+])
+def test_invalid_input_is_shown_next_to_the_field_and_nothing_is_written(client, round_dir, field, value, message):
+    path = case_file(round_dir)
+    before = path.read_bytes()
+    page = client.get(CASE_URL).get_data(as_text=True)
+    response = client.post(CASE_URL, data=replace(form_of(page), **{field: value}))
+    assert response.status_code == 422
+    assert path.read_bytes() == before
+    page = response.get_data(as_text=True)
+    error = re.search(rf'<p class="field-error" id="e-{re.escape(field)}" data-error-for="{re.escape(field)}">(.*?)</p>',
+                      page, re.S)
+    assert error, page[:3000]
+    assert message in html.unescape(error.group(1))
+    # The field points at its message, and is marked invalid.
+    assert re.search(rf'name="{re.escape(field)}"[^>]*aria-describedby="[^"]*e-{re.escape(field)}"', page) or \
+        re.search(rf'aria-describedby="[^"]*e-{re.escape(field)}"', page)
+    assert 'role="alert"' in page
+    # The reviewer's input is kept in the form.
+    if field not in ("sources.SV-01",):
+        assert html.escape(value) in page
+
+
+def test_identity_number_is_refused_with_a_reason_and_never_echoed(client, round_dir):
+    number = fictional_fnr()
+    path = case_file(round_dir)
+    before = path.read_bytes()
+    page = client.get(CASE_URL).get_data(as_text=True)
+    for field in ("comment.SV-01", "note", "comment.OP-01"):
+        for written in (number, f"{number[:6]} {number[6:]}"):
+            response = client.post(CASE_URL, data=replace(form_of(page), **{field: f"Se sak {written} i Gosys"}))
+            assert response.status_code == 422
+            text = response.get_data(as_text=True)
+            assert "fødselsnummer eller D-nummer" in text
+            assert number not in text.replace(" ", "") and number[6:] not in text
+            assert f"Se sak {number[:2]}********* i Gosys" in text
+            assert path.read_bytes() == before
+    response = client.post(CASE_URL, data=replace(form_of(page), **{"comment.SV-01": number}),
+                           headers={"X-Requested-With": "fetch"})
+    data = response.get_json()
+    assert data["status"] == "refused" and "comment.SV-01" in data["errors"]
+    assert number not in response.get_data(as_text=True)
+    assert path.read_bytes() == before
+
+
+def test_a_number_already_in_the_file_blocks_saving(client, round_dir):
+    path = case_file(round_dir)
+    path.write_text(path.read_text(encoding="utf-8") + f"# {fictional_fnr()}\n", encoding="utf-8")
+    before = path.read_bytes()
+    page = client.get(CASE_URL).get_data(as_text=True)
+    assert "fødselsnummer" in page
+    response = client.post(CASE_URL, data=replace(form_of(page), **{"answer.SV-01": "nei"}))
+    assert response.status_code == 422 and path.read_bytes() == before
+
+
+def test_conflict_shows_both_versions_and_writes_nothing(client, round_dir):
+    path = case_file(round_dir)
+    page = client.get(CASE_URL).get_data(as_text=True)
+    form = replace(form_of(page), **{"answer.SV-01": "nei", "comment.SV-01": "Min kommentar"})
+    # Another reviewer saves the file in an editor meanwhile.
+    theirs = path.read_text(encoding="utf-8").replace("  SV-03:\n    answer: ja", "  SV-03:\n    answer: delvis", 1)
+    path.write_text(theirs, encoding="utf-8")
+    response = client.post(CASE_URL, data=form)
+    assert response.status_code == 409
+    assert path.read_text(encoding="utf-8") == theirs
+    conflict = response.get_data(as_text=True)
+    assert "Filen er endret siden du åpnet skjemaet" in conflict
+    assert "Bruk min versjon" in conflict and "Bruk versjonen på disken" in conflict
+    assert "answer: delvis" in conflict and "Min kommentar" in conflict
+    assert '<span class="del">-    answer: ja</span>' in conflict
+    # Autosave sees the conflict too, and writes nothing.
+    data = client.post(CASE_URL, data=form, headers={"X-Requested-With": "fetch"}).get_json()
+    assert data["status"] == "conflict" and path.read_text(encoding="utf-8") == theirs
+    # Choosing "mine" posts the reviewer's values against the version now on disk.
+    mine = form_of(conflict, action=CASE_URL)
+    assert mine["base_hash"] == file_hash(path)
+    assert client.post(CASE_URL, data=mine).status_code == 303
+    saved = path.read_text(encoding="utf-8")
+    assert "Min kommentar" in saved and "  SV-01:\n    answer: nei" in saved
+    assert problems_of(round_dir) == []
+
+
+def test_autosave_answers_json_with_the_new_hash_and_applicability(client, round_dir):
+    path = case_file(round_dir)
+    page = client.get(CASE_URL).get_data(as_text=True)
+    form = replace(form_of(page), **{"fact.status": "pågående", "fact.har_barn": "false"})
+    data = client.post(CASE_URL, data=form, headers={"X-Requested-With": "fetch"}).get_json()
+    assert data["status"] == "saved"
+    assert data["hash"] == file_hash(path)
+    assert {"AV-01", "IN-07"} <= set(data["not_applicable"]) and "IN-01" not in data["not_applicable"]
+    assert data["message"].startswith("Lagret kl.")
+    # The next autosave carries the new hash; nothing changed, nothing written.
+    data = client.post(CASE_URL, data=replace(form, base_hash=data["hash"]),
+                       headers={"X-Requested-With": "fetch"}).get_json()
+    assert data["status"] == "unchanged"
+    # An invalid value: errors by field, file unchanged.
+    before = path.read_bytes()
+    data = client.post(CASE_URL, data=replace(form, base_hash=data["hash"], reviewers="kb"),
+                       headers={"X-Requested-With": "fetch"}).get_json()
+    assert data["status"] == "invalid" and "reviewers" in data["errors"]
+    assert path.read_bytes() == before
+
+
+def test_text_is_escaped(client, round_dir):
+    page = client.get(CASE_URL).get_data(as_text=True)
+    client.post(CASE_URL, data=replace(form_of(page), **{"comment.SV-01": "<script>alert(1)</script> & \"x\""}))
+    page = client.get(CASE_URL).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;x&#34;" in page
+
+
+def test_a_broken_file_is_shown_not_overwritten(client, round_dir):
+    path = case_file(round_dir)
+    path.write_text("case: K-3RRV79\nanswers: [\n", encoding="utf-8")
+    page = client.get(CASE_URL).get_data(as_text=True)
+    assert "Filen kan ikke leses" in page
+    token = token_of(client)
+    response = client.post(CASE_URL, data={"csrf_token": token, "base_hash": file_hash(path), "reviewers": "KB"})
+    assert response.status_code == 422
+    assert path.read_text(encoding="utf-8") == "case: K-3RRV79\nanswers: [\n"
+
+
+# --------------------------------------------------------------------------- adding a case, office review
+
+
+def test_add_case_draws_a_key_and_writes_a_valid_skeleton(client, round_dir):
+    token = token_of(client)
+    response = client.post(f"/kontor/{OFFICE}/ny-sak", data={"csrf_token": token, "reviewers": "KB, TH"})
+    assert response.status_code == 303
+    key = re.search(r"/sak/(K-[0-9A-Z]+)$", response.headers["Location"]).group(1)
+    path = round_dir / OFFICE / f"{key}.yaml"
+    assert path.is_file()
+    text = path.read_text(encoding="utf-8")
+    assert f"case: {key}" in text and "reviewers: [KB, TH]" in text
+    assert problems_of(round_dir) == []
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Ny sak {key} er laget." in page
+    # The initials are remembered for the next case.
+    assert 'value="KB, TH"' in client.get(f"/kontor/{OFFICE}/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("reviewers", ["", "Kari", "kb", "01019012345"])
+def test_add_case_refuses_names_and_writes_nothing(client, round_dir, reviewers):
+    token = token_of(client)
+    files = sorted((round_dir / OFFICE).iterdir())
+    response = client.post(f"/kontor/{OFFICE}/ny-sak", data={"csrf_token": token, "reviewers": reviewers})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="e-add-reviewers"><' not in page and "aldri navn" in page
+    assert 'aria-invalid="true"' in page
+    assert sorted((round_dir / OFFICE).iterdir()) == files
+
+
+def test_office_review_is_created_from_the_skeleton(client, round_dir):
+    path = round_dir / OFFICE / "kontor.yaml"
+    path.unlink()
+    url = f"/kontor/{OFFICE}/kontorvurdering"
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-criterion="KR-01"' in page and 'name="visit_dates"' in page
+    form = form_of(page)
+    assert form["base_hash"] == ""
+    response = client.post(url, data=replace(form, reviewers="KB", met="leder, KVP-veileder",
+                                             **{"answer.KR-01": "ja", "answer.TALL-MAALTALL": "12"}))
+    assert response.status_code == 303, response.get_data(as_text=True)[:3000]
+    text = path.read_text(encoding="utf-8")
+    assert "# Kontorvurdering" in text and "met: [leder, KVP-veileder]" in text
+    assert re.search(r"KR-01:.*\n    answer: ja", text)
+    assert problems_of(round_dir) == []
+    assert re.search(r"Måltall.*?</th><td>12 deltakere", client.get(f"/kontor/{OFFICE}/").get_data(as_text=True), re.S)
+
+
+def test_office_review_created_elsewhere_meanwhile_is_a_conflict(client, round_dir):
+    path = round_dir / OFFICE / "kontor.yaml"
+    original = path.read_text(encoding="utf-8")
+    path.unlink()
+    url = f"/kontor/{OFFICE}/kontorvurdering"
+    form = form_of(client.get(url).get_data(as_text=True))
+    path.write_text(original, encoding="utf-8")
+    assert client.post(url, data=replace(form, reviewers="KB")).status_code == 409
+    assert path.read_text(encoding="utf-8") == original
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def test_build_report_from_the_office_page(client, round_dir, tmp_path):
+    token = token_of(client)
+    assert client.get(f"/kontor/{OFFICE}/rapport.html").status_code == 404
+    response = client.post(f"/kontor/{OFFICE}/rapport", data={"csrf_token": token})
+    assert response.status_code == 303
+    report = tmp_path / "reports" / "fiktivfylke-2026" / f"{OFFICE}.html"
+    assert report.is_file()
+    page = client.get(f"/kontor/{OFFICE}/").get_data(as_text=True)
+    assert "Rapporten er laget" in page and f'href="/kontor/{OFFICE}/rapport.html"' in page
+    served = client.get(f"/kontor/{OFFICE}/rapport.html")
+    assert served.status_code == 200 and "NAV Bergtun" in served.get_data(as_text=True)
+    assert "script-src" not in served.headers["Content-Security-Policy"]
+    assert client.get(f"/kontor/{OFFICE}/rapport.exe").status_code == 404
+
+
+def test_build_report_with_pdf(round_dir, tmp_path):
+    pytest.importorskip("weasyprint")
+    app = create_app(round_dir, reports_dir=tmp_path / "reports")
+    client = app.test_client()
+    response = client.post(f"/kontor/{OFFICE}/rapport", data={"csrf_token": token_of(client)})
+    assert response.status_code == 303
+    pdf = client.get(f"/kontor/{OFFICE}/rapport.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_report_refused_while_the_round_has_errors(client, round_dir):
+    path = case_file(round_dir)
+    path.write_text(path.read_text(encoding="utf-8").replace("answer: ja", "answer: kanskje", 1), encoding="utf-8")
+    response = client.post(f"/kontor/{OFFICE}/rapport", data={"csrf_token": token_of(client)})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Rapporten kunne ikke lages" in page and "kanskje" in page
+
+
+# --------------------------------------------------------------------------- library and command line
+
+
+def test_save_review_without_flask(round_dir):
+    from kvp_audit.web.reviews import FormValues, RoundSite, open_review, save_review
+
+    site = RoundSite(round_dir)
+    target = site.case_target(site.office(OFFICE), CASE)
+    opened = open_review(target)
+    opened.values.answers["SV-01"] = "delvis"
+    result = save_review(target, opened.values, opened.hash)
+    assert result.status == "saved" and result.hash == file_hash(target.path)
+    assert save_review(target, opened.values, opened.hash).status == "conflict"
+    assert save_review(target, opened.values, result.hash).status == "unchanged"
+    assert isinstance(FormValues.from_form(MultiDict(opened.values.pairs()), target), FormValues)
+
+
+def test_serve_help_has_an_example():
+    from click.testing import CliRunner
+
+    from kvp_audit.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0
+    assert "kvp-audit serve examples/fiktivfylke/2026" in result.output
+    for option in ("--port", "--host", "--no-browser", "--lang"):
+        assert option in result.output
+
+
+def test_serve_missing_round_is_a_usage_error(tmp_path):
+    from click.testing import CliRunner
+
+    from kvp_audit.cli import main
+
+    result = CliRunner().invoke(main, ["serve", str(tmp_path / "finnes-ikke"), "--no-browser"])
+    assert result.exit_code == 2 and "fant ikke mappen" in result.output
+
+
+def _start(round_dir: Path, *args: str):
+    proc = subprocess.Popen([sys.executable, "-m", "kvp_audit.cli", "serve", str(round_dir), "--port", "0",
+                             "--no-browser", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    match = re.search(r"(http://\S+)", line)
+    assert match, line + proc.stderr.read()
+    return proc, match.group(1)
+
+
+def test_serve_binds_to_loopback_and_stops_cleanly_on_ctrl_c(round_dir):
+    import urllib.request
+
+    proc, url = _start(round_dir)
+    try:
+        assert url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.status == 200 and "NAV Fjellby" in response.read().decode()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "Serveren er stoppet." in out
+    assert "Traceback" not in err
+
+
+def test_serve_warns_when_another_host_is_chosen(round_dir):
+    proc, url = _start(round_dir, "--host", "0.0.0.0")
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert "Advarsel: med --host 0.0.0.0" in err
+    assert proc.returncode == 0
