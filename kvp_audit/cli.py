@@ -425,11 +425,14 @@ def export(round_dir: Path, fmt: str | None, out: Path | None) -> None:
       kvp-audit export examples/fiktivfylke/2026 --out analyse/runde.sqlite
       kvp-audit export examples/fiktivfylke/2026 --format csv --out svar.csv
     """
-    from .export import DEFAULT_SUFFIX, check_target, export_round, format_for
+    from .export import DEFAULT_SUFFIX, check_target, export_round, format_for, suffix_warning
 
     fmt = format_for(fmt, out)
     if out is not None:
         check_target(out)
+        warning = suffix_warning(fmt, out)
+        if warning:
+            click.echo(warning, err=True)
     data = _load(round_dir)
     if out is None:
         out = Path(data.round.id + DEFAULT_SUFFIX[fmt])

@@ -764,6 +764,15 @@ def format_for(fmt: str | None, out: Path | None) -> str:
     raise UsageError(_("oppgi --format (csv, xlsx, json eller sqlite), eller en --out med filendelse .csv, .xlsx, .json eller .sqlite"))
 
 
+def suffix_warning(fmt: str, out: Path) -> str | None:
+    """A warning when the file name says another format than the one written, else None."""
+    said = SUFFIXES.get(out.suffix.lower())
+    if said is None or said == fmt:
+        return None
+    return _("advarsel: {path} får {fmt}-innhold, men filendelsen sier {said}; gi filen endelsen {suffix}").format(
+        path=out.name, fmt=fmt, said=said, suffix=DEFAULT_SUFFIX[fmt])
+
+
 def check_target(out: Path) -> None:
     """Refuse a target whose folder is missing or which is a folder itself, before any work."""
     from .errors import display_path, UsageError

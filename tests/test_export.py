@@ -369,6 +369,14 @@ def test_cli_unknown_format_is_a_usage_error():
     assert not Path("x.pdf").exists()
 
 
+def test_cli_warns_when_the_suffix_says_another_format():
+    result = CliRunner().invoke(main, ["export", str(EXAMPLE), "--format", "xlsx", "--out", "runde.csv"])
+    assert result.exit_code == 0
+    assert result.stderr == ("advarsel: runde.csv får xlsx-innhold, men filendelsen sier csv; "
+                             "gi filen endelsen .xlsx\n")
+    assert result.stdout == "skrev runde.csv\n"
+
+
 def test_cli_missing_output_folder(tmp_path):
     result = run(EXAMPLE, "--format", "xlsx", "--out", "finnes-ikke/runde.xlsx")
     assert result.exit_code == 2
