@@ -22,6 +22,7 @@
     function schedule(delay) {
       if (stopped) { return; }
       if (timer) { clearTimeout(timer); }
+      form.setAttribute("data-pending", "1");
       timer = setTimeout(save, delay);
     }
 
@@ -88,6 +89,7 @@
       }).then(function () {
         busy = false;
         if (again) { again = false; schedule(0); }
+        else if (!timer) { form.removeAttribute("data-pending"); }
       });
     }
 
