@@ -5,6 +5,14 @@
 The round is loaded and scored once; then building the tables and each writer are timed
 in this process (min / median / max), with the size of what was written. Last, the whole
 command is timed once per format as a separate process (load + score + export).
+
+Measured on 2 shared cores, Python 3.11 (national round: 107 500 rows in `svar`, 13 197 findings),
+median of 3, writing only (tables built in 0.32-0.41 s):
+csv 0.60-0.68 s (20 MB in 7 files), json 0.86-1.06 s (50 MB), sqlite 0.60-0.70 s (26 MB),
+xlsx 15.6-20.8 s (8.6 MB). Whole `kvp-audit export` process: csv, json and sqlite about 2 s,
+xlsx 17-25 s. XLSX time is openpyxl serialising 1.8 million cells one by one (profiled: over
+90 % inside openpyxl/et_xmlfile); with lxml installed openpyxl is about 20 % faster. A county
+round (20 offices x 5 cases) writes XLSX in 0.8 s and the other formats in under 0.06 s.
 """
 
 from __future__ import annotations
