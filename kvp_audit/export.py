@@ -103,7 +103,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("merknader", "integer", "Antall merknader (saker og kontorvurdering)."),
         _c("god_praksis", "integer", "Antall kriterier med god praksis (oppfylt i alle saker der det telles)."),
     )),
-    Table("kriterier", "Ett kriterium i en sjekkliste runden bruker.", (
+    Table("kriterier", "Ett kriterium i sjekklisten for saker eller for kontorvurderingen som runden bruker.", (
         _ROUND,
         _c("sjekkliste", "text", "Sjekklisten som id@versjon, for eksempel «kvp-sak@2026.1»."),
         _KIND, _THEME, _THEME_TITLE, _CRITERION,
