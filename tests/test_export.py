@@ -350,6 +350,12 @@ def test_cli_writes_each_format(tmp_path, fmt):
     assert out.is_file()
 
 
+def test_cli_writes_what_the_library_writes(tmp_path):
+    assert run(EXAMPLE, "--out", "cli.json").exit_code == 0
+    export.write_json(export.build_tables(load_round(EXAMPLE)), tmp_path / "lib.json")
+    assert Path("cli.json").read_bytes() == (tmp_path / "lib.json").read_bytes()
+
+
 def test_cli_format_from_the_file_name_and_default_name(tmp_path):
     result = run(EXAMPLE, "--out", "runde.sqlite")
     assert result.exit_code == 0, result.output
