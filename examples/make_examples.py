@@ -123,6 +123,9 @@ def chance(cid: str, office: str, year: int, office_quality: float) -> float:
     p = P_YES.get(cid, BASE) + office_quality
     if year >= 2026 and office not in NOT_IMPROVING:
         p += IMPROVES.get(cid, 0.05)
+    if year <= 2022:
+        p -= 0.08  # the first round found more to improve
+
     return max(0.0, min(1.0, p if cid != "KA-01" else 1.0))
 
 
@@ -269,6 +272,61 @@ def make_round(folder: Path, year: int, offices, case_checklist, office_checklis
                 followup_text(rng, followup_checklist, oid, reviewers, visit), encoding="utf-8")
 
 
+ACTIONS = {
+    "lukket": ("Rutinen er oppdatert og gjennomgått på fagmøte.", "Ny rutine og referat fra fagmøtet."),
+    "delvis": ("Rutinen er oppdatert, men ikke tatt i bruk i alle saker.", "Ny rutine; stikkprøve av to saker."),
+    "åpen": ("Kontoret har ikke kommet i gang ennå.", ""),
+}
+
+
+def add_finding_followups(folder: Path, followup_checklist, seed: int, skip: tuple[str, ...] = ()) -> None:
+    """Write each office's follow-up workshop (oppfolging.yaml) with a status for every finding.
+
+    Uses its own random generator, so the reviews drawn before are not changed.
+    """
+    from kvp_audit.followup import followup_items
+    from kvp_audit.load import load_round
+    from kvp_audit.scoring import score_round
+
+    data = load_round(folder)
+    assert not data.errors, data.errors[:3]
+    scores = score_round(data)
+    rng = random.Random(f"oppfolging-{seed}")
+    for office in data.round.offices:
+        if office.id in skip:
+            continue
+        date = data.round.period.end + dt.timedelta(days=90 + rng.randint(0, 40))
+        reviewers = sorted(rng.sample(REVIEWERS, 2))
+        lines = [HEADER.rstrip("\n"), f"office: {office.id}", f"reviewers: [{', '.join(reviewers)}]",
+                 f"date: {date.isoformat()}", f"note: {q(FICTION)}", "answers:"]
+        for crit in followup_checklist.criteria():
+            lines.append(f"  {crit.id}: {weighted(rng, [('ja', 60), ('delvis', 25), ('nei', 15)])}")
+        lines.append("findings:")
+        for item in followup_items(data, scores, office.id):
+            if rng.random() < 0.1:
+                continue  # not discussed at the workshop: stays "ikke fulgt opp"
+            status = weighted(rng, [("lukket", 50), ("delvis", 30), ("åpen", 20)])
+            action, evidence = ACTIONS[status]
+            lines += [f"  {q(item.id)}:", f"    status: {status}", f"    action: {q(action)}"]
+            if evidence:
+                lines.append(f"    evidence: {q(evidence)}")
+            lines.append(f"    date: {date.isoformat()}")
+        (folder / office.id / "oppfolging.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def carry_findings(previous: Path, folder: Path, case_checklist, office_checklist) -> None:
+    """Append the previous round's open findings to the round file, as 'new round --from' does."""
+    from kvp_audit.followup import carried_findings
+    from kvp_audit.load import load_round
+    from kvp_audit.scoring import score_round
+    from kvp_audit.skeleton import carried_lines
+
+    data = load_round(previous)
+    carried = carried_findings(data, score_round(data), case_checklist, office_checklist)
+    path = folder / "runde.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n".join(carried_lines(carried)) + "\n", encoding="utf-8")
+
+
 def checklists():
     """The bundled checklists the examples use."""
     def load(path):
@@ -284,9 +342,14 @@ def checklists():
 def main() -> None:
     sak_2024, sak_2026, kontor, oppfolging = checklists()
     base = ROOT / "examples" / "fiktivfylke"
-    make_round(base / "2024", 2024, OFFICES_2024, sak_2024, kontor, oppfolging, seed=2024)
+    make_round(base / "2022", 2022, OFFICES_2024[:8], sak_2024, kontor, oppfolging, seed=2022)
+    make_round(base / "2024", 2024, OFFICES_2024, sak_2024, kontor, oppfolging, seed=2024, previous="../2022")
+    # the follow-up workshops of 2024 (NAV Vidda was not followed up), then the 2026 round
+    # made from 2024 with the findings that were not closed carried over
+    add_finding_followups(base / "2024", oppfolging, seed=2024, skip=("nav-vidda",))
     make_round(base / "2026", 2026, OFFICES_2026, sak_2026, kontor, oppfolging, seed=2026, previous="../2024")
-    print(f"skrev {base.relative_to(ROOT)}/2024 og {base.relative_to(ROOT)}/2026")
+    carry_findings(base / "2024", base / "2026", sak_2026, kontor)
+    print(f"skrev {base.relative_to(ROOT)}/2022, 2024 og 2026")
 
 
 if __name__ == "__main__":

@@ -196,10 +196,12 @@ def _today(value: str | None) -> dt.date:
 
 @new.command("round", context_settings=CONTEXT)
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--name", required=True, help="Rundens navn, for eksempel \"Kvalitetsinnsyn KVP 2026\".")
-@click.option("--county", required=True, help="Fylket (Statsforvalterens område).")
-@click.option("--office", "offices", multiple=True, required=True,
+@click.option("--name", default=None, help="Rundens navn, for eksempel \"Kvalitetsinnsyn KVP 2026\".")
+@click.option("--county", default=None, help="Fylket (Statsforvalterens område; standard med --from: som forrige runde).")
+@click.option("--office", "offices", multiple=True,
               help="Et kontor som id=Navn, for eksempel nav-fjellby=\"NAV Fjellby\" (kan gjentas).")
+@click.option("--from", "from_round", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Forrige runde: samme kontorer og sjekklister (nyeste versjon), og åpne funn føres videre.")
 @click.option("--id", "round_id", default=None, help="Rundens id (standard: mappens navn).")
 @click.option("--start", default=None, help="Første dag, ÅÅÅÅ-MM-DD (standard: i dag).")
 @click.option("--end", default=None, help="Siste dag, ÅÅÅÅ-MM-DD (standard: start + 6 måneder).")
@@ -209,16 +211,24 @@ def _today(value: str | None) -> dt.date:
 @click.option("--reviewer", "reviewers", multiple=True, default=("XX",), show_default=True,
               help="Revisorens initialer (kan gjentas).")
 @handle_errors
-def new_round(directory: Path, name: str, county: str, offices: tuple[str, ...], round_id: str | None,
-              start: str | None, end: str | None, case_checklist: str | None, office_checklist: str | None,
-              followup_checklist: str | None, reviewers: tuple[str, ...]) -> None:
+def new_round(directory: Path, name: str | None, county: str | None, offices: tuple[str, ...],
+              from_round: Path | None, round_id: str | None, start: str | None, end: str | None,
+              case_checklist: str | None, office_checklist: str | None, followup_checklist: str | None,
+              reviewers: tuple[str, ...]) -> None:
     """Lag en ny runde: rundefilen og en mappe per kontor med kontorvurdering.
+
+    Med --from lages runden fra forrige runde: de samme kontorene, de samme sjekklistene i
+    nyeste versjon, og funnene som ikke er lukket føres videre (koblet til den nye versjonen
+    av sjekklisten), så neste besøk sjekker dem.
 
     \b
     Eksempel:
       kvp-audit new round runder/2026-var --name "Kvalitetsinnsyn KVP 2026" \\
           --county Fiktivfylke --office nav-fjellby="NAV Fjellby" --office nav-strand="NAV Strand"
+      kvp-audit new round runder/2028 --from runder/2026-var --name "Kvalitetsinnsyn KVP 2028"
     """
+    import os
+
     from pydantic import ValidationError
 
     from .errors import UsageError
@@ -229,10 +239,29 @@ def new_round(directory: Path, name: str, county: str, offices: tuple[str, ...],
     library = library_for(directory)
     start_date = _today(start)
     end_date = _today(end) if end else start_date + dt.timedelta(days=182)
+    previous = None
+    if from_round is not None:
+        previous = _scored(from_round)
+        prev_round = previous[0].round
+        county = county or prev_round.county
+        name = name or f"{prev_round.name} ({_('ny runde')} {start_date.year})"
+    missing = [opt for opt, value in (("--name", name), ("--county", county)) if not value]
+    if not offices and previous is None:
+        missing.append("--office")
+    if missing:
+        raise UsageError(_("mangler {options}; oppgi dem, eller lag runden fra en tidligere runde med --from")
+                         .format(options=", ".join(missing)))
+
+    def default_ref(scope: str, ident: str) -> str | None:
+        if previous is not None:
+            ref = getattr(previous[0].round.checklists, scope)
+            return _newest(library, ref.id) or str(ref) if ref else None
+        return _newest(library, ident)
+
     refs = {
-        "case": case_checklist or _newest(library, "kvp-sak"),
-        "office": office_checklist or _newest(library, "kvp-kontor"),
-        "followup": followup_checklist or _newest(library, "kvp-oppfolging"),
+        "case": case_checklist or default_ref("case", "kvp-sak"),
+        "office": office_checklist or default_ref("office", "kvp-kontor"),
+        "followup": followup_checklist or default_ref("followup", "kvp-oppfolging"),
     }
     loaded = {}
     for scope, ref in refs.items():
@@ -244,19 +273,39 @@ def new_round(directory: Path, name: str, county: str, offices: tuple[str, ...],
         loaded[scope] = cl
     if "case" not in loaded:
         raise UsageError(_("fant ingen sjekkliste for saker; oppgi --case-checklist"))
+    office_list = [parse_office_option(o) for o in offices]
+    carried = {}
+    previous_path = None
+    if previous is not None:
+        from .followup import carried_findings
+
+        given = {o.id for o in office_list}
+        office_list = [o for o in previous[0].round.offices if o.id not in given] + office_list
+        carried = carried_findings(previous[0], previous[1], loaded["case"], loaded.get("office"))
+        previous_path = os.path.relpath(from_round.resolve(), directory.resolve())
     try:
         rnd = Round(
             id=round_id or _slug(directory.resolve().name),
             name=name, county=county,
             period={"start": start_date, "end": end_date},
             checklists={k: v for k, v in refs.items() if v},
-            offices=[parse_office_option(o) for o in offices],
+            offices=office_list,
+            previous=previous_path,
+            carried=carried,
         )
     except ValidationError as exc:
         raise UsageError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
     written = create_round(directory, rnd, loaded.get("office"), list(reviewers), start_date)
     for path in written:
         click.echo(_("skrev {path}").format(path=display_path(path)))
+    if previous is not None:
+        n = sum(len(v) for v in carried.values())
+        click.echo(_("{n} funn fra {round} er ikke lukket og er ført videre (se carried i runde.yaml)").format(
+            n=n, round=previous[0].round.name))
+        unmapped = [f.id for fs in carried.values() for f in fs if not f.now]
+        for fid in unmapped:
+            click.echo(_("advarsel") + ": " + _("{id}: kriteriet finnes ikke i den nye sjekklisten og ingen "
+                                               "kriterier erstatter det; sjekk funnet for hånd").format(id=fid), err=True)
     click.echo(_("Neste steg: kvp-audit new case {dir} {office}").format(dir=display_path(directory), office=rnd.offices[0].id))
 
 
@@ -443,6 +492,122 @@ def export(round_dir: Path, fmt: str | None, out: Path | None) -> None:
 
 
 # --------------------------------------------------------------------------- reports
+
+
+def _scored(round_dir: Path):
+    """Load, validate and score a round; a round with errors stops with its problems."""
+    from .errors import InputError
+    from .scoring import score_round
+
+    data = _load(round_dir)
+    if data.errors:
+        raise InputError(_("runden {path} har {n} feil; rett dem (se 'kvp-audit validate') først").format(
+            path=display_path(round_dir), n=len(data.errors)), data.errors)
+    for p in data.warnings:
+        click.echo(p.format(), err=True)
+    return data, score_round(data)
+
+
+def _check_office(data, office: str | None) -> None:
+    from .errors import UsageError
+    from .validation import suggest
+
+    if office is None or data.round.office(office) is not None:
+        return
+    ids = [o.id for o in data.round.offices]
+    near = suggest(office, ids)
+    raise UsageError(_("kontoret '{office}' er ikke med i runden").format(office=office)
+                     + ("; " + _("mente du '{near}'?").format(near=near) if near else
+                        "; " + _("kontorene er: {ids}").format(ids=", ".join(ids))))
+
+
+@main.command("compare", context_settings=CONTEXT)
+@click.argument("round_a", type=click.Path(path_type=Path))
+@click.argument("round_b", type=click.Path(path_type=Path), required=False)
+@click.option("--office", default=None, help="Sammenlign bare dette kontoret.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "html"]), default="table", show_default=True,
+              help="Utskriftsformat; html skrives til en fil (se --out).")
+@click.option("--all", "all_criteria", is_flag=True, help="Vis alle kriteriene i tabellen, også de uendrede.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="HTML-filen som skrives (standard: reports/sammenligning-<runde>.html).")
+@handle_errors
+def compare(round_a: Path, round_b: Path | None, office: str | None, fmt: str, all_criteria: bool,
+            out: Path | None) -> None:
+    """Sammenlign to runder kontor for kontor og kriterium for kriterium, eller kontorene i én runde.
+
+    Med to runder (den eldste først): per kontor og kriterium bedre, dårligere, uendret,
+    ny eller utgått, med antall. Runder med ulike versjoner av sjekklisten sammenlignes
+    gjennom kriterienes 'replaces' (nytt navn, delt, slått sammen); kriterier uten kobling
+    vises som ikke sammenlignbare. Med én runde: kontorene side om side, hvert tema mot fylket.
+
+    \b
+    Eksempel:
+      kvp-audit compare examples/fiktivfylke/2024 examples/fiktivfylke/2026
+      kvp-audit compare examples/fiktivfylke/2024 examples/fiktivfylke/2026 --office nav-fjellby --all
+      kvp-audit compare examples/fiktivfylke/2026 --format html --out sammenligning.html
+    """
+    from .compare import compare_offices, compare_rounds, comparison_table, offices_table, render_html
+    from .i18n import current_language
+    from .yamlio import atomic_write
+
+    data_a, scores_a = _scored(round_a)
+    if round_b is None:
+        _check_office(data_a, office)
+        payload = compare_offices(data_a, scores_a)
+        if office is not None:
+            payload["offices"] = [r for r in payload["offices"] if r["office"] == office]
+        kind, text, checklist, name = "offices", offices_table(payload), data_a.case_checklist, data_a.round.id
+    else:
+        data_b, scores_b = _scored(round_b)
+        _check_office(data_b, office)
+        if office is not None and data_a.round.office(office) is None:
+            raise click.UsageError(_("kontoret '{office}' er ikke med i {round}").format(
+                office=office, round=display_path(round_a)))
+        result = compare_rounds(data_a, scores_a, data_b, scores_b, office)
+        for w in result.warnings:
+            click.echo(_("advarsel") + ": " + w, err=True)
+        payload = result.as_dict()
+        kind, checklist, name = "rounds", data_b.case_checklist, f"{data_a.round.id}-{data_b.round.id}"
+        text = comparison_table(result, all_criteria or office is not None) if fmt == "table" else ""
+    if fmt == "json":
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    elif fmt == "table":
+        click.echo(text, nl=False)
+    else:
+        target = out or Path("reports") / f"sammenligning-{name}.html"
+        atomic_write(target, render_html(kind, payload, checklist, current_language()))
+        click.echo(_("skrev {path}").format(path=display_path(target)))
+
+
+@main.command("followup", context_settings=CONTEXT)
+@click.argument("round_dir", type=click.Path(path_type=Path))
+@click.option("--office", default=None, help="Vis bare dette kontoret.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="Utskriftsformat.")
+@handle_errors
+def followup(round_dir: Path, office: str | None, fmt: str) -> None:
+    """Vis funnene per kontor som skal følges opp, og hva som er lukket, delvis lukket eller åpent.
+
+    Funnene er rundens avvik og merknader, og funn fra forrige runde som er ført videre.
+    Status kommer fra kontorets oppfolging.yaml (findings: funn-id: status lukket, delvis
+    eller åpen, med action, evidence og date). Et funn uten oppføring er «ikke fulgt opp».
+
+    \b
+    Eksempel:
+      kvp-audit followup examples/fiktivfylke/2024
+      kvp-audit followup examples/fiktivfylke/2026 --office nav-fjellby --format json
+    """
+    from .followup import followup_problems, followup_table, followup_view
+
+    data, scores = _scored(round_dir)
+    _check_office(data, office)
+    for p in followup_problems(data, scores):
+        click.echo(p.format(), err=True)
+    view = followup_view(data, scores, office)
+    if fmt == "json":
+        click.echo(json.dumps(view, ensure_ascii=False, indent=2))
+    else:
+        click.echo(followup_table(view), nl=False)
 
 
 def _formats(value: str) -> list[str]:

@@ -336,6 +336,22 @@ class Office(_Strict):
     municipality: str = Field("", description="Kommunen eller kommunene kontoret dekker.")
 
 
+class CarriedFinding(_Strict):
+    """A finding from an earlier round that was still open when this round began."""
+
+    id: str = Field(description="Funnets id i runden det kom fra: runde/kontor/kriterium.")
+    kind: Literal["avvik", "merknad"] = Field(description="avvik eller merknad.")
+    criterion: str = Field(description="Kriteriets id i sjekklisten funnet kom fra.")
+    question: str = Field("", description="Kriteriets spørsmål, for lesbarhet.")
+    status: Literal["åpen", "delvis", "ikke fulgt opp"] = Field(
+        description="Status da runden ble laget: åpen, delvis eller ikke fulgt opp."
+    )
+    now: list[str] = Field(
+        default_factory=list,
+        description="Kriteriene i denne rundens sjekkliste som svarer til det gamle (via replaces); tom når det ikke finnes noe.",
+    )
+
+
 class Round(_Strict):
     """An audit round: a folder with ``runde.yaml`` and one folder per office."""
 
@@ -349,6 +365,10 @@ class Round(_Strict):
         None, description="Sti (fra denne mappen) til fylkets forrige runde, for eksempel ../2024."
     )
     note: str = Field("", description="Fri merknad, for eksempel at runden holder fiktive data.")
+    carried: dict[str, list[CarriedFinding]] = Field(
+        default_factory=dict,
+        description="Åpne funn fra forrige runde per kontor-id, skrevet av 'kvp-audit new round --from'.",
+    )
 
     @field_validator("offices")
     @classmethod

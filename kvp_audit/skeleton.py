@@ -106,7 +106,7 @@ def round_file_text(rnd: Round) -> str:
     """The text of a round file (runde.yaml)."""
     lines = [
         "# " + _("Rundefil for kvp-audit. Kontorene har hver sin mappe ved siden av denne filen."),
-        f"id: {rnd.id}",
+        f"id: {_q(rnd.id)}",
         f"name: {_q(rnd.name)}",
         f"county: {_q(rnd.county)}",
         "period:",
@@ -129,7 +129,26 @@ def round_file_text(rnd: Round) -> str:
         lines.append(f"    name: {_q(office.name)}")
         if office.municipality:
             lines.append(f"    municipality: {_q(office.municipality)}")
+    lines += carried_lines(rnd.carried)
     return "\n".join(lines) + "\n"
+
+
+def carried_lines(carried: dict) -> list[str]:
+    """The ``carried:`` section of a round file: open findings from the previous round."""
+    if not carried:
+        return []
+    lines = ["# " + _("Funn fra forrige runde som ikke var lukket; sjekk dem ved besøket."), "carried:"]
+    for office_id, findings in carried.items():
+        lines.append(f"  {office_id}:")
+        for f in findings:
+            lines.append(f"    - id: {_q(f.id)}")
+            lines.append(f"      kind: {f.kind}")
+            lines.append(f"      criterion: {_q(f.criterion)}")
+            if f.question:
+                lines.append(f"      question: {_q(f.question)}")
+            lines.append(f"      status: {_q(f.status)}")
+            lines.append(f"      now: [{', '.join(_q(n) for n in f.now)}]")
+    return lines
 
 
 def parse_office_option(text: str) -> Office:
