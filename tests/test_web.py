@@ -651,3 +651,51 @@ def test_serve_warns_when_another_host_is_chosen(round_dir):
     out, err = proc.communicate(timeout=20)
     assert "Advarsel: med --host 0.0.0.0" in err
     assert proc.returncode == 0
+
+
+# --------------------------------------------------------------------------- round trip of any text
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=80),
+    st.sampled_from(["2026-01-01", "12", "true", "null", "~", "ja", "- x", "# x", "a: b", "'q'", "\"q\"",
+                     "x\r\n  y", "a\u2028b", "a\x1bb", "\ufeffa", "  ", "a\n\tb", "1e3", "0x1F", ".inf"]),
+))
+def test_any_comment_text_is_stored_exactly_or_refused(round_dir, text):
+    """Whatever a reviewer types comes back from the file as typed (or is refused, unwritten)."""
+    import yaml_rs
+
+    from kvp_audit.web.reviews import FormValues, RoundSite, load_document, open_review, save_review
+
+    site = RoundSite(round_dir)
+    target = site.case_target(site.office(OFFICE), CASE)
+    opened = open_review(target)
+    before = target.path.read_bytes()
+    form = MultiDict([(k, v) for k, v in opened.values.pairs() if k not in ("comment.SV-01", "answer.IN-91")])
+    form.add("comment.SV-01", text)
+    form.add("answer.IN-91", "annet")
+    values = FormValues.from_form(form, target)
+    result = save_review(target, values, opened.hash)
+    if result.status == "refused":
+        assert target.path.read_bytes() == before
+        return
+    cleaned = values.comments["SV-01"]
+    if result.status == "invalid":
+        # yaml-rs reads a date even when it is quoted ('2026-01-01'), so such a text cannot be
+        # stored as text; validation says so, as `kvp-audit validate` would, and nothing is written.
+        quoted = "'" + cleaned.replace("'", "''") + "'"
+        assert not isinstance(yaml_rs.loads(f"v: {quoted}\n")["v"], str), result.messages
+        assert target.path.read_bytes() == before
+        return
+    assert result.status in ("saved", "unchanged"), result.messages
+    saved = target.path.read_text(encoding="utf-8")
+    stored = yaml_rs.loads(saved)["answers"]["SV-01"].get("comment", "")
+    assert stored == cleaned
+    assert "\r" not in stored and stored == stored.strip()
+    # The written file can be opened in the form again.
+    load_document(saved)
+    # Put the file back for the next example.
+    target.path.write_bytes(before)

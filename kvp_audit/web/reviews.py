@@ -287,9 +287,17 @@ def widget_text(value: Any) -> str:
     return str(value)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _clean(text: str) -> str:
-    """Browsers send text areas with CRLF; files use LF."""
-    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    """Form text as it is stored: LF line ends (browsers send CRLF), no control characters.
+
+    Control characters come only from pasting; YAML readers disagree about them, and a
+    file one of them cannot read again would lock the reviewer out of the form.
+    """
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    return _CONTROL.sub("", text).strip()
 
 
 @dataclass
@@ -492,10 +500,27 @@ def dump_document(doc) -> str:
     return buffer.getvalue()
 
 
-def _string(text: str):
-    from ruamel.yaml.scalarstring import LiteralScalarString
+def _string(text: Any):
+    """A text as it is written: a literal block for several lines, quoted when YAML would read it as something else."""
+    if not isinstance(text, str):
+        return text
+    from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
 
-    return LiteralScalarString(text) if "\n" in text else text
+    if "\n" in text:
+        return LiteralScalarString(text)
+    if text and _plain_is_not_text(text):
+        return SingleQuotedScalarString(text)
+    return text
+
+
+def _plain_is_not_text(text: str) -> bool:
+    """Whether ``text`` written unquoted would be read back as something else (a date, a number...)."""
+    import yaml_rs
+
+    try:
+        return yaml_rs.loads(f"v: {text}\n") != {"v": text}
+    except Exception:
+        return True
 
 
 def _put(mapping, key: str, value: Any, after: tuple[str, ...] = ()) -> None:
@@ -558,7 +583,7 @@ def apply_values(doc, values: FormValues, target: ReviewTarget) -> None:
     for name in HEADER_FIELDS[target.kind]:
         text = header.get(name, "")
         if name in ("reviewers", "met"):
-            items = split_initials(text) if name == "reviewers" else [s.strip() for s in text.split(",") if s.strip()]
+            items = split_initials(text) if name == "reviewers" else [_string(s.strip()) for s in text.split(",") if s.strip()]
             if items or name in doc or name == "reviewers":
                 _put_list(doc, name, items, after=("office", "case"))
         elif name == "visit_dates":
@@ -567,19 +592,19 @@ def apply_values(doc, values: FormValues, target: ReviewTarget) -> None:
             _put(doc, name, _to_date(text) if text else None, after=("reviewers",))
         elif name == "selection":
             if text or name in doc:
-                _put(doc, name, text, after=("date",))
+                _put(doc, name, _string(text), after=("date",))
         elif name == "note":
             if text or name in doc:
                 _put(doc, name, _string(text), after=("selection", "met", "date", "visit_dates"))
     if checklist.facts:
         facts = _child_map(doc, "facts", after=("note", "selection", "met", "date", "visit_dates"))
         for name, spec in checklist.facts.items():
-            value = typed_fact(spec, values.facts.get(name, ""))
+            value = _string(typed_fact(spec, values.facts.get(name, "")))
             if value is not None or name in facts:
                 _put(facts, name, value)
     answers = _child_map(doc, "answers", after=("facts", "note", "selection", "met", "date", "visit_dates"))
     for crit in checklist.criteria():
-        _apply_answer(answers, crit, typed_answer(crit, values.answers.get(crit.id, "")),
+        _apply_answer(answers, crit, _string(typed_answer(crit, values.answers.get(crit.id, ""))),
                       values.comments.get(crit.id, ""), values.sources.get(crit.id, []))
 
 
