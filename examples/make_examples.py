@@ -322,7 +322,8 @@ def carry_findings(previous: Path, folder: Path, case_checklist, office_checklis
     from kvp_audit.skeleton import carried_lines
 
     data = load_round(previous)
-    carried = carried_findings(data, score_round(data), case_checklist, office_checklist)
+    offices = {o.id for o in load_round(folder).round.offices}
+    carried = carried_findings(data, score_round(data), case_checklist, office_checklist, offices)
     path = folder / "runde.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "\n".join(carried_lines(carried)) + "\n", encoding="utf-8")
 

@@ -281,7 +281,8 @@ def new_round(directory: Path, name: str | None, county: str | None, offices: tu
 
         given = {o.id for o in office_list}
         office_list = [o for o in previous[0].round.offices if o.id not in given] + office_list
-        carried = carried_findings(previous[0], previous[1], loaded["case"], loaded.get("office"))
+        carried = carried_findings(previous[0], previous[1], loaded["case"], loaded.get("office"),
+                                   {o.id for o in office_list})
         previous_path = os.path.relpath(from_round.resolve(), directory.resolve())
     try:
         rnd = Round(

@@ -146,14 +146,18 @@ def map_to(old_criterion: str, new_checklist: Checklist) -> list[str]:
     return out
 
 
-def carried_findings(data, scores, case_checklist: Checklist, office_checklist: Checklist | None
-                     ) -> dict[str, list[CarriedFinding]]:
-    """The findings of a round that are not closed, for the next round (mapped to its checklists)."""
+def carried_findings(data, scores, case_checklist: Checklist, office_checklist: Checklist | None,
+                     offices: set[str] | None = None) -> dict[str, list[CarriedFinding]]:
+    """The findings of a round that are not closed, for the next round (mapped to its checklists).
+
+    ``offices`` limits them to the offices of the next round."""
     out: dict[str, list[CarriedFinding]] = {}
     office_ids = set()
     if data.office_checklist is not None:
         office_ids = {c.id for c in data.office_checklist.criteria()}
     for o in data.round.offices:
+        if offices is not None and o.id not in offices:
+            continue
         kept = []
         for item in followup_items(data, scores, o.id):
             if item.status == "lukket":
