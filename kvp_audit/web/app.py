@@ -314,10 +314,14 @@ def _json_result(result, target) -> dict:
     }
     import datetime as dt
 
+    message = messages[result.status].format(time=dt.datetime.now().strftime("%H:%M:%S"))
+    if result.messages.general_errors:
+        # Problems that belong to no field (for example an unknown key written by hand).
+        message += " " + " ".join(result.messages.general_errors[:3])
     return {
         "status": result.status,
         "hash": result.hash,
-        "message": messages[result.status].format(time=dt.datetime.now().strftime("%H:%M:%S")),
+        "message": message,
         "not_applicable": reviews.not_applicable(result.values, target.checklist),
         **result.messages.as_json(),
     }

@@ -10,6 +10,12 @@
   }
 
   ready(function () {
+    // After a refused save without the script's help, take the reader to the list of errors.
+    var summary = document.getElementById("error-summary");
+    if (summary) { summary.focus(); }
+  });
+
+  ready(function () {
     var form = document.querySelector("form[data-autosave]");
     if (!form || !window.fetch || !window.FormData) { return; }
     var status = document.getElementById("save-status");
