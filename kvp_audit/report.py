@@ -307,6 +307,25 @@ def office_context(bundle: RoundBundle, office_id: str, lang: str) -> dict:
         office_review = {"sections": sections, "figures": figures, "against_target": against,
                          "met": list(review.met), "note_html": markdown_html(review.note)}
 
+    from .followup import followup_items
+
+    carried = []
+    status_of = {}
+    for item in followup_items(data, scores, office_id):
+        if not item.carried:
+            if item.status != "ikke fulgt opp":
+                status_of[item.id] = {"status": _status_label(item.status),
+                                      "action_html": markdown_html(item.action), "action_text": markdown_text(item.action)}
+            continue
+        now = {True: _("funnet igjen"), False: _("ikke funnet igjen"), None: _("ikke vurdert i denne runden")}
+        carried.append({"id": item.id, "kind": item.kind, "criterion": item.criterion, "question": item.question,
+                        "status": _status_label(item.status), "now": now[item.found_again],
+                        "now_criteria": list(item.now),
+                        "action_html": markdown_html(item.action), "action_text": markdown_text(item.action)})
+    for kind in ("avvik", "merknad"):
+        for view in findings[kind]:
+            view["followup"] = status_of.get(view["id"])
+
     visit = _visit_dates(data, office_id)
     return {
         "kind": "office",
@@ -329,7 +348,13 @@ def office_context(bundle: RoundBundle, office_id: str, lang: str) -> dict:
         "findings": findings,
         "matrix": matrix,
         "office_review": office_review,
+        "carried": carried,
     }
+
+
+def _status_label(status: str) -> str:
+    return {"lukket": _("lukket"), "delvis": _("delvis"), "åpen": _("åpen"),
+            "ikke fulgt opp": _("ikke fulgt opp")}[status]
 
 
 def closure_outcomes(data) -> dict:
@@ -410,7 +435,46 @@ def summary_context(bundle: RoundBundle, lang: str) -> dict:
         "chart": theme_chart(theme_views, lang, county_label=False),
         "previous_round": bundle.previous.data.round.name if bundle.previous else None,
         "closure": closure_outcomes(data),
+        "trend": trend_view(bundle, themes, lang),
     }
+
+
+def history(bundle: RoundBundle, limit: int = 5) -> list[tuple[str, RoundScore]]:
+    """The round and the rounds before it (by ``previous``), oldest first: (name, scores)."""
+    from .errors import InputError
+    from .load import load_round
+
+    out = [(bundle.data.round.name, bundle.scores)]
+    seen = {bundle.data.path.resolve()}
+    current = bundle.previous
+    data = current.data if current is not None else None
+    while data is not None and len(out) < limit:
+        out.append((data.round.name, current.scores if current is not None else score_round(data)))
+        seen.add(data.path.resolve())
+        current = None
+        nxt = (data.path / data.round.previous).resolve() if data.round.previous else None
+        data = None
+        if nxt is not None and nxt not in seen and (nxt / "runde.yaml").is_file():
+            try:
+                loaded = load_round(nxt)
+            except InputError:
+                break
+            if not loaded.errors:
+                data = loaded
+    return list(reversed(out))
+
+
+def trend_view(bundle: RoundBundle, themes, lang: str) -> dict | None:
+    """The county's themes across three or more rounds, as a table and a chart; None with fewer."""
+    rounds = history(bundle)
+    if len(rounds) < 3:
+        return None
+    rows = []
+    for t in themes:
+        cells = [tally_view(scores.by_theme.get(t.id), "vurderinger") for _name, scores in rounds]
+        rows.append({"id": t.id, "title": t.title, "cells": cells})
+    names = [name for name, _scores in rounds]
+    return {"rounds": names, "rows": rows, "chart": trend_chart(rows, names)}
 
 
 # --------------------------------------------------------------------------- charts
@@ -461,6 +525,48 @@ def theme_chart(themes: list[dict], lang: str, county_label: bool = True) -> dic
     parts.append("</svg>")
     parts[2] = f'<desc id="chart-desc">{escape(desc)} {escape(". ".join(alt_lines))}.</desc>'
     return {"svg": Markup("".join(parts)), "alt": alt_lines, "caption": desc}
+
+
+TREND_COLORS = ["#5c5c5c", "#8a5a00", "#1f4e79", "#1e6b34", "#6b2a7a"]
+
+
+def trend_chart(rows: list[dict], names: list[str]) -> dict:
+    """An inline SVG chart of each theme's county result across rounds, with its description."""
+    from markupsafe import Markup, escape
+
+    bar_h, gap, label_w, width = 10, 10, 250, 700
+    colors = TREND_COLORS[-len(names):] if len(names) <= len(TREND_COLORS) else TREND_COLORS * 2
+    group_h = len(names) * bar_h + gap
+    height = 30 + len(rows) * group_h + 10
+    scale_w = width - label_w - 150
+    title = _("Utvikling per tema")
+    alt = []
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="trend-title trend-desc" '
+             f'viewBox="0 0 {width} {height}" width="100%" class="chart">',
+             f'<title id="trend-title">{escape(title)}</title>', ""]
+    for i, name in enumerate(names):
+        lx = label_w + i * 150
+        parts.append(f'<rect x="{lx}" y="4" width="12" height="12" fill="{colors[i]}"/>'
+                     f'<text x="{lx + 16}" y="14" font-size="11" fill="#1a1a1a">{escape(name)}</text>')
+    y = 30
+    for row in rows:
+        parts.append(f'<text x="0" y="{y + bar_h}" font-size="12" fill="#1a1a1a">{escape(row["title"])}</text>')
+        line = [row["title"]]
+        for i, cell in enumerate(row["cells"]):
+            by = y + i * bar_h
+            if cell.get("score") is not None:
+                w = max(1, round(scale_w * cell["score"]))
+                parts.append(f'<rect x="{label_w}" y="{by}" width="{w}" height="{bar_h - 2}" fill="{colors[i]}"/>')
+                shown = cell["percent"] or cell["text"]
+                parts.append(f'<text x="{label_w + w + 4}" y="{by + bar_h - 2}" font-size="9" '
+                             f'fill="#1a1a1a">{escape(shown)}</text>')
+            line.append(f"{names[i]}: {cell['text']}")
+        alt.append("; ".join(line))
+        y += group_h
+    parts.append("</svg>")
+    desc = _("Stolpene viser fylkets vektede resultat per tema i hver runde; tallene står i tabellen over.")
+    parts[2] = f'<desc id="trend-desc">{escape(desc)} {escape(". ".join(alt))}.</desc>'
+    return {"svg": Markup("".join(parts)), "caption": desc}
 
 
 # --------------------------------------------------------------------------- rendering

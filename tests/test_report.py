@@ -396,3 +396,34 @@ def test_pdf_fetcher_refuses_remote_urls():
     fetcher = _local_only_fetcher()
     with pytest.raises(ValueError, match="henter ikke eksterne ressurser: https://example.org/x.png"):
         fetcher.fetch("https://example.org/x.png")
+
+
+def test_example_office_report_shows_previous_findings_with_status(example_reports):
+    from kvp_audit.load import load_round
+
+    html = (example_reports / "nav-fjellby.html").read_text(encoding="utf-8")
+    assert '<h2 id="forrige-runde">Funn fra forrige runde</h2>' in html
+    for carried in load_round(EXAMPLE_2026).round.carried["nav-fjellby"]:
+        assert carried.id in html
+    md = (example_reports / "nav-fjellby.md").read_text(encoding="utf-8")
+    assert "| IN-06: Går det fram av programmet når evalueringene skal gjøres? " \
+           "(`fiktivfylke-2024/nav-fjellby/IN-06`) | avvik | åpen |" in md
+
+
+def test_report_shows_the_follow_up_of_each_finding(tmp_path):
+    out = tmp_path / "ut"
+    build_reports(REPO / "examples" / "fiktivfylke" / "2024", out, ["md"], office="nav-fjellby")
+    md = (out / "nav-fjellby.md").read_text(encoding="utf-8")
+    section = md[md.index("### SV-03:"):md.index("fiktivfylke-2024/nav-fjellby/SV-03")]
+    assert "- **Oppfølging:** lukket: Rutinen er oppdatert og gjennomgått på fagmøte." in section
+
+
+def test_summary_shows_the_trend_from_three_rounds(example_reports, tmp_path):
+    html = (example_reports / "oppsummering.html").read_text(encoding="utf-8")
+    assert '<h2 id="utvikling">Utvikling over rundene</h2>' in html
+    assert ('<th scope="col">Kvalitetsinnsyn KVP 2022</th><th scope="col">Kvalitetsinnsyn KVP 2024</th>'
+            '<th scope="col">Kvalitetsinnsyn KVP 2026</th>') in html
+    assert 'aria-labelledby="trend-title trend-desc"' in html
+    # two rounds are not a trend
+    build_reports(REPO / "examples" / "fiktivfylke" / "2024", tmp_path / "ut", ["html"])
+    assert "Utvikling over rundene" not in (tmp_path / "ut" / "oppsummering.html").read_text(encoding="utf-8")
