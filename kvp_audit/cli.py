@@ -714,7 +714,9 @@ def serve(round_dir: Path, port: int, host: str, no_browser: bool, serve_lang: s
     from .i18n import current_language
     from .web.server import serve as run
 
-    run(round_dir, host=host, port=port, open_browser=not no_browser, lang=serve_lang or current_language(),
+    if serve_lang:
+        set_language(serve_lang)
+    run(round_dir, host=host, port=port, open_browser=not no_browser, lang=current_language(),
         echo=click.echo, warn=lambda text: click.echo(text, err=True))
 
 

@@ -699,3 +699,44 @@ def test_any_comment_text_is_stored_exactly_or_refused(round_dir, text):
     load_document(saved)
     # Put the file back for the next example.
     target.path.write_bytes(before)
+
+
+def test_serve_opens_the_browser_and_passes_the_language(round_dir, monkeypatch):
+    """`kvp-audit serve` without --no-browser opens the page; Ctrl-C ends it with exit code 0."""
+    import threading
+
+    from click.testing import CliRunner
+
+    from kvp_audit.cli import main
+    from kvp_audit.web import server as server_module
+
+    opened = threading.Event()
+    seen = {}
+
+    class FakeServer:
+        server_port = 8000
+
+        def __init__(self, app):
+            self.kvp_app = app
+
+        def serve_forever(self):
+            opened.wait(10)
+            raise KeyboardInterrupt
+
+        def server_close(self):
+            seen["closed"] = True
+
+    def fake_make_server(round_dir, host, port, lang, reports_dir=None):
+        seen.update(host=host, port=port, lang=lang)
+        return FakeServer(create_app(round_dir, lang=lang))
+
+    def fake_open(url):
+        seen["url"] = url
+        opened.set()
+
+    monkeypatch.setattr(server_module, "make_server", fake_make_server)
+    monkeypatch.setattr("webbrowser.open", fake_open)
+    result = CliRunner().invoke(main, ["serve", str(round_dir), "--lang", "nn"])
+    assert result.exit_code == 0, result.output
+    assert seen == {"host": "127.0.0.1", "port": 8000, "lang": "nn", "url": "http://127.0.0.1:8000/", "closed": True}
+    assert "Tenaren er stoppa." in result.output

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import UsageError
-from ..i18n import _
+from ..i18n import _, set_language
 from .app import LOOPBACK_HOSTS, create_app
 
 
@@ -82,4 +82,5 @@ def serve(round_dir: Path, host: str = "127.0.0.1", port: int = 8000, open_brows
         pass
     finally:
         server.server_close()
+        set_language(lang)  # requests switch the language; the terminal keeps the command's
     echo(_("Serveren er stoppet."))
