@@ -128,7 +128,7 @@ def create_app(round_dir: Path, lang: str = "nb", reports_dir: Path | None = Non
     def round_page():
         offices = []
         for office in site.round.offices:
-            cases = [summarise(t) for t in (site.case_target(office, k) for k in site.case_files(office)) if t]
+            cases = [summarise(t) for t in site.case_targets(office)]
             target = site.office_target(office)
             office_summary = summarise(target) if target else None
             offices.append({
@@ -149,11 +149,7 @@ def create_app(round_dir: Path, lang: str = "nb", reports_dir: Path | None = Non
         return _render_office(office)
 
     def _render_office(office, report_problems=(), status=200, add_error="", reviewers=None):
-        cases = []
-        for key in site.case_files(office):
-            target = site.case_target(office, key)
-            if target is not None:
-                cases.append(summarise(target))
+        cases = [summarise(t) for t in site.case_targets(office)]
         target = site.office_target(office)
         office_summary = summarise(target) if target else None
         figures = _figures(target) if target else []

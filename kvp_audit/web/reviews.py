@@ -31,7 +31,6 @@ from ..load import (
 from ..models import (
     CASE_KEY_PATTERN,
     INITIALS_PATTERN,
-    SOURCES,
     AnswerType,
     CaseReview,
     Checklist,
@@ -135,6 +134,11 @@ class RoundSite:
                 if inside:
                     keys.add(inside)
         return keys
+
+    def case_targets(self, office: Office) -> list[ReviewTarget]:
+        """Every case file of an office, from one listing of its folder."""
+        return [ReviewTarget(CASE, office, path, self.case_checklist, key)
+                for key, path in self.case_files(office).items()]
 
     def case_target(self, office: Office, key: str) -> ReviewTarget | None:
         path = self.case_files(office).get(key)
