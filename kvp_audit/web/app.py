@@ -70,6 +70,8 @@ def create_app(round_dir: Path, lang: str = "nb", reports_dir: Path | None = Non
     app.jinja_env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     app.config.update(
         SECRET_KEY=secret_key or secrets.token_hex(32),
+        # Cookies ignore the port: two forms open at once must not share (and overwrite) a session.
+        SESSION_COOKIE_NAME=f"kvp_audit_{secrets.token_hex(4)}",
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_HTTPONLY=True,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
