@@ -117,13 +117,21 @@ def format_number(value: float | int, lang: str) -> str:
     return format_decimal(value, locale={"nb": "nb_NO", "nn": "nn_NO", "en": "en_GB"}[lang])
 
 
+def _count_short(tally: Tally) -> str:
+    """'2 av 3': the count for a narrow table cell (the column header names the unit)."""
+    return _("{met} av {n}").format(met=tally.met, n=tally.counted) if tally.counted else "–"
+
+
 def tally_view(tally: Tally | None, unit: str = "saker") -> dict:
     """A tally as the templates show it: text with counts, and a score only from 5 cases."""
     if tally is None:
-        return {"text": _("ikke med"), "score": None, "percent": None, "counted": 0}
+        return {"text": _("ikke med"), "short": "–", "score": None, "percent": None, "counted": 0}
     score = tally.score
+    short = _("ingen vurdert") if not tally.counted else (
+        format_percent(score) if (score is not None and tally.show_percent) else f"{tally.met}/{tally.counted}")
     return {
         "text": format_count(tally, unit),
+        "short": short,
         "score": None if score is None else round(score, 4),
         "percent": format_percent(score) if (score is not None and tally.show_percent) else None,
         "counted": tally.counted,
@@ -269,7 +277,7 @@ def office_context(bundle: RoundBundle, office_id: str, lang: str) -> dict:
                 cells.append({"outcome": result.outcome.value, "symbol": OUTCOME_SYMBOL[result.outcome],
                               "css": result.outcome.name})
             rows.append({"id": crit.id, "question": crit.question, "cells": cells,
-                         "count": format_count(s.by_criterion[crit.id], "saker")})
+                         "count": _count_short(s.by_criterion[crit.id])})
         if rows:
             matrix.append({"title": theme.title, "rows": rows})
 
@@ -544,10 +552,11 @@ def trend_chart(rows: list[dict], names: list[str]) -> dict:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="trend-title trend-desc" '
              f'viewBox="0 0 {width} {height}" width="100%" class="chart">',
              f'<title id="trend-title">{escape(title)}</title>', ""]
+    lx = 0
     for i, name in enumerate(names):
-        lx = label_w + i * 150
         parts.append(f'<rect x="{lx}" y="4" width="12" height="12" fill="{colors[i]}"/>'
                      f'<text x="{lx + 16}" y="14" font-size="11" fill="#1a1a1a">{escape(name)}</text>')
+        lx += 16 + 7 * len(name) + 20
     y = 30
     for row in rows:
         parts.append(f'<text x="0" y="{y + bar_h}" font-size="12" fill="#1a1a1a">{escape(row["title"])}</text>')

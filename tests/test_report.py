@@ -68,7 +68,7 @@ def test_office_report_findings_hand_worked(hand_round):
             '<td>6 av 8 vurderinger</td></tr>') in html
     # the criterion x case table shows not-applicable as such
     assert ('<tr><th scope="row">A-01: Finnes avslutningsvedtak?</th><td class="ikke_aktuelt">i.a.</td>'
-            '<td class="oppfylt">ja</td><td class="ikke_aktuelt">i.a.</td><td>1 av 1 sak</td></tr>') in html
+            '<td class="oppfylt">ja</td><td class="ikke_aktuelt">i.a.</td><td class="num">1 av 1</td></tr>') in html
     # the office with everything met has no avvik
     html_b = Path("ut/nav-b.html").read_text(encoding="utf-8")
     assert "<h3>Avvik (0)</h3>" in html_b
