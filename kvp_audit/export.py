@@ -152,6 +152,18 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("verdi", "value", "Verdien; tom når den ikke er fylt inn.", True),
         _c("enhet", "text", "Enheten, for eksempel «deltakere».", True),
     )),
+    Table("oppfolging", "Ett funn som skal følges opp på ett kontor: rundens avvik og merknader, og funn ført videre fra forrige runde.", (
+        _ROUND, _OFFICE, _OFFICE_NAME,
+        _c("funn_id", "text", "Funnets faste id: runde/kontor/kriterium (runden funnet kom fra)."),
+        _c("type", "text", "avvik eller merknad."),
+        _CRITERION,
+        _c("fra_forrige_runde", "boolean", "Om funnet er ført videre fra forrige runde (carried i runde.yaml)."),
+        _c("status", "text", "lukket, delvis, åpen eller ikke fulgt opp (ingen oppføring i oppfolging.yaml)."),
+        _c("tiltak", "text", "Hva kontoret har gjort, slik det står i oppfolging.yaml.", True),
+        _c("dokumentasjon", "text", "Dokumentasjonen som ble vist.", True),
+        _c("dato", "text", "Datoen oppfølgingen ble sjekket, ÅÅÅÅ-MM-DD.", True),
+        _c("funnet_igjen", "boolean", "For funn ført videre: om kriteriet er et funn igjen i denne runden; tom når det ikke er vurdert.", True),
+    )),
 )}
 
 META_DOC: dict[str, str] = {
@@ -248,6 +260,8 @@ def build_tables(data, scores: RoundScore | None = None) -> ExportTables:
         from .scoring import score_round
 
         scores = score_round(data)
+    from .followup import followup_items
+
     rnd = data.round
     case_cl: Checklist = data.case_checklist
     office_cl: Checklist | None = data.office_checklist
@@ -326,6 +340,12 @@ def build_tables(data, scores: RoundScore | None = None) -> ExportTables:
                 crit.severity.value if crit.severity else None, list(crit.legal_basis),
                 t.counted, t.met, t.partly, t.not_met, t.n_cases,
                 list(f.cases) if kind == CASE else [],
+            ))
+
+        for item in followup_items(data, scores, office.id):
+            out.rows["oppfolging"].append((
+                rid, oid, oname, item.id, item.kind, item.criterion, item.carried, item.status,
+                item.action or None, item.evidence or None, item.date or None, item.found_again,
             ))
 
         if office_review is not None and office_cl is not None:

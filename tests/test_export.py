@@ -155,7 +155,8 @@ def test_comments_are_not_exported(tables, scored):
 def test_csv_round_trip(tables, scored, tmp_path):
     written = export.write_csv(tables, tmp_path / "runde.csv")
     assert [p.name for p in written] == ["runde.csv", "runde_meta.csv", "runde_kontorer.csv", "runde_kriterier.csv",
-                                         "runde_kontor_tema.csv", "runde_funn.csv", "runde_kontortall.csv"]
+                                         "runde_kontor_tema.csv", "runde_funn.csv", "runde_kontortall.csv",
+                                         "runde_oppfolging.csv"]
 
     def read(name):
         with open(tmp_path / name, encoding="utf-8", newline="") as handle:
@@ -344,7 +345,7 @@ def test_cli_writes_each_format(tmp_path, fmt):
     assert result.exit_code == 0, result.output
     if fmt == "csv":
         assert result.output == "".join(f"skrev eksport{s}.csv\n" for s in (
-            "", "_meta", "_kontorer", "_kriterier", "_kontor_tema", "_funn", "_kontortall"))
+            "", "_meta", "_kontorer", "_kriterier", "_kontor_tema", "_funn", "_kontortall", "_oppfolging"))
     else:
         assert result.output == f"skrev {out.name}\n"
     assert out.is_file()
@@ -431,3 +432,16 @@ def test_export_docs_and_schema_are_up_to_date():
     for path, text in module.write().items():
         assert path.read_text(encoding="utf-8") == text, (
             f"{path.relative_to(ROOT)} is out of date: run python scripts/gen_export_docs.py")
+
+
+def test_followup_table_matches_kvp_audit_followup(tmp_path):
+    from kvp_audit.followup import followup_view
+
+    round_dir = Path(__file__).resolve().parent.parent / "examples" / "fiktivfylke" / "2026"
+    data = load_round(round_dir)
+    scores = score_round(data)
+    rows = list(export.build_tables(data, scores).records("oppfolging"))
+    view = followup_view(data, scores)
+    expected = [(o["office"], f["id"], f["status"], f["carried"]) for o in view["offices"] for f in o["findings"]]
+    assert [(r["kontor"], r["funn_id"], r["status"], r["fra_forrige_runde"]) for r in rows] == expected
+    assert any(r["fra_forrige_runde"] and r["status"] == "åpen" for r in rows)
