@@ -348,18 +348,13 @@ def new_case(round_dir: Path, office: str, reviewers: tuple[str, ...], date: str
     from .load import find_round_file, library_for, load_round_file
     from .models import INITIALS_PATTERN
     from .skeleton import create_case
-    from .validation import suggest
+    from .validation import check_office
 
     round_file = find_round_file(round_dir)
     rnd, problems = load_round_file(round_file)
     if rnd is None:
         raise InputError(_("rundefilen kan ikke brukes"), problems)
-    if rnd.office(office) is None:
-        ids = [o.id for o in rnd.offices]
-        near = suggest(office, ids)
-        raise UsageError(_("kontoret '{office}' er ikke med i runden").format(office=office)
-                         + ("; " + _("mente du '{near}'?").format(near=near) if near else
-                            "; " + _("kontorene er: {ids}").format(ids=", ".join(ids))))
+    check_office(rnd, office)
     for r in reviewers:
         if not re.match(INITIALS_PATTERN, r):
             raise UsageError(_("'{v}' er ikke initialer: bruk 2-4 store bokstaver, for eksempel 'KB', aldri navn").format(v=r))
@@ -435,18 +430,13 @@ def score(round_dir: Path, office: str | None, fmt: str) -> None:
     from .errors import InputError, UsageError
     from .scoring import score_round
     from .textout import score_json, score_table
-    from .validation import suggest
+    from .validation import check_office
 
     data = _load(round_dir)
     if data.errors:
         raise InputError(_("runden har {n} feil; rett dem (se 'kvp-audit validate') før poengberegning").format(
             n=len(data.errors)), data.errors)
-    if office is not None and data.round.office(office) is None:
-        ids = [o.id for o in data.round.offices]
-        near = suggest(office, ids)
-        raise UsageError(_("kontoret '{office}' er ikke med i runden").format(office=office)
-                         + ("; " + _("mente du '{near}'?").format(near=near) if near else
-                            "; " + _("kontorene er: {ids}").format(ids=", ".join(ids))))
+    check_office(data.round, office)
     for p in data.warnings:
         click.echo(p.format(), err=True)
     scores = score_round(data)
@@ -510,16 +500,9 @@ def _scored(round_dir: Path):
 
 
 def _check_office(data, office: str | None) -> None:
-    from .errors import UsageError
-    from .validation import suggest
+    from .validation import check_office as check
 
-    if office is None or data.round.office(office) is not None:
-        return
-    ids = [o.id for o in data.round.offices]
-    near = suggest(office, ids)
-    raise UsageError(_("kontoret '{office}' er ikke med i runden").format(office=office)
-                     + ("; " + _("mente du '{near}'?").format(near=near) if near else
-                        "; " + _("kontorene er: {ids}").format(ids=", ".join(ids))))
+    check(data.round, office)
 
 
 @main.command("compare", context_settings=CONTEXT)

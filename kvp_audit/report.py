@@ -734,7 +734,7 @@ def build_reports(
     force: bool = False,
 ) -> BuildResult:
     """Build the reports of a round; unchanged reports are skipped. Returns what was written."""
-    from .validation import suggest
+    from .validation import check_office
 
     formats = formats or ["html", "md"]
     for fmt in formats:
@@ -745,12 +745,7 @@ def build_reports(
     try:
         bundle = load_bundle(round_dir)
         rnd = bundle.data.round
-        if office is not None and rnd.office(office) is None:
-            ids = [o.id for o in rnd.offices]
-            near = suggest(office, ids)
-            raise UsageError(_("kontoret '{office}' er ikke med i runden").format(office=office)
-                             + ("; " + _("mente du '{near}'?").format(near=near) if near else
-                                "; " + _("kontorene er: {ids}").format(ids=", ".join(ids))))
+        check_office(rnd, office)
         out = out or Path("reports") / rnd.id
         env = environment(user_templates, lang)
         templates = _template_files(user_templates)

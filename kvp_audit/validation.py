@@ -82,6 +82,19 @@ def suggest(name: str, choices: list[str] | set[str]) -> str | None:
     return close[0] if close else None
 
 
+def check_office(rnd, office: str | None) -> None:
+    """Raise a usage error when ``office`` is given and is not in the round, suggesting the near id."""
+    from .errors import UsageError
+
+    if office is None or rnd.office(office) is not None:
+        return
+    ids = [o.id for o in rnd.offices]
+    near = suggest(office, ids)
+    raise UsageError(_("kontoret '{office}' er ikke med i runden").format(office=office)
+                     + ("; " + _("mente du '{near}'?").format(near=near) if near else
+                        "; " + _("kontorene er: {ids}").format(ids=", ".join(ids))))
+
+
 def key_path(loc: tuple[Any, ...]) -> str:
     """Show a pydantic location as a YAML key path: ``themes[2].criteria[0].id``."""
     out = ""
