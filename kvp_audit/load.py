@@ -7,6 +7,7 @@ the list of problems, so a command can report them all at once.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,7 +190,7 @@ class ChecklistLibrary:
     _cache: dict[str, Checklist] = field(default_factory=dict)
 
     def _build_index(self) -> dict[str, Path]:
-        import yaml_rs
+        from .yamlio import loads as yaml_loads
 
         index: dict[str, Path] = {}
         for folder in self.folders:
@@ -199,7 +200,7 @@ class ChecklistLibrary:
                 if not _is_yaml(path):
                     continue
                 try:
-                    data = yaml_rs.loads(path.read_text(encoding="utf-8"))
+                    data = yaml_loads(path.read_text(encoding="utf-8"))
                 except Exception:
                     continue
                 if isinstance(data, dict) and "themes" in data and "id" in data and "version" in data:
@@ -298,6 +299,19 @@ def load_round_file(path: Path) -> tuple[Round | None, list[Problem]]:
         return None, pydantic_problems(exc, Round, display_path(path), Locator(text))
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def as_date(value: Any) -> Any:
+    """A YAML date (text ÅÅÅÅ-MM-DD, since the parser leaves dates as text) as a date; else as it is."""
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _check_fact(name: str, value: Any, spec, shown: str, locator: Locator, base: tuple) -> Problem | None:
     ok = True
     expected = ""
@@ -344,6 +358,9 @@ def check_review(
                                 message=_("filen ligger i mappen '{folder}', men sier office: {office}").format(folder=office_id, office=review.office),
                                 hint=_("rett office til '{folder}', eller flytt filen").format(folder=office_id)))
     facts = checklist.facts
+    for name, spec in facts.items():
+        if spec.type == FactType.date and isinstance(review.facts.get(name), str):
+            review.facts[name] = as_date(review.facts[name])
     for name, value in review.facts.items():
         spec = facts.get(name)
         if spec is None:
@@ -379,6 +396,8 @@ def check_review(
         value = answer.answer
         if value is None:
             continue
+        if crit.answer == AnswerType.date and isinstance(value, str):
+            value = answer.answer = as_date(value)
         bad = _answer_problem(crit, value, scale)
         if bad:
             line, col = locator.locate(("answers", cid, "answer")) if isinstance(review_data.get("answers", {}).get(cid), dict) \

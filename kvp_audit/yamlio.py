@@ -63,13 +63,25 @@ def read_text(path: Path) -> str:
         ) from None
 
 
+def loads(text: str) -> Any:
+    """Parse YAML text with the tool's one set of rules (yaml-rs, YAML 1.2).
+
+    Dates are left as text: yaml-rs would read even a quoted '2026-01-01' as a date, so a
+    comment that happens to be a date could not be saved as text. Fields that hold dates
+    are converted where the models and the checklist say so (pydantic, facts and answers).
+    """
+    import yaml_rs
+
+    return yaml_rs.loads(text, parse_datetime=False)
+
+
 def parse_mapping(text: str, path: Path) -> dict[str, Any]:
     """Parse ``text`` as one YAML mapping with yaml-rs, or raise :class:`YamlFileError`."""
     import yaml_rs
 
     shown = display_path(path)
     try:
-        data = yaml_rs.loads(text)
+        data = loads(text)
     except yaml_rs.YAMLDecodeError as exc:
         raise YamlFileError(_syntax_problem(str(exc), text, shown)) from None
     except (ValueError, OverflowError) as exc:  # e.g. an impossible date such as 2026-02-30

@@ -373,3 +373,27 @@ def test_validation_only_mode_on_two_cores_finds_the_same_problems(round_builder
 def test_more_bad_case_files(round_builder, text, expected):
     round_builder.write("nav-a/K-AAAA11.yaml", text)
     assert problems_of(round_builder) == [expected]
+
+
+def test_text_that_looks_like_a_date_stays_text(round_builder):
+    # yaml-rs would read even a quoted '2026-01-01' as a date; the tool keeps text as text
+    round_builder.case("nav-a", "K-AAAA11", {"V-01": '{answer: ja, comment: "2026-01-01"}',
+                                             "V-02": "{answer: ja, comment: 2026-01-02}"})
+    data = load_round(round_builder.root)
+    assert data.problems == []
+    answers = data.cases["nav-a"][0].answers
+    assert answers["V-01"].comment == "2026-01-01" and answers["V-02"].comment == "2026-01-02"
+    assert str(data.cases["nav-a"][0].date) == "2026-02-01"
+
+
+def test_date_facts_and_answers_are_dates(tmp_path):
+    import datetime as dt
+
+    from kvp_audit.load import as_date
+
+    assert as_date("2019-01-01") == dt.date(2019, 1, 1)
+    assert as_date("2019-02-30") == "2019-02-30"  # left as text, so the check says what is wrong
+    assert as_date("20190101") == "20190101"
+    round_dir = Path(__file__).resolve().parent.parent / "examples" / "fiktivfylke" / "2026"
+    case = load_round(round_dir).cases["nav-fjellby"][0]
+    assert isinstance(case.facts["startdato"], dt.date)

@@ -160,10 +160,10 @@ class RoundSite:
 
 
 def _key_in_file(path: Path) -> str | None:
-    import yaml_rs
+    from ..yamlio import loads as yaml_loads
 
     try:
-        data = yaml_rs.loads(path.read_text(encoding="utf-8"))
+        data = yaml_loads(path.read_text(encoding="utf-8"))
     except Exception:
         return None
     if isinstance(data, dict) and isinstance(data.get("case"), str):
@@ -519,10 +519,10 @@ def _string(text: Any):
 
 def _plain_is_not_text(text: str) -> bool:
     """Whether ``text`` written unquoted would be read back as something else (a date, a number...)."""
-    import yaml_rs
+    from ..yamlio import loads as yaml_loads
 
     try:
-        return yaml_rs.loads(f"v: {text}\n") != {"v": text}
+        return yaml_loads(f"v: {text}\n") != {"v": text}
     except Exception:
         return True
 
