@@ -21,6 +21,64 @@ from .i18n import _, set_language
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+def _help(text: str | None) -> str | None:
+    """A command's or option's help in the current language (the bokmål text is the msgid)."""
+    import inspect
+
+    return _(inspect.cleandoc(text)) if text else text
+
+
+set_language(None)  # KVP_AUDIT_LANG, so that even `kvp-audit --help` speaks it
+
+
+class _Translated:
+    """Swap in translated help texts while click formats the help, then put them back."""
+
+    def __init__(self, *objects):
+        self.objects = objects
+        self.saved: list[tuple[object, str, object]] = []
+
+    def __enter__(self):
+        for obj in self.objects:
+            for attr in ("help", "short_help"):
+                value = getattr(obj, attr, None)
+                if isinstance(value, str):
+                    self.saved.append((obj, attr, value))
+                    setattr(obj, attr, _help(value))
+        return self
+
+    def __exit__(self, *exc):
+        for obj, attr, value in reversed(self.saved):
+            setattr(obj, attr, value)
+
+
+class I18nCommand(click.Command):
+    """A command whose help is shown in the language chosen with --lang or KVP_AUDIT_LANG."""
+
+    def get_help(self, ctx: click.Context) -> str:
+        with _Translated(self, *self.params):
+            return super().get_help(ctx)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with _Translated(self):
+            return super().get_short_help_str(limit)
+
+
+class I18nGroup(click.Group):
+    """A group of commands with translated help; its subcommands and subgroups are translated too."""
+
+    command_class = I18nCommand
+    group_class = type  # subgroups are I18nGroups as well
+
+    def get_help(self, ctx: click.Context) -> str:
+        with _Translated(self, *self.params):
+            return super().get_help(ctx)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with _Translated(self):
+            return super().get_short_help_str(limit)
+
+
 def _fail(message: str, problems=()) -> None:
     for p in problems:
         click.echo(p.format(), err=True)
@@ -68,9 +126,10 @@ def _print_problems(problems, fmt: str, strict: bool) -> int:
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=I18nGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "--version", prog_name="kvp-audit", message="%(prog)s %(version)s")
-@click.option("--lang", type=click.Choice(["nb", "nn", "en"]), default=None,
+@click.option("--lang", type=click.Choice(["nb", "nn", "en"]), default=None, is_eager=True,
+              callback=lambda ctx, param, value: set_language(value),
               help="Språk for meldinger og rapporter (standard: nb, eller KVP_AUDIT_LANG).")
 def main(lang: str | None) -> None:
     """Kvalitetsinnsyn i kvalifiseringsprogrammet (KVP): sjekklister, vurderinger og rapporter.

@@ -33,7 +33,33 @@ def extract() -> Catalog:
     for filename, lineno, message, comments, context in extract_from_dir(
             str(ROOT), method_map, options, keywords=KEYWORDS):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    for text in cli_help_texts():
+        template.add(text, None, [("kvp_audit/cli.py", 0)], auto_comments=["--help"])
     return template
+
+
+def cli_help_texts() -> list[str]:
+    """The help of every command and option, as `kvp-audit ... --help` looks them up."""
+    import inspect
+
+    import click
+
+    sys.path.insert(0, str(ROOT))
+    from kvp_audit.cli import main
+
+    texts: list[str] = []
+
+    def walk(cmd: click.Command) -> None:
+        for obj in (cmd, *cmd.params):
+            for attr in ("help", "short_help"):
+                value = getattr(obj, attr, None)
+                if isinstance(value, str) and value and inspect.cleandoc(value) not in texts:
+                    texts.append(inspect.cleandoc(value))
+        for sub in getattr(cmd, "commands", {}).values():
+            walk(sub)
+
+    walk(main)
+    return [t for t in texts if t != "Show the version and exit."]  # click's own text
 
 
 def update(check: bool = False) -> int:

@@ -43,3 +43,33 @@ def test_messages_follow_the_language(round_builder):
     assert "'kanskje' er ikke et gyldig svar" in out["nb"]
     assert "'kanskje' er ikkje eit gyldig svar" in out["nn"]
     assert "error: answers.V-01: 'kanskje' is not a valid answer" in out["en"]
+
+
+@pytest.mark.parametrize(("args", "expected", "not_expected"), [
+    (["--lang", "en", "compare", "--help"], ["Compare two rounds office by office", "Example:",
+                                             "Compare only this office."], ["Sammenlign"]),
+    (["--lang", "nn", "--help"], ["Sjekklister: valider, list opp", "Døme:"], ["Eksempel:"]),
+    (["--lang", "en", "new", "round", "--help"], ["Make a new round", "First day, YYYY-MM-DD"], ["Første dag"]),
+    (["report", "--help"], ["Lag rapport til hvert kontor", "Eksempel:"], ["Example:"]),
+])
+def test_help_speaks_the_chosen_language(args, expected, not_expected):
+    from click.testing import CliRunner
+
+    from kvp_audit.cli import main
+
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0
+    for text in expected:
+        assert text in result.output
+    for text in not_expected:
+        assert text not in result.output
+
+
+def test_help_follows_kvp_audit_lang(monkeypatch):
+    import subprocess
+    import sys
+
+    env = {"KVP_AUDIT_LANG": "en", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-m", "kvp_audit.cli", "--help"], capture_output=True, text=True,
+                         env=env, cwd=ROOT).stdout
+    assert "Quality review of the qualification programme (KVP)" in out
