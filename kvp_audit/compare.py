@@ -43,7 +43,12 @@ class Mapping:
 
 
 def map_criteria(old: Checklist, new: Checklist) -> Mapping:
-    """Line up the scored criteria of two checklist versions by id and ``replaces``."""
+    """Line up the scored criteria of two checklist versions by id and ``replaces``.
+
+    Equal ids count as the same criterion only within one checklist (the same checklist id):
+    two different checklists are linked only where ``replaces`` says so.
+    """
+    same_checklist = old.id == new.id
     old_ids = [c.id for c in old.criteria() if c.scored]
     old_set = set(old_ids)
     raw: list[tuple[str, list[str]]] = []
@@ -52,7 +57,7 @@ def map_criteria(old: Checklist, new: Checklist) -> Mapping:
         if not crit.scored:
             continue
         sources = [r for r in crit.replaces if r in old_set]
-        if crit.id in old_set and crit.id not in sources:
+        if same_checklist and crit.id in old_set and crit.id not in sources:
             sources.insert(0, crit.id)
         if sources:
             raw.append((crit.id, sources))
@@ -178,8 +183,8 @@ def compare_rounds(data_a, scores_a, data_b, scores_b, office: str | None = None
         warnings.append(_("rundene gjelder ulike fylker ({a} og {b}); kontorene sammenlignes likevel der de har samme id")
                         .format(a=data_a.round.county, b=data_b.round.county))
     if ca.id != cb.id:
-        warnings.append(_("rundene bruker ulike sjekklister ({a} og {b}); bare kriterier med samme id eller "
-                          "'replaces' sammenlignes").format(a=ca.ref, b=cb.ref))
+        warnings.append(_("rundene bruker ulike sjekklister ({a} og {b}); bare kriterier som er koblet med "
+                          "'replaces', sammenlignes").format(a=ca.ref, b=cb.ref))
     mapping = map_criteria(ca, cb)
     for link in mapping.links:
         missing = [r for r in cb.criterion_map()[link.criterion].replaces if r not in ca.criterion_map()]
@@ -253,34 +258,7 @@ def compare_offices(data, scores) -> dict:
             "total": {"tally": scores.total.as_dict(), "text": format_count(scores.total, "vurderinger")}}
 
 
-# --------------------------------------------------------------------------- trend
-
-
-def round_chain(path, limit: int = 6) -> list:
-    """This round and its predecessors (via ``previous``), oldest first, at most ``limit``."""
-    from pathlib import Path
-
-    from .load import find_round_file, load_round_file
-
-    chain = []
-    seen = set()
-    current = Path(path).resolve()
-    while current is not None and len(chain) < limit and current not in seen:
-        seen.add(current)
-        rnd, problems = load_round_file(find_round_file(current))
-        if rnd is None:
-            break
-        chain.append(current)
-        current = (current / rnd.previous).resolve() if rnd.previous else None
-        if current is not None and not (current / "runde.yaml").is_file():
-            break
-    return list(reversed(chain))
-
-
 # --------------------------------------------------------------------------- text views
-
-CHANGE_LABEL = {BETTER: "bedre", WORSE: "dårligere", SAME: "uendret", NEW: "ny", DROPPED: "utgått"}
-
 
 def _labels() -> dict[str, str]:
     return {BETTER: _("bedre"), WORSE: _("dårligere"), SAME: _("uendret"), NEW: _("ny"), DROPPED: _("utgått"),

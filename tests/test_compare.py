@@ -301,3 +301,15 @@ def test_example_2026_carries_the_open_findings_of_2024():
     assert carried and all(c.status in ("åpen", "delvis", "ikke fulgt opp") for c in carried)
     assert any(c.criterion == "IP-90" and c.now == ["IP-01", "IP-02"] for c in carried)
     assert "nav-vidda" not in data.round.carried  # not in the 2026 round
+
+
+def test_different_checklists_are_linked_only_by_replaces(rounds):
+    from kvp_audit.compare import map_criteria
+    from kvp_audit.load import load_round
+
+    a, b = (load_round(p) for p in rounds)
+    other = b.case_checklist.model_copy(update={"id": "annen"})
+    m = map_criteria(a.case_checklist, other)
+    assert "K-01" in m.new  # same id, but another checklist: not matched
+    assert [(link.criterion, link.sources) for link in m.links] == [
+        ("K-20", ["K-02"]), ("K-31", ["K-03"]), ("K-32", ["K-03"]), ("K-40", ["K-04", "K-05"])]
