@@ -313,3 +313,11 @@ def test_different_checklists_are_linked_only_by_replaces(rounds):
     assert "K-01" in m.new  # same id, but another checklist: not matched
     assert [(link.criterion, link.sources) for link in m.links] == [
         ("K-20", ["K-02"]), ("K-31", ["K-03"]), ("K-32", ["K-03"]), ("K-40", ["K-04", "K-05"])]
+
+
+def test_validate_warns_about_follow_up_of_a_finding_that_does_not_exist(rounds):
+    (rounds[0] / "nav-a" / "oppfolging.yaml").write_text(FOLLOWUP, encoding="utf-8")
+    result = run("validate", str(rounds[0]))
+    assert result.exit_code == 0  # a warning; --strict makes it fail
+    assert "a/nav-a/oppfolging.yaml:11:3: advarsel: findings.a-2024/nav-a/K-99" in result.output
+    assert run("validate", "--strict", str(rounds[0])).exit_code == 1
