@@ -16,7 +16,7 @@ import click
 
 from . import __version__
 from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, KvpAuditError, display_path
-from .i18n import _, set_language
+from .i18n import _, install_click_translations, set_language
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -28,6 +28,7 @@ def _help(text: str | None) -> str | None:
     return _(inspect.cleandoc(text)) if text else text
 
 
+install_click_translations()
 set_language(None)  # KVP_AUDIT_LANG, so that even `kvp-audit --help` speaks it
 
 
@@ -127,7 +128,8 @@ def _print_problems(problems, fmt: str, strict: bool) -> int:
 
 
 @click.group(cls=I18nGroup, context_settings=CONTEXT)
-@click.version_option(__version__, "--version", prog_name="kvp-audit", message="%(prog)s %(version)s")
+@click.version_option(__version__, "--version", prog_name="kvp-audit", message="%(prog)s %(version)s",
+                      help="Vis versjonen og avslutt.")
 @click.option("--lang", type=click.Choice(["nb", "nn", "en"]), default=None, is_eager=True,
               callback=lambda ctx, param, value: set_language(value),
               help="Språk for meldinger og rapporter (standard: nb, eller KVP_AUDIT_LANG).")

@@ -18,6 +18,9 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 
 _current: _gettext.NullTranslations = _gettext.NullTranslations()
 _current_lang = DEFAULT_LANGUAGE
+# click's own texts ("Usage:", "Options:", its error messages) are English msgids, in the
+# domain "click": bokmål and nynorsk catalogues; English needs none.
+_click: _gettext.NullTranslations = _gettext.NullTranslations()
 
 
 def translations(lang: str) -> _gettext.NullTranslations:
@@ -33,8 +36,11 @@ def set_language(lang: str | None) -> str:
     lang = lang or os.environ.get("KVP_AUDIT_LANG") or DEFAULT_LANGUAGE
     if lang not in LANGUAGES:
         lang = DEFAULT_LANGUAGE
+    global _click
     _current = translations(lang)
     _current_lang = lang
+    _click = (_gettext.NullTranslations() if lang == "en" else
+              _gettext.translation("click", localedir=LOCALE_DIR, languages=[lang], fallback=True))
     return lang
 
 
@@ -51,3 +57,32 @@ def _(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """Translate a message with a singular and a plural form."""
     return _current.ngettext(singular, plural, n)
+
+
+def click_gettext(message: str) -> str:
+    """click's own message in the current language."""
+    return _click.gettext(message)
+
+
+def click_ngettext(singular: str, plural: str, n: int) -> str:
+    """click's own message with plural forms, in the current language."""
+    return _click.ngettext(singular, plural, n)
+
+
+def install_click_translations() -> None:
+    """Let click's modules translate their texts through :func:`click_gettext`.
+
+    click looks its texts up with the stdlib's ``gettext.gettext``, which follows the
+    environment's locale, not ``--lang``; its module-level names are pointed here instead.
+    """
+    import importlib
+
+    for name in ("core", "decorators", "exceptions", "formatting", "parser", "types", "utils", "termui"):
+        try:
+            module = importlib.import_module(f"click.{name}")
+        except ImportError:  # pragma: no cover - a click without that module
+            continue
+        if getattr(module, "_", None) is _gettext.gettext:
+            module._ = click_gettext
+        if getattr(module, "ngettext", None) is _gettext.ngettext:
+            module.ngettext = click_ngettext

@@ -93,6 +93,21 @@ def update(check: bool = False) -> int:
     return missing
 
 
+def compile_click(check: bool = False) -> None:
+    """Compile the catalogues of click's own texts (kept by hand in click.po; bokmål and nynorsk)."""
+    for lang in ("nb", "nn"):
+        po_path = LOCALE / lang / "LC_MESSAGES" / "click.po"
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        if check:
+            continue
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog, use_fuzzy=False)
+        po_path.with_suffix(".mo").write_bytes(buffer.getvalue())
+        print(f"skrev {po_path.with_suffix('.mo').relative_to(ROOT)}")
+
+
 if __name__ == "__main__":
+    compile_click(check="--check" in sys.argv)
     missing = update(check="--check" in sys.argv)
     sys.exit(1 if missing and "--check" in sys.argv else 0)

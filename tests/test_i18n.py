@@ -73,3 +73,34 @@ def test_help_follows_kvp_audit_lang(monkeypatch):
     out = subprocess.run([sys.executable, "-m", "kvp_audit.cli", "--help"], capture_output=True, text=True,
                          env=env, cwd=ROOT).stdout
     assert "Quality review of the qualification programme (KVP)" in out
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn"])
+def test_click_catalogue_is_compiled(lang):
+    from babel.messages.pofile import read_po
+
+    folder = ROOT / "kvp_audit" / "locale" / lang / "LC_MESSAGES"
+    with (folder / "click.po").open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    compiled = gettext.GNUTranslations((folder / "click.mo").open("rb"))
+    for message in catalog:
+        if message.id and not isinstance(message.id, tuple):
+            assert message.string, message.id
+            assert compiled.gettext(message.id) == message.string, message.id
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("nb", ["Feil: Mangler argument 'ROUND_DIR'.", "Bruk: kvp-audit validate [OPTIONS] ROUND_DIR",
+            "Prøv 'kvp-audit validate --help' for hjelp."]),
+    ("nn", ["Feil: Manglar argument 'ROUND_DIR'."]),
+    ("en", ["Error: Missing argument 'ROUND_DIR'.", "Usage: kvp-audit validate [OPTIONS] ROUND_DIR"]),
+])
+def test_usage_errors_speak_the_chosen_language(lang, expected):
+    from click.testing import CliRunner
+
+    from kvp_audit.cli import main
+
+    result = CliRunner().invoke(main, ["--lang", lang, "validate"], prog_name="kvp-audit")
+    assert result.exit_code == 2
+    for text in expected:
+        assert text in result.output

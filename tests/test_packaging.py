@@ -46,6 +46,8 @@ def test_wheel_holds_templates_checklists_and_catalogues(unpacked_wheel):
         assert (pkg / "checklists" / name).is_file(), name
     for lang in ("nn", "en"):
         assert (pkg / "locale" / lang / "LC_MESSAGES" / "messages.mo").is_file()
+    for lang in ("nb", "nn"):
+        assert (pkg / "locale" / lang / "LC_MESSAGES" / "click.mo").is_file()
 
 
 def test_installed_package_builds_reports_from_another_folder(unpacked_wheel, tmp_path):
