@@ -73,11 +73,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="write the rounds here and keep them")
+    parser.add_argument("--case-kb", type=float, default=4.6,
+                        help="pad the national round's case files with comments to about this size (0: as generated)")
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="kvp-bench-"))
     national, county = base / "nasjonal", base / "fylke"
     if not (national / "runde.yaml").exists():
         synth.write_round(national, 250, 10)
+        if args.case_kb:
+            synth.pad_cases(national, args.case_kb)
     if not (county / "runde.yaml").exists():
         synth.write_round(county, 20, 5, seed=2)
     files = list(national.glob("*/K-*.yaml"))

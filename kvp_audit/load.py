@@ -396,6 +396,8 @@ def check_review(
         value = answer.answer
         if value is None:
             continue
+        if value.__class__ is str and crit.answer is SCALE and value in scale and not crit.applies_when:
+            continue  # the common case: a scale answer to a criterion that always applies
         if crit.answer == AnswerType.date and isinstance(value, str):
             value = answer.answer = as_date(value)
         bad = _answer_problem(crit, value, scale)
@@ -413,6 +415,9 @@ def check_review(
                                         hint=_("sjekk faktaene, eller sett svaret til 'ikke aktuelt'"),
                                         severity="warning"))
     return (review if not any(p.is_error for p in problems) else None), problems
+
+
+SCALE = AnswerType.scale
 
 
 def _answer_problem(crit, value: Any, scale) -> tuple[str, str] | None:

@@ -33,15 +33,14 @@ class YamlFileError(Exception):
 
 def read_text(path: Path) -> str:
     """Read a file as UTF-8 text, refusing files too large to be audit data."""
-    shown = display_path(path)
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise YamlFileError(Problem(shown, message=_("filen kan ikke leses ({error})").format(error=exc.strerror))) from None
+        raise YamlFileError(Problem(display_path(path), message=_("filen kan ikke leses ({error})").format(error=exc.strerror))) from None
     if size > MAX_FILE_BYTES:
         raise YamlFileError(
             Problem(
-                shown,
+                display_path(path),
                 line=1,
                 message=_("filen er {size:.1f} MB, mer enn grensen på {limit} MB for en YAML-fil").format(
                     size=size / 1024 / 1024, limit=MAX_FILE_BYTES // 1024 // 1024
@@ -55,7 +54,7 @@ def read_text(path: Path) -> str:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise YamlFileError(
             Problem(
-                shown,
+                display_path(path),
                 line=line,
                 message=_("filen er ikke UTF-8-tekst"),
                 hint=_("lagre filen som UTF-8 i editoren"),
@@ -79,29 +78,28 @@ def parse_mapping(text: str, path: Path) -> dict[str, Any]:
     """Parse ``text`` as one YAML mapping with yaml-rs, or raise :class:`YamlFileError`."""
     import yaml_rs
 
-    shown = display_path(path)
     try:
         data = loads(text)
     except yaml_rs.YAMLDecodeError as exc:
-        raise YamlFileError(_syntax_problem(str(exc), text, shown)) from None
+        raise YamlFileError(_syntax_problem(str(exc), text, display_path(path))) from None
     except (ValueError, OverflowError) as exc:  # e.g. an impossible date such as 2026-02-30
-        raise YamlFileError(_value_problem(str(exc), text, shown)) from None
+        raise YamlFileError(_value_problem(str(exc), text, display_path(path))) from None
     if data is None:
         raise YamlFileError(
-            Problem(shown, line=1, column=1, message=_("filen er tom"),
+            Problem(display_path(path), line=1, column=1, message=_("filen er tom"),
                     hint=_("fyll inn filen, eller lag en ny med 'kvp-audit new'"))
         )
-    separators = len(re.findall(r"(?m)^---(?:\s|$)", text))
-    if isinstance(data, list) and separators > (1 if text.lstrip("\ufeff").startswith("---") else 0):
+    if isinstance(data, list) and len(re.findall(r"(?m)^---(?:\s|$)", text)) > (
+            1 if text.lstrip("\ufeff").startswith("---") else 0):
         raise YamlFileError(
-            Problem(shown, line=1, column=1, message=_("filen har flere YAML-dokumenter (---)"),
+            Problem(display_path(path), line=1, column=1, message=_("filen har flere YAML-dokumenter (---)"),
                     hint=_("hold ett dokument per fil"))
         )
     if not isinstance(data, dict):
         kind = _("en liste") if isinstance(data, list) else _("en enkelt verdi")
         raise YamlFileError(
             Problem(
-                shown, line=1, column=1,
+                display_path(path), line=1, column=1,
                 message=_("filen holder {kind}, men skal holde nøkler og verdier (en mapping)").format(kind=kind),
                 hint=_("start filen med nøkler som 'id:' eller 'case:', ikke med '- '"),
             )
@@ -109,7 +107,7 @@ def parse_mapping(text: str, path: Path) -> dict[str, Any]:
     for key in data:
         if not isinstance(key, str):
             raise YamlFileError(
-                Problem(shown, line=1, column=1, key=str(key),
+                Problem(display_path(path), line=1, column=1, key=str(key),
                         message=_("nøkkelen må være tekst"),
                         hint=_("sett nøkkelen i anførselstegn"))
             )
