@@ -35,8 +35,8 @@ from ..errors import KvpAuditError
 from ..i18n import _
 from ..report import template_dir
 from . import reviews
-from .reviews import FormValues, Messages, RoundSite, open_review, save_review, summarise
-from .view import review_view
+from .followups import FindingIndex, followup_summary, followup_target
+from .reviews import Messages, RoundSite, open_review, save_review, summarise
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 LANGUAGE_NAMES = (("nb", "Bokmål"), ("nn", "Nynorsk"), ("en", "English"))
@@ -57,6 +57,7 @@ def create_app(round_dir: Path, lang: str = "nb", reports_dir: Path | None = Non
     import jinja2
 
     site = RoundSite(Path(round_dir))
+    finding_index = FindingIndex(site)
     folder = web_template_dir()
     app = Flask(__name__, template_folder=str(folder), static_folder=str(folder / "static"),
                 static_url_path="/static")
@@ -156,8 +157,10 @@ def create_app(round_dir: Path, lang: str = "nb", reports_dir: Path | None = Non
         office_summary = summarise(target) if target else None
         figures = _figures(target) if target else []
         reports = _report_files(office)
+        followup = followup_target(site, finding_index, office)
         return render_template(
             "office.html.j2", office=office, cases=cases, office_summary=office_summary, figures=figures,
+            followup=followup_summary(followup) if followup else None,
             reports=reports, report_problems=list(report_problems), title=office.name,
             reviewers=session.get("reviewers", "") if reviewers is None else reviewers, add_error=add_error,
         ), status
@@ -191,6 +194,17 @@ def create_app(round_dir: Path, lang: str = "nb", reports_dir: Path | None = Non
             abort(404, _("runden har ingen sjekkliste for kontoret (checklists.office i runde.yaml)"))
         return _review(target, _("Kontorvurdering"))
 
+    @app.route("/kontor/<office_id>/oppfolging", methods=["GET", "POST"])
+    def followup_form(office_id: str):
+        office = _office(office_id)
+        target = followup_target(site, finding_index, office)
+        if target is None:
+            abort(404, _("runden har ingen sjekkliste for oppfølging (checklists.followup i runde.yaml)"))
+        if request.method == "POST" and target.unknown_fields(request.form):
+            # Finding ids come from the scored round; the request only chooses among them.
+            abort(400, _("skjemaet nevner et funn som ikke er blant kontorets funn; last siden på nytt"))
+        return _review(target, _("Oppfølging"))
+
     def _review(target, title: str):
         if request.method == "GET":
             reviewers = reviews.split_initials(session.get("reviewers", ""))
@@ -202,7 +216,7 @@ def create_app(round_dir: Path, lang: str = "nb", reports_dir: Path | None = Non
                                 saved=request.args.get("lagret") == "1")
         if "base_hash" not in request.form:
             abort(400, _("skjemaet er ufullstendig; last siden på nytt"))
-        values = FormValues.from_form(request.form, target)
+        values = target.values_from_form(request.form)
         result = save_review(target, values, request.form.get("base_hash", ""))
         if _wants_json():
             return jsonify(_json_result(result, target))
@@ -215,8 +229,8 @@ def create_app(round_dir: Path, lang: str = "nb", reports_dir: Path | None = Non
                             refused=result.status == "refused")
 
     def _render_form(target, title, values, messages: Messages, digest, status=200, saved=False, refused=False):
-        view = review_view(target, values, messages)
-        return render_template("review.html.j2", target=target, form=view, title=title, base_hash=digest,
+        view = target.view(values, messages)
+        return render_template(target.template, target=target, form=view, title=title, base_hash=digest,
                                saved=saved, refused=refused, office=target.office), status
 
     @app.post("/kontor/<office_id>/rapport")

@@ -35,6 +35,7 @@ from ..models import (
     CaseReview,
     Checklist,
     FactType,
+    FollowupReview,
     Office,
     OfficeReview,
     Round,
@@ -44,12 +45,14 @@ from ..yamlio import YamlFileError, atomic_write, parse_mapping, read_text
 
 CASE = "case"
 OFFICE = "office"
+FOLLOWUP = "followup"
 HEADER_FIELDS = {
     CASE: ("reviewers", "date", "selection", "note"),
     OFFICE: ("reviewers", "visit_dates", "met", "note"),
+    FOLLOWUP: ("reviewers", "date", "note"),
 }
 SELECTIONS = ("kontoret", "tilfeldig")
-_MODELS = {CASE: CaseReview, OFFICE: OfficeReview}
+_MODELS = {CASE: CaseReview, OFFICE: OfficeReview, FOLLOWUP: FollowupReview}
 _NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 
 
@@ -185,7 +188,11 @@ def split_initials(text: str) -> list[str]:
 
 @dataclass
 class ReviewTarget:
-    """One review file the form edits: a case file or the office's kontor.yaml."""
+    """One review file the form edits: a case file or the office's kontor.yaml.
+
+    The methods below are what the save machinery asks of a file kind; the follow-up
+    form (:mod:`kvp_audit.web.followups`) extends them for its findings.
+    """
 
     kind: str
     office: Office
@@ -193,9 +200,37 @@ class ReviewTarget:
     checklist: Checklist
     key: str = ""
 
+    template = "review.html.j2"
+
     @property
     def model(self) -> type:
         return _MODELS[self.kind]
+
+    def values_from_data(self, data: dict) -> FormValues:
+        """The form fields for this file's parsed data."""
+        return FormValues.from_data(data, self)
+
+    def values_from_form(self, form) -> FormValues:
+        """The fields of a posted form; only names this file kind knows are read."""
+        return FormValues.from_form(form, self)
+
+    def apply(self, doc, values: FormValues) -> None:
+        """Write the form's values into a round-trip document."""
+        apply_values(doc, values, self)
+
+    def check(self, data: dict, text: str) -> tuple[Any, list[Problem]]:
+        """Validate the file's data as ``kvp-audit validate`` does."""
+        return check_review(data, text, self.path, self.model, self.checklist, self.office.id)
+
+    def field_of(self, problem: Problem) -> str | None:
+        """The form field a problem belongs to (None: shown above the form)."""
+        return field_of(problem, self)
+
+    def view(self, values: FormValues, messages: Messages) -> dict:
+        """What the template shows."""
+        from .view import review_view
+
+        return review_view(self, values, messages)
 
     def skeleton(self, reviewers: list[str] | None = None, today: dt.date | None = None) -> str:
         """The text of a new file of this kind (only office reviews are created by the form)."""
@@ -247,7 +282,7 @@ def summarise(target: ReviewTarget) -> Summary:
         summary.readable = False
         summary.errors = 1
         return summary
-    _review, problems = check_review(data, text, target.path, target.model, target.checklist, target.office.id)
+    _review, problems = target.check(data, text)
     summary.errors = sum(1 for p in problems if p.is_error)
     summary.warnings = len(problems) - summary.errors
     facts = data.get("facts") if isinstance(data.get("facts"), dict) else {}
@@ -372,6 +407,10 @@ class FormValues:
     def texts(self) -> list[tuple[str, str]]:
         """Every free-text field by its form name (what the identity-number guard scans)."""
         return [(name, value) for name, value in self.pairs() if value]
+
+    def masked(self, fields: dict[str, str]) -> FormValues:
+        """A copy with identity numbers masked in the refused fields."""
+        return masked(self, fields)
 
 
 def _to_number(text: str) -> Any:
@@ -687,7 +726,7 @@ class Messages:
         out = cls()
         for p in problems:
             text = p.message + (f" ({_('Gjør slik')}: {p.hint})" if p.hint else "")
-            name = field_of(p, target)
+            name = target.field_of(p)
             if name is None:
                 where = p.location()
                 (out.general_errors if p.is_error else out.general_warnings).append(f"{where}: {text}")
@@ -728,10 +767,10 @@ def open_review(target: ReviewTarget, reviewers: list[str] | None = None) -> Ope
         data = parse_mapping(text, target.path)
     except YamlFileError as exc:
         return Opened(FormValues(), digest, Messages(), exists, unreadable=exc.problem.format())
-    values = FormValues.from_data(data, target)
+    values = target.values_from_data(data)
     messages = Messages()
     if exists:
-        _review, problems = check_review(data, text, target.path, target.model, target.checklist, target.office.id)
+        _review, problems = target.check(data, text)
         messages = Messages.from_problems(problems, target)
     return Opened(values, digest, messages, exists)
 
@@ -762,7 +801,7 @@ def save_review(target: ReviewTarget, values: FormValues, base_hash: str) -> Sav
     refused = refused_fields(values)
     if refused:
         messages = Messages(errors={k: [v] for k, v in refused.items()})
-        return SaveResult("refused", masked(values, refused), file_hash(target.path), messages)
+        return SaveResult("refused", values.masked(refused), file_hash(target.path), messages)
     disk_text, disk_hash = target.read()
     base_text = disk_text if disk_text is not None else target.skeleton()
     try:
@@ -770,7 +809,7 @@ def save_review(target: ReviewTarget, values: FormValues, base_hash: str) -> Sav
     except ValueError:
         messages = Messages(general_errors=[_("filen kan ikke leses som YAML; rett den i en editor først")])
         return SaveResult("invalid", values, disk_hash, messages)
-    apply_values(doc, values, target)
+    target.apply(doc, values)
     mine = dump_document(doc)
     if base_hash != disk_hash:
         return SaveResult("conflict", values, disk_hash, mine=mine, disk=disk_text or "")
@@ -778,7 +817,7 @@ def save_review(target: ReviewTarget, values: FormValues, base_hash: str) -> Sav
         data = parse_mapping(mine, target.path)
     except YamlFileError as exc:
         return SaveResult("invalid", values, disk_hash, Messages.from_problems([exc.problem], target))
-    _review, problems = check_review(data, mine, target.path, target.model, target.checklist, target.office.id)
+    _review, problems = target.check(data, mine)
     messages = Messages.from_problems(problems, target)
     if messages.has_errors:
         return SaveResult("invalid", values, disk_hash, messages)

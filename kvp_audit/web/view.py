@@ -10,7 +10,7 @@ from typing import Any
 
 from ..i18n import _
 from ..models import SOURCES, AnswerType, Checklist, FactType
-from .reviews import CASE, SELECTIONS, FormValues, Messages, ReviewTarget, not_applicable
+from .reviews import CASE, FOLLOWUP, SELECTIONS, FormValues, Messages, ReviewTarget, not_applicable
 
 _GUIDANCE: dict[tuple[str, str, str], str] = {}
 
@@ -73,6 +73,12 @@ def header_fields(target: ReviewTarget, values: FormValues, messages: Messages) 
             _field("selection", _("Hvordan saken ble valgt"), "radio", h.get("selection", ""), messages,
                    options=[("kontoret", _("Valgt av kontoret")), ("tilfeldig", _("Trukket tilfeldig")),
                             ("", _("Ikke oppgitt"))]),
+            note,
+        ]
+    if target.kind == FOLLOWUP:
+        return [
+            reviewers,
+            _field("date", _("Dato for oppfølgingsverkstedet"), "date", h.get("date", ""), messages, required=True),
             note,
         ]
     return [
