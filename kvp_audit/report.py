@@ -444,7 +444,62 @@ def summary_context(bundle: RoundBundle, lang: str) -> dict:
         "previous_round": bundle.previous.data.round.name if bundle.previous else None,
         "closure": closure_outcomes(data),
         "trend": trend_view(bundle, themes, lang),
+        "office_reviews": office_review_matrix(data, scores),
+        "figures": office_figures(data, lang),
     }
+
+
+def office_review_matrix(data, scores) -> list[dict]:
+    """The office reviews side by side: per theme, each office's answer to each question."""
+    checklist = data.office_checklist
+    if checklist is None or not data.office_reviews:
+        return []
+    offices = [o for o in data.round.offices if o.id in data.office_reviews]
+    out = []
+    for theme in checklist.themes:
+        criteria = [c for c in theme.criteria if c.scored]
+        if not criteria:
+            continue
+        rows = []
+        for office in offices:
+            results = scores.offices[office.id].office_review or {}
+            cells = []
+            for crit in criteria:
+                result = results.get(crit.id)
+                outcome = result.outcome if result is not None else Outcome.ubesvart
+                cells.append({"symbol": OUTCOME_SYMBOL[outcome], "css": outcome.name})
+            rows.append({"name": office.name, "cells": cells})
+        out.append({"title": theme.title, "criteria": [{"id": c.id, "question": c.question} for c in criteria],
+                    "rows": rows})
+    return out
+
+
+def office_figures(data, lang: str) -> dict | None:
+    """The offices' figures (måltall, deltakere, avsluttet, avslag, søknader) with the county's sum."""
+    checklist = data.office_checklist
+    if checklist is None or not data.office_reviews:
+        return None
+    columns = [c for c in checklist.criteria() if c.answer.value == "number"]
+    if not columns:
+        return None
+    rows = []
+    sums = [0.0] * len(columns)
+    for office in data.round.offices:
+        review = data.office_reviews.get(office.id)
+        if review is None:
+            continue
+        cells = []
+        for i, crit in enumerate(columns):
+            answer = review.answers.get(crit.id)
+            value = getattr(answer, "answer", None)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                sums[i] += value
+                cells.append(format_number(value, lang))
+            else:
+                cells.append("–")
+        rows.append({"name": office.name, "cells": cells})
+    return {"columns": [{"id": c.id, "label": c.question, "unit": c.unit} for c in columns], "rows": rows,
+            "total": [format_number(int(v) if float(v).is_integer() else v, lang) for v in sums]}
 
 
 def history(bundle: RoundBundle, limit: int = 5) -> list[tuple[str, RoundScore]]:

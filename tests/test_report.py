@@ -427,3 +427,17 @@ def test_summary_shows_the_trend_from_three_rounds(example_reports, tmp_path):
     # two rounds are not a trend
     build_reports(REPO / "examples" / "fiktivfylke" / "2024", tmp_path / "ut", ["html"])
     assert "Utvikling over rundene" not in (tmp_path / "ut" / "oppsummering.html").read_text(encoding="utf-8")
+
+
+def test_summary_shows_office_reviews_and_figures_side_by_side(example_reports):
+    from kvp_audit.load import load_round
+
+    data = load_round(EXAMPLE_2026)
+    md = (example_reports / "oppsummering.md").read_text(encoding="utf-8")
+    target = sum(r.answers["TALL-MAALTALL"].answer for r in data.office_reviews.values())
+    county = next(line for line in md.splitlines() if line.startswith("| Fylket |") and line.count("|") == 8)
+    assert county.split("|")[2].strip() == str(int(target))
+    html = (example_reports / "oppsummering.html").read_text(encoding="utf-8")
+    assert '<h2 id="kontorvurderinger">Kontorvurderingene</h2>' in html
+    assert '<caption>Skriftlige rutiner og internkontroll</caption>' in html
+    assert '<abbr title="Har kontoret skriftlige rutiner for kvalifiseringsprogrammet?">KR-01</abbr>' in html
