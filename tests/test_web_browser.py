@@ -219,6 +219,33 @@ def test_form_works_without_javascript(browser, server, round_dir):
         context.close()
 
 
+def test_followup_autosaves_and_works_without_javascript(browser, server, page, round_dir):
+    """Autosave of a finding's status with the keyboard; then the same form with no script."""
+    from kvp_audit.load import load_round
+
+    path = round_dir / OFFICE / "oppfolging.yaml"
+    page.goto(server + FOLLOWUP_URL)
+    tab_to(page, f"input[name='finding.{CARRIED}.status']")
+    choose(page, f"finding.{CARRIED}.status", "delvis")
+    wait_saved(page)
+    assert f"{CARRIED}:\n    status: delvis\n" in path.read_text(encoding="utf-8")
+    context = browser.new_context(java_script_enabled=False)
+    plain = context.new_page()
+    try:
+        plain.goto(server + FOLLOWUP_URL)
+        plain.locator(f"input[name='finding.{CARRIED}.status'][value='lukket']").check()
+        plain.locator(f"textarea[name='finding.{CARRIED}.evidence']").fill("Ny rutine.")
+        plain.locator("form.review button[type=submit]").click()
+        plain.wait_for_url("**?lagret=1")
+    finally:
+        context.close()
+    text = path.read_text(encoding="utf-8")
+    assert f"{CARRIED}:\n    status: lukket\n    evidence: Ny rutine.\n" in text
+    data = load_round(round_dir)
+    assert [p for p in data.problems if p.is_error] == []
+    assert data.followups[OFFICE].findings[CARRIED].status.value == "lukket"
+
+
 # --------------------------------------------------------------------------- accessibility
 
 
@@ -255,6 +282,19 @@ def _add_case_error(page, server, round_dir):
     page.wait_for_selector("#e-add-reviewers:not([hidden])")
 
 
+FOLLOWUP_URL = f"/kontor/{OFFICE}/oppfolging"
+CARRIED = "fiktivfylke-2024/nav-bergtun/IN-04"  # carried into 2026 from the 2024 round
+
+
+def _followup_errors(page, server, round_dir):
+    page.goto(server + FOLLOWUP_URL)
+    page.evaluate("() => document.querySelector('form[data-autosave]').removeAttribute('data-autosave')")
+    page.locator(f"textarea[name='finding.{CARRIED}.action']").fill("Ny rutine.")
+    page.locator(f"input[name='finding.{CARRIED}.date']").fill("2026-02-30")
+    page.locator("form.review button[type=submit]").click()
+    page.wait_for_selector("#error-summary")
+
+
 PAGES = {
     "round": lambda page, server, _r: page.goto(server + "/"),
     "round-nn": lambda page, server, _r: page.goto(server + "/?lang=nn"),
@@ -265,6 +305,9 @@ PAGES = {
     "case-form-with-errors": _errors,
     "add-case-error": _add_case_error,
     "conflict": _conflict,
+    "followup": lambda page, server, _r: page.goto(server + FOLLOWUP_URL),
+    "followup-en": lambda page, server, _r: page.goto(server + FOLLOWUP_URL + "?lang=en"),
+    "followup-with-errors": _followup_errors,
     "not-found": lambda page, server, _r: page.goto(f"{server}/kontor/finnes-ikke/"),
 }
 
