@@ -798,6 +798,11 @@ def build_reports(
     previous_lang = current_language()
     set_language(lang)
     try:
+        inputs_key = f"{lang}|{','.join(formats)}|{office or ''}|{user_templates or ''}"
+        inputs = _input_digest(round_dir, user_templates)
+        quick = None if force else _unchanged(round_dir, out, formats, lang, office, inputs_key, inputs)
+        if quick is not None:
+            return quick
         bundle = load_bundle(round_dir)
         rnd = bundle.data.round
         check_office(rnd, office)
@@ -845,11 +850,77 @@ def build_reports(
         finally:
             if bar:
                 bar.stop()
-        if result.written:
+        known = manifest.setdefault(INPUTS, {})
+        if result.written or known.get(inputs_key) != inputs:
+            known[inputs_key] = inputs
             atomic_write(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
         return result
     finally:
         set_language(previous_lang)
+
+
+INPUTS = "__inndata__"  # manifest key: digests of everything a run reads, per language/formats/office
+
+
+def _round_chain(round_dir: Path, limit: int = 6) -> list[Path]:
+    """The round folder and the folders of its previous rounds (``previous``), newest first."""
+    from .load import load_round_file
+
+    chain: list[Path] = []
+    current: Path | None = round_dir
+    while current is not None and len(chain) < limit and (current / "runde.yaml").is_file():
+        current = current.resolve()
+        if current in chain:
+            break
+        chain.append(current)
+        rnd, _problems = load_round_file(current / "runde.yaml")
+        current = (current / rnd.previous) if rnd is not None and rnd.previous else None
+    return chain
+
+
+def _input_digest(round_dir: Path, user_templates: Path | None) -> str:
+    """A digest of every file a report run reads: the rounds (this one and the previous ones),
+    the checklist folders, the templates, the catalogues and the tool's own code."""
+    from .load import library_for
+
+    h = hashlib.sha256(__version__.encode())
+    here = Path(__file__).resolve().parent
+    folders = [*_round_chain(round_dir), *library_for(round_dir).folders, template_dir(), here]
+    if user_templates is not None:
+        folders.append(user_templates)
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        h.update(str(folder).encode())
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in (".yaml", ".yml", ".j2", ".py", ".mo") and path.is_file():
+                h.update(str(path.relative_to(folder)).encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _unchanged(round_dir: Path, out: Path | None, formats: list[str], lang: str, office: str | None,
+               key: str, inputs: str) -> BuildResult | None:
+    """When nothing the reports are made from has changed and every report is there, the
+    reports (all skipped) without loading the round; otherwise None."""
+    from .load import load_round_file
+
+    rnd, problems = load_round_file(round_dir / "runde.yaml") if (round_dir / "runde.yaml").is_file() else (None, [])
+    if rnd is None or (office is not None and rnd.office(office) is None):
+        return None
+    out = out or Path("reports") / rnd.id
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get(INPUTS, {}).get(key) != inputs:
+        return None
+    suffix = "" if lang == "nb" else f".{lang}"
+    names = [office] if office else [*(o.id for o in rnd.offices), "oppsummering"]
+    targets = [out / f"{name}{suffix}.{fmt}" for name in names for fmt in formats]
+    if not all(t.is_file() for t in targets):
+        return None
+    return BuildResult(skipped=targets)
 
 
 def _pdf_one(args):
