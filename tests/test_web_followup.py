@@ -117,8 +117,7 @@ def test_follow_up_page_shows_the_checklist_and_every_finding(c2026, rounds):
     for label in ("Lukket", "Delvis lukket", "Åpen", "Ikke fulgt opp"):
         assert f"<span>{label}</span>" in page
     assert form[f(FJELLBY_NOW, "status")] == "" and form[f(FJELLBY_CARRIED, "status")] == ""
-    from kvp_audit.followup import followup_items  # noqa: F401 - the list the page shows
-
+    # Exactly the findings `kvp-audit followup` lists for the office.
     shown = {name.split(".", 1)[1].rsplit(".", 1)[0] for name in form if name.startswith("finding.")}
     assert shown == set(followup_json(rounds / "2026", "nav-fjellby"))
 
@@ -367,3 +366,20 @@ def test_findings_follow_changes_to_the_case_files(c2026, rounds):
                         encoding="utf-8")
     _page, form = opened(c2026, "nav-fjellby")
     assert f(FJELLBY_NOW, "status") not in form
+
+
+def test_errors_elsewhere_in_the_round_are_mentioned(c2026, rounds):
+    page, _form = opened(c2026, "nav-fjellby")
+    assert "Noen filer i runden har feil" not in page
+    # An error in the follow-up file itself is shown by the form, not as a doubt about the findings.
+    path = rounds / "2026" / "nav-fjellby" / "oppfolging.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("findings: {}", f"findings:\n  {FJELLBY_NOW}:\n    status: ferdig"),
+                    encoding="utf-8")
+    page, _form = opened(c2026, "nav-fjellby")
+    assert "Noen filer i runden har feil" not in page
+    assert re.search(rf'id="e-{re.escape(f(FJELLBY_NOW, "status"))}"[^>]*><span>Feil: &#39;ferdig&#39;', page)
+    assert "ferdig (ugyldig verdi fra filen)" in page
+    case = next((rounds / "2026" / "nav-strandvik").glob("K-*.yaml"))
+    case.write_text("answers: [\n", encoding="utf-8")
+    page, _form = opened(c2026, "nav-fjellby")
+    assert "Noen filer i runden har feil" in page

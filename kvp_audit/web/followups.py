@@ -39,7 +39,6 @@ from .reviews import (
     widget_text,
 )
 
-STATUSES = ("lukket", "delvis", "åpen")
 PARTS = ("status", "action", "evidence", "date")
 PREFIX = "finding."
 
@@ -138,7 +137,8 @@ class FindingIndex:
                     found.append(Finding(item.id, item.kind, item.criterion, item.question,
                                          tuple(crit.legal_basis) if crit else ()))
             out[office.id] = found
-        return out, len(data.errors)
+        # Errors in the follow-up files themselves are the form's to show, not a reason to doubt the findings.
+        return out, sum(1 for p in data.errors if Path(p.path).name != FOLLOWUP_FILE)
 
 
 def followup_target(site: RoundSite, index: FindingIndex, office: Office) -> FollowupTarget | None:
