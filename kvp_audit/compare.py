@@ -185,12 +185,16 @@ def compare_rounds(data_a, scores_a, data_b, scores_b, office: str | None = None
     if ca.id != cb.id:
         warnings.append(_("rundene bruker ulike sjekklister ({a} og {b}); bare kriterier som er koblet med "
                           "'replaces', sammenlignes").format(a=ca.ref, b=cb.ref))
+    if data_a.round.period.start > data_b.round.period.start:
+        warnings.append(_("{a} begynte etter {b}; oppgi den eldste runden først, ellers blir bedre og "
+                          "dårligere byttet om").format(a=data_a.round.name, b=data_b.round.name))
     mapping = map_criteria(ca, cb)
-    for link in mapping.links:
-        missing = [r for r in cb.criterion_map()[link.criterion].replaces if r not in ca.criterion_map()]
-        for r in missing:
-            warnings.append(_("{crit} i {new} erstatter {old}, som ikke finnes i {old_ref}")
-                            .format(crit=link.criterion, new=cb.ref, old=r, old_ref=ca.ref))
+    old_ids = ca.criterion_map()
+    for crit in cb.criteria():
+        for r in crit.replaces:
+            if r not in old_ids:
+                warnings.append(_("{crit} i {new} erstatter {old}, som ikke finnes i {old_ref}")
+                                .format(crit=crit.id, new=cb.ref, old=r, old_ref=ca.ref))
     ids_a = [o.id for o in data_a.round.offices]
     ids_b = [o.id for o in data_b.round.offices]
     both = [o for o in ids_b if o in set(ids_a)]

@@ -321,3 +321,12 @@ def test_validate_warns_about_follow_up_of_a_finding_that_does_not_exist(rounds)
     assert result.exit_code == 0  # a warning; --strict makes it fail
     assert "a/nav-a/oppfolging.yaml:11:3: advarsel: findings.a-2024/nav-a/K-99" in result.output
     assert run("validate", "--strict", str(rounds[0])).exit_code == 1
+
+
+def test_compare_warns_when_the_newer_round_is_given_first(rounds):
+    text = (rounds[1] / "runde.yaml").read_text(encoding="utf-8").replace("start: 2026-01-01", "start: 2025-01-01")
+    (rounds[1] / "runde.yaml").write_text(text, encoding="utf-8")
+    result = run("compare", str(rounds[0]), str(rounds[1]))
+    assert result.exit_code == 0
+    assert ("advarsel: Runde a-2024 begynte etter Runde b-2026; oppgi den eldste runden først, ellers blir "
+            "bedre og dårligere byttet om") in result.stderr
