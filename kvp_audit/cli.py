@@ -53,8 +53,8 @@ class _Translated:
             setattr(obj, attr, value)
 
 
-class I18nCommand(click.Command):
-    """A command whose help is shown in the language chosen with --lang or KVP_AUDIT_LANG."""
+class _I18nHelp:
+    """Help shown in the language chosen with --lang or KVP_AUDIT_LANG (mixed into click's classes)."""
 
     def get_help(self, ctx: click.Context) -> str:
         with _Translated(self, *self.params):
@@ -65,19 +65,15 @@ class I18nCommand(click.Command):
             return super().get_short_help_str(limit)
 
 
-class I18nGroup(click.Group):
+class I18nCommand(_I18nHelp, click.Command):
+    """A command with translated help."""
+
+
+class I18nGroup(_I18nHelp, click.Group):
     """A group of commands with translated help; its subcommands and subgroups are translated too."""
 
     command_class = I18nCommand
     group_class = type  # subgroups are I18nGroups as well
-
-    def get_help(self, ctx: click.Context) -> str:
-        with _Translated(self, *self.params):
-            return super().get_help(ctx)
-
-    def get_short_help_str(self, limit: int = 45) -> str:
-        with _Translated(self):
-            return super().get_short_help_str(limit)
 
 
 def _fail(message: str, problems=()) -> None:
