@@ -227,6 +227,57 @@ def checklist_list(dirs: tuple[Path, ...]) -> None:
         click.echo(f"{ref:28} {display_path(path)}")
 
 
+@checklist.command("diff", context_settings=CONTEXT)
+@click.argument("old")
+@click.argument("new")
+@click.option("--dir", "dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Ekstra mappe med sjekklister (kan gjentas).")
+@handle_errors
+def checklist_diff(old: str, new: str, dirs: tuple[Path, ...]) -> None:
+    """Vis hvordan kriteriene i to versjoner av en sjekkliste henger sammen.
+
+    Viser hvert kriterium i den nye versjonen som samme, nytt navn, delt eller slått
+    sammen (etter id og 'replaces'), og kriteriene som er nye eller utgått. Slik blir
+    runder på de to versjonene sammenlignet av 'kvp-audit compare'. OLD og NEW er
+    id@versjon eller en sti til en sjekklistefil.
+
+    \b
+    Eksempel:
+      kvp-audit checklist diff kvp-sak@2024.1 kvp-sak@2026.1
+      kvp-audit checklist diff gammel/kvp-sak.yaml checklists/kvp-sak.yaml
+    """
+    from .compare import IDENTICAL, map_criteria, relation_label
+    from .errors import InputError
+    from .i18n import ngettext
+    from .load import library_for, load_checklist
+
+    library = library_for(None, dirs)
+
+    def get(ref: str):
+        path = Path(ref)
+        checklist, problems = load_checklist(path) if path.is_file() else library.get(ref)
+        if checklist is None:
+            raise InputError(_("sjekklisten '{ref}' kan ikke brukes").format(ref=ref), problems)
+        return checklist
+
+    a, b = get(old), get(new)
+    mapping = map_criteria(a, b)
+    click.echo(f"{a.ref} → {b.ref}")
+    if a.id != b.id:
+        click.echo(_("advarsel") + ": " + _("ulike sjekklister; bare kriterier med 'replaces' er koblet"), err=True)
+    changed = [link for link in mapping.links if link.relation != IDENTICAL]
+    same = len(mapping.links) - len(changed)
+    click.echo(ngettext("{n} kriterium er det samme", "{n} kriterier er de samme", same).format(n=same))
+    for link in changed:
+        click.echo(f"  {link.criterion:10} {relation_label(link.relation)}: {', '.join(link.sources)}")
+    questions_a, questions_b = a.criterion_map(), b.criterion_map()
+    new_label, dropped_label = _("ny, ikke sammenlignbar"), _("utgått, ikke sammenlignbar")
+    for cid in mapping.new:
+        click.echo(f"  {cid:10} {new_label}: {questions_b[cid].question}")
+    for cid in mapping.dropped:
+        click.echo(f"  {cid:10} {dropped_label}: {questions_a[cid].question}")
+
+
 # --------------------------------------------------------------------------- new
 
 
@@ -301,7 +352,8 @@ def new_round(directory: Path, name: str | None, county: str | None, offices: tu
         previous = _scored(from_round)
         prev_round = previous[0].round
         county = county or prev_round.county
-        name = name or f"{prev_round.name} ({_('ny runde')} {start_date.year})"
+        new_round_label = _("ny runde")
+        name = name or f"{prev_round.name} ({new_round_label} {start_date.year})"
     missing = [opt for opt, value in (("--name", name), ("--county", county)) if not value]
     if not offices and previous is None:
         missing.append("--office")

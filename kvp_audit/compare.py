@@ -269,6 +269,11 @@ def _labels() -> dict[str, str]:
             IDENTICAL: "", RENAMED: _("nytt navn"), SPLIT: _("delt"), MERGED: _("slått sammen"), "": "–"}
 
 
+def relation_label(relation: str) -> str:
+    """samme, nytt navn, delt or slått sammen, in the current language."""
+    return _labels()[relation] or _("samme")
+
+
 def _relation_note(item: CriterionChange, labels: dict[str, str]) -> str:
     if item.relation == IDENTICAL:
         return ""

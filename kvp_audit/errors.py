@@ -47,7 +47,7 @@ class Problem:
             text += f": {self.key}"
         text += f": {self.message}"
         if self.hint:
-            text += f"\n    {_('Gjør slik')}: {self.hint}"
+            text += "\n    " + _("Gjør slik") + f": {self.hint}"
         return text
 
     @property

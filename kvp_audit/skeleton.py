@@ -77,7 +77,7 @@ def review_body(checklist: Checklist, header: list[str]) -> str:
 def case_skeleton(checklist: Checklist, office_id: str, key: str, reviewers: list[str], date: dt.date) -> str:
     """The text of a new case review file."""
     header = [
-        f"# {_('Saksvurdering')}: {checklist.title} ({checklist.ref})",
+        "# " + _("Saksvurdering") + f": {checklist.title} ({checklist.ref})",
         "# " + _("Svar: ja, delvis, nei eller ikke aktuelt. Et tomt svar er «ubesvart», aldri «nei»."),
         "# " + _("Skriv aldri navn eller fødselsnummer: saken kjennes bare ved nøkkelen."),
         f"case: {key}",
@@ -92,7 +92,7 @@ def case_skeleton(checklist: Checklist, office_id: str, key: str, reviewers: lis
 def office_skeleton(checklist: Checklist, office_id: str, reviewers: list[str], date: dt.date) -> str:
     """The text of a new office review file (kontor.yaml)."""
     header = [
-        f"# {_('Kontorvurdering')}: {checklist.title} ({checklist.ref})",
+        "# " + _("Kontorvurdering") + f": {checklist.title} ({checklist.ref})",
         "# " + _("Skriv roller (leder, KVP-veileder), aldri navn."),
         f"office: {office_id}",
         f"reviewers: [{', '.join(reviewers)}]",

@@ -31,7 +31,7 @@ def table(headers: list[str], rows: list[list[str]], right: set[int] | None = No
 def score_table(data, scores: RoundScore, office_id: str | None = None) -> str:
     """The round's scores as text: every office, or one office in detail."""
     rnd = data.round
-    title = f"{rnd.name} – {rnd.county} – {_('sjekkliste')} {data.case_checklist.ref}"
+    title = f"{rnd.name} – {rnd.county} – " + _("sjekkliste") + f" {data.case_checklist.ref}"
     out = [title, ""]
     if office_id is None:
         rows = []

@@ -330,3 +330,21 @@ def test_compare_warns_when_the_newer_round_is_given_first(rounds):
     assert result.exit_code == 0
     assert ("advarsel: Runde a-2024 begynte etter Runde b-2026; oppgi den eldste runden først, ellers blir "
             "bedre og dårligere byttet om") in result.stderr
+
+
+def test_checklist_diff_shows_the_links_between_versions(rounds):
+    result = run("checklist", "diff", str(rounds[0] / "checklists" / "cmp-1.yaml"),
+                 str(rounds[1] / "checklists" / "cmp-2.yaml"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "cmp@1 → cmp@2\n"
+        "1 kriterium er det samme\n"
+        "  K-20       nytt navn: K-02\n"
+        "  K-31       delt: K-03\n"
+        "  K-32       delt: K-03\n"
+        "  K-40       slått sammen: K-04, K-05\n"
+        "  N-01       ny, ikke sammenlignbar: Spørsmål N-01?\n"
+        "  K-06       utgått, ikke sammenlignbar: Spørsmål K-06?\n")
+    missing = run("checklist", "diff", "cmp@1", "cmp@2")
+    assert missing.exit_code == 2
+    assert "kvp-audit: sjekklisten 'cmp@1' kan ikke brukes" in missing.output

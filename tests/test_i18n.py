@@ -104,3 +104,13 @@ def test_usage_errors_speak_the_chosen_language(lang, expected):
     assert result.exit_code == 2
     for text in expected:
         assert text in result.output
+
+
+def test_no_translation_call_hides_inside_an_f_string():
+    """Babel cannot see _() inside an f-string on Python 3.11, so such a text is never translated."""
+    import re
+
+    pattern = re.compile(r"""\bf(["'])[^\n]*?\{_\(""")
+    offenders = [f"{path.relative_to(ROOT)}:{n}" for path in (ROOT / "kvp_audit").rglob("*.py")
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert offenders == []

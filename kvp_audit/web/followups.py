@@ -159,7 +159,7 @@ def followup_skeleton(checklist: Checklist, office_id: str, reviewers: list[str]
     from ..skeleton import review_body
 
     header = [
-        f"# {_('Oppfølgingsverksted')}: {checklist.title} ({checklist.ref})",
+        "# " + _("Oppfølgingsverksted") + f": {checklist.title} ({checklist.ref})",
         "# " + _("Skriv roller (leder, KVP-veileder), aldri navn."),
         f"office: {office_id}",
         f"reviewers: [{', '.join(reviewers)}]",

@@ -725,7 +725,7 @@ class Messages:
     def from_problems(cls, problems: list[Problem], target: ReviewTarget) -> Messages:
         out = cls()
         for p in problems:
-            text = p.message + (f" ({_('Gjør slik')}: {p.hint})" if p.hint else "")
+            text = p.message + ((" (" + _("Gjør slik") + f": {p.hint})") if p.hint else "")
             name = target.field_of(p)
             if name is None:
                 where = p.location()
