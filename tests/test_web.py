@@ -162,6 +162,10 @@ def test_round_page_lists_every_office_with_progress(client, round_dir):
     row = re.search(r'<th scope="row"><a href="/kontor/nav-bergtun/">NAV Bergtun</a></th>(.*?)</tr>', page, re.S).group(1)
     assert "4 av 4 ferdige" in row
     assert "ferdig" in row
+    # the follow-up: started at Bergtun (no finding recorded yet), not started at Strandvik
+    assert re.search(r"<td>0 av \d+ funn</td>", row)
+    strandvik = re.search(r'<a href="/kontor/nav-strandvik/">NAV Strandvik</a></th>(.*?)</tr>', page, re.S).group(1)
+    assert "<td>ikke startet</td>" in strandvik
 
 
 def test_pages_follow_the_language(client):

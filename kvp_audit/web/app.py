@@ -134,7 +134,9 @@ def create_app(round_dir: Path, lang: str = "nb", reports_dir: Path | None = Non
             cases = [summarise(t) for t in site.case_targets(office)]
             target = site.office_target(office)
             office_summary = summarise(target) if target else None
+            followup = followup_target(site, finding_index, office)
             offices.append({
+                "followup": followup_summary(followup) if followup else None,
                 "id": office.id,
                 "name": office.name,
                 "cases": len(cases),
