@@ -210,7 +210,7 @@ def checklist_schema(kind: str) -> None:
 
 
 @checklist.command("list", context_settings=CONTEXT)
-@click.option("--dir", "dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+@click.option("--dir", "dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="Ekstra mappe med sjekklister (kan gjentas).")
 def checklist_list(dirs: tuple[Path, ...]) -> None:
     """List sjekklistene som kan brukes (de som følger med, og dine egne).
@@ -230,7 +230,7 @@ def checklist_list(dirs: tuple[Path, ...]) -> None:
 @checklist.command("diff", context_settings=CONTEXT)
 @click.argument("old")
 @click.argument("new")
-@click.option("--dir", "dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+@click.option("--dir", "dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="Ekstra mappe med sjekklister (kan gjentas).")
 @handle_errors
 def checklist_diff(old: str, new: str, dirs: tuple[Path, ...]) -> None:
