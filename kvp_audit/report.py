@@ -942,9 +942,15 @@ def _write_pdfs(work, workers: int | None, bar) -> None:
 
     from weasyprint import HTML
 
-    # import WeasyPrint and load the fonts once, before forking, so no worker pays for it
-    HTML(string="<p>x</p>").write_pdf()
     work = sorted(work, key=lambda item: -len(item[0]))  # longest first: the cores finish together
+    # Load WeasyPrint, its fonts and the hyphenation dictionary once, before forking, so no
+    # worker pays for them: lay out the start of the shortest report (its style sheet, headings,
+    # bold text and a table) in this process.
+    html, _target, _title, lang = work[-1]
+    head = html.split("</h2>", 1)[0]
+    HTML(string=head + "</h2><p><strong>Kvalifiseringsprogrammet</strong> <em>x</em></p>"
+                "<table><tr><th>a</th><td>b</td></tr></table></main></body></html>",
+         base_url=str(template_dir()), url_fetcher=_local_only_fetcher()).write_pdf(pdf_tags=True)
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(workers) as pool:
         for _done in pool.imap_unordered(_pdf_one, work):
