@@ -503,27 +503,23 @@ def office_figures(data, lang: str) -> dict | None:
 
 
 def history(bundle: RoundBundle, limit: int = 5) -> list[tuple[str, RoundScore]]:
-    """The round and the rounds before it (by ``previous``), oldest first: (name, scores)."""
+    """The round and the rounds before it (by ``previous``), oldest first: (name, scores).
+
+    The chain stops at the first earlier round that is missing or has errors."""
     from .errors import InputError
     from .load import load_round
 
     out = [(bundle.data.round.name, bundle.scores)]
-    seen = {bundle.data.path.resolve()}
-    current = bundle.previous
-    data = current.data if current is not None else None
-    while data is not None and len(out) < limit:
-        out.append((data.round.name, current.scores if current is not None else score_round(data)))
-        seen.add(data.path.resolve())
-        current = None
-        nxt = (data.path / data.round.previous).resolve() if data.round.previous else None
-        data = None
-        if nxt is not None and nxt not in seen and (nxt / "runde.yaml").is_file():
+    if bundle.previous is not None:
+        out.append((bundle.previous.data.round.name, bundle.previous.scores))
+        for path in _round_chain(bundle.data.path, limit)[2:]:
             try:
-                loaded = load_round(nxt)
+                data = load_round(path)
             except InputError:
                 break
-            if not loaded.errors:
-                data = loaded
+            if data.errors:
+                break
+            out.append((data.round.name, score_round(data)))
     return list(reversed(out))
 
 
