@@ -97,12 +97,6 @@ def followup_view(data, scores, office: str | None = None) -> dict:
     return {"round": data.round.id, "name": data.round.name, "offices": offices}
 
 
-def known_finding_ids(data, scores, office_id: str) -> set[str]:
-    ids = {f.id for f in scores.offices[office_id].findings if f.kind in OPEN_KINDS}
-    ids |= {c.id for c in data.round.carried.get(office_id, [])}
-    return ids
-
-
 def followup_problems(data, scores) -> list[Problem]:
     """Warnings for follow-up records that name a finding the round does not have."""
     from .load import FOLLOWUP_FILE
@@ -113,7 +107,7 @@ def followup_problems(data, scores) -> list[Problem]:
     for office_id, review in data.followups.items():
         if office_id not in scores.offices:
             continue
-        known = known_finding_ids(data, scores, office_id)
+        known = {item.id for item in followup_items(data, scores, office_id)}
         unknown = [fid for fid in review.findings if fid not in known]
         if not unknown:
             continue
