@@ -4,14 +4,17 @@ No Flask here: the app is a thin shell over these functions, and the tests and t
 benchmark call them directly. A save is checked exactly as ``kvp-audit validate`` checks
 a file (:func:`kvp_audit.load.check_review` on the text that would be written), is
 refused when the file changed on disk since the form was opened, and is written with
-ruamel.yaml's round trip, so hand-written comments and key order survive.
+the round trip of :mod:`kvp_audit.yamlrt`, so hand-written comments and key order survive.
+
+One target class serves the three forms (case, office, follow-up); what the follow-up
+form adds is the :class:`~kvp_audit.web.findings.FindingSet` its target holds. The web
+modules import one way: fields, findings, reviews, followups, view, app, server.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +45,11 @@ from ..models import (
 )
 from ..scoring import applies
 from ..yamlio import YamlFileError, atomic_write, parse_mapping, read_text
+from ..yamlrt import child_map, dump_document, is_map, load_document, new_map, put, put_list, text_scalar
+from .fields import clean_text as _clean
+from .fields import to_date as _to_date
+from .fields import widget_text
+from .findings import PREFIX, FindingSet, followup_skeleton, split_field
 
 CASE = "case"
 OFFICE = "office"
@@ -163,13 +171,12 @@ class RoundSite:
 
 
 def _key_in_file(path: Path) -> str | None:
-    from ..yamlio import loads as yaml_loads
-
+    # Read as every review file is read (yamlio's limits), so a file the CLI refuses is skipped here too.
     try:
-        data = yaml_loads(path.read_text(encoding="utf-8"))
-    except Exception:
+        data = parse_mapping(read_text(path), path)
+    except YamlFileError:
         return None
-    if isinstance(data, dict) and isinstance(data.get("case"), str):
+    if isinstance(data.get("case"), str):
         return data["case"]
     return None
 
@@ -188,10 +195,11 @@ def split_initials(text: str) -> list[str]:
 
 @dataclass
 class ReviewTarget:
-    """One review file the form edits: a case file or the office's kontor.yaml.
+    """One review file the form edits: a case file, the office's kontor.yaml or its oppfolging.yaml.
 
-    The methods below are what the save machinery asks of a file kind; the follow-up
-    form (:mod:`kvp_audit.web.followups`) extends them for its findings.
+    The same class for the three forms: ``kind`` chooses the header fields, the model and
+    the skeleton, and a follow-up target holds the office's ``findings``, the one part
+    the other forms lack. Every method below is what :func:`save_review` asks of a file.
     """
 
     kind: str
@@ -199,52 +207,72 @@ class ReviewTarget:
     path: Path
     checklist: Checklist
     key: str = ""
-
-    template = "review.html.j2"
+    findings: FindingSet | None = None   # the follow-up form's findings (None for case and office forms)
 
     @property
     def model(self) -> type:
         return _MODELS[self.kind]
 
+    @property
+    def template(self) -> str:
+        return "followup.html.j2" if self.findings is not None else "review.html.j2"
+
     def values_from_data(self, data: dict) -> FormValues:
         """The form fields for this file's parsed data."""
-        return FormValues.from_data(data, self)
+        values = FormValues.from_data(data, self)
+        if self.findings is not None:
+            values.findings = self.findings.values_from_data(data)
+        return values
 
     def values_from_form(self, form) -> FormValues:
         """The fields of a posted form; only names this file kind knows are read."""
-        return FormValues.from_form(form, self)
+        values = FormValues.from_form(form, self)
+        if self.findings is not None:
+            values.findings = self.findings.values_from_form(form)
+        return values
 
     def apply(self, doc, values: FormValues) -> None:
         """Write the form's values into a round-trip document."""
         apply_values(doc, values, self)
+        if self.findings is not None:
+            self.findings.apply(doc, values.findings)
 
     def check(self, data: dict, text: str) -> tuple[Any, list[Problem]]:
         """Validate the file's data as ``kvp-audit validate`` does."""
-        return check_review(data, text, self.path, self.model, self.checklist, self.office.id)
+        review, problems = check_review(data, text, self.path, self.model, self.checklist, self.office.id)
+        if self.findings is not None:
+            problems = self.findings.check(data, problems, self.path)
+        return review, problems
 
     def field_of(self, problem: Problem) -> str | None:
         """The form field a problem belongs to (None: shown above the form)."""
+        if self.findings is not None and (problem.key or "").startswith("findings."):
+            return self.findings.field_of(problem)
         return field_of(problem, self)
 
-    def view(self, values: FormValues, messages: Messages) -> dict:
-        """What the template shows."""
-        from .view import review_view
-
-        return review_view(self, values, messages)
-
     def skeleton(self, reviewers: list[str] | None = None, today: dt.date | None = None) -> str:
-        """The text of a new file of this kind (only office reviews are created by the form)."""
+        """The text of a new file of this kind (case files are made by ``add_case``, never here)."""
         from ..skeleton import office_skeleton
 
-        return office_skeleton(self.checklist, self.office.id, reviewers or [], today or dt.date.today())
+        make = followup_skeleton if self.kind == FOLLOWUP else office_skeleton
+        return make(self.checklist, self.office.id, reviewers or [], today or dt.date.today())
 
     def read(self) -> tuple[str | None, str]:
-        """The file's text (None when absent) and its hash."""
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
+        """The file's text (None when absent) and its hash; :class:`YamlFileError` when it cannot be read.
+
+        Read with :func:`kvp_audit.yamlio.read_text`, so the form refuses what the CLI refuses.
+        """
+        if not self.path.exists():
             return None, ""
-        return raw.decode("utf-8", errors="replace"), text_hash(raw)
+        text = read_text(self.path)
+        return text, text_hash(text)
+
+    def current_hash(self) -> str:
+        """The hash a form opened now would carry."""
+        try:
+            return self.read()[1]
+        except YamlFileError:
+            return file_hash(self.path)
 
 
 @dataclass
@@ -313,32 +341,6 @@ def _applies(crit, facts: dict) -> bool:
 # --------------------------------------------------------------------------- form values
 
 
-def widget_text(value: Any) -> str:
-    """A value from a YAML file as an input field shows it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _clean(text: str) -> str:
-    """Form text as it is stored: LF line ends (browsers send CRLF), no control characters.
-
-    Control characters come only from pasting; YAML readers disagree about them, and a
-    file one of them cannot read again would lock the reviewer out of the form.
-    """
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
-    return _CONTROL.sub("", text).strip()
-
-
 @dataclass
 class FormValues:
     """The form's fields as text, exactly what the inputs show (or what was posted)."""
@@ -348,6 +350,7 @@ class FormValues:
     answers: dict[str, str] = field(default_factory=dict)
     comments: dict[str, str] = field(default_factory=dict)
     sources: dict[str, list[str]] = field(default_factory=dict)
+    findings: dict[str, dict[str, str]] = field(default_factory=dict)  # follow-up form: parts per finding id
 
     @classmethod
     def from_data(cls, data: dict, target: ReviewTarget) -> FormValues:
@@ -402,6 +405,8 @@ class FormValues:
         out += [(f"answer.{k}", v) for k, v in self.answers.items()]
         out += [(f"comment.{k}", v) for k, v in self.comments.items()]
         out += [(f"sources.{k}", s) for k, v in self.sources.items() for s in v]
+        out += [(f"{PREFIX}{fid}.{part}", value) for fid, parts in self.findings.items()
+                for part, value in parts.items()]
         return out
 
     def texts(self) -> list[tuple[str, str]]:
@@ -419,13 +424,6 @@ def _to_number(text: str) -> Any:
         return text  # left as text: validation says it is not a number
     t = t.replace(",", ".")
     return int(t) if "." not in t else float(t)
-
-
-def _to_date(text: str) -> Any:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        return text
 
 
 def typed_fact(spec, text: str) -> Any:
@@ -493,10 +491,16 @@ def refused_fields(values: FormValues) -> dict[str, str]:
 def masked(values: FormValues, fields: dict[str, str]) -> FormValues:
     """A copy of the values with identity numbers masked in the refused fields (never echoed back)."""
     out = FormValues(dict(values.header), dict(values.facts), dict(values.answers), dict(values.comments),
-                     {k: list(v) for k, v in values.sources.items()})
+                     {k: list(v) for k, v in values.sources.items()},
+                     {fid: dict(parts) for fid, parts in values.findings.items()})
     for name in fields:
         kind, _sep, rest = name.partition(".")
-        if not _sep:
+        finding = split_field(name)
+        if finding is not None:
+            fid, part = finding
+            if part in out.findings.get(fid, {}):
+                out.findings[fid][part] = mask_national_ids(out.findings[fid][part])
+        elif not _sep:
             out.header[name] = mask_national_ids(out.header[name])
         elif kind == "fact":
             out.facts[rest] = mask_national_ids(out.facts[rest])
@@ -507,118 +511,6 @@ def masked(values: FormValues, fields: dict[str, str]) -> FormValues:
     return out
 
 
-# --------------------------------------------------------------------------- YAML round trip
-
-
-def _yaml():
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096  # never fold a long comment over several lines
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
-
-
-def load_document(text: str):
-    """Parse a review file for a round trip (comments and key order kept)."""
-    from ruamel.yaml.error import YAMLError
-
-    try:
-        doc = _yaml().load(text)
-    except YAMLError as exc:
-        raise ValueError(str(exc)) from None
-    if doc is None:
-        from ruamel.yaml.comments import CommentedMap
-
-        doc = CommentedMap()
-    if not hasattr(doc, "insert"):
-        raise ValueError("not a mapping")
-    return doc
-
-
-def dump_document(doc) -> str:
-    buffer = io.StringIO()
-    _yaml().dump(doc, buffer)
-    return buffer.getvalue()
-
-
-def _string(text: Any):
-    """A text as it is written: a literal block for several lines, quoted when YAML would read it as something else."""
-    if not isinstance(text, str):
-        return text
-    from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
-
-    if "\n" in text:
-        return LiteralScalarString(text)
-    if text and _plain_is_not_text(text):
-        return SingleQuotedScalarString(text)
-    return text
-
-
-def _plain_is_not_text(text: str) -> bool:
-    """Whether ``text`` written unquoted would be read back as something else (a date, a number...)."""
-    from ..yamlio import loads as yaml_loads
-
-    try:
-        return yaml_loads(f"v: {text}\n") != {"v": text}
-    except Exception:
-        return True
-
-
-def _put(mapping, key: str, value: Any, after: tuple[str, ...] = ()) -> None:
-    """Set a key, keeping its place and comments; a new key goes after the first of ``after`` found."""
-    if key in mapping:
-        # An unchanged value keeps its original form (quotes, literal block).
-        if not _same(mapping[key], value):
-            mapping[key] = value
-        return
-    position = len(mapping)
-    for name in after:
-        if name in mapping:
-            position = list(mapping).index(name) + 1
-            break
-    mapping.insert(position, key, value)
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal and of the same kind (1 is not true, '1' is not 1)."""
-    if isinstance(a, bool) != isinstance(b, bool) or isinstance(a, str) != isinstance(b, str):
-        return False
-    if hasattr(a, "items") or hasattr(b, "items") or isinstance(a, list) or isinstance(b, list):
-        return False
-    return a == b
-
-
-def _put_list(mapping, key: str, items: list, after: tuple[str, ...] = ()) -> None:
-    from ruamel.yaml.comments import CommentedSeq
-
-    current = mapping.get(key)
-    if isinstance(current, CommentedSeq):
-        block = current.fa.flow_style() is False and len(current) > 0
-        del current[:]
-        current.extend(items)
-        if not block:
-            current.fa.set_flow_style()
-        return
-    seq = CommentedSeq(items)
-    seq.fa.set_flow_style()
-    _put(mapping, key, seq, after)
-
-
-def _child_map(mapping, key: str, after: tuple[str, ...]):
-    from ruamel.yaml.comments import CommentedMap
-
-    current = mapping.get(key)
-    if isinstance(current, CommentedMap):
-        if current.fa.flow_style() and not len(current):
-            current.fa.set_block_style()
-        return current
-    child = CommentedMap()
-    _put(mapping, key, child, after)
-    return child
-
-
 def apply_values(doc, values: FormValues, target: ReviewTarget) -> None:
     """Write the form's values into a round-trip document, touching only what the form shows."""
     checklist = target.checklist
@@ -626,64 +518,62 @@ def apply_values(doc, values: FormValues, target: ReviewTarget) -> None:
     for name in HEADER_FIELDS[target.kind]:
         text = header.get(name, "")
         if name in ("reviewers", "met"):
-            items = split_initials(text) if name == "reviewers" else [_string(s.strip()) for s in text.split(",") if s.strip()]
+            items = split_initials(text) if name == "reviewers" else [text_scalar(s.strip()) for s in text.split(",") if s.strip()]
             if items or name in doc or name == "reviewers":
-                _put_list(doc, name, items, after=("office", "case"))
+                put_list(doc, name, items, after=("office", "case"))
         elif name == "visit_dates":
-            _put_list(doc, name, [_to_date(s) for s in re.split(r"[,;\s]+", text) if s], after=("reviewers",))
+            put_list(doc, name, [_to_date(s) for s in re.split(r"[,;\s]+", text) if s], after=("reviewers",))
         elif name == "date":
-            _put(doc, name, _to_date(text) if text else None, after=("reviewers",))
+            put(doc, name, _to_date(text) if text else None, after=("reviewers",))
         elif name == "selection":
             if text or name in doc:
-                _put(doc, name, _string(text), after=("date",))
+                put(doc, name, text_scalar(text), after=("date",))
         elif name == "note":
             if text or name in doc:
-                _put(doc, name, _string(text), after=("selection", "met", "date", "visit_dates"))
+                put(doc, name, text_scalar(text), after=("selection", "met", "date", "visit_dates"))
     if checklist.facts:
-        facts = _child_map(doc, "facts", after=("note", "selection", "met", "date", "visit_dates"))
+        facts = child_map(doc, "facts", after=("note", "selection", "met", "date", "visit_dates"))
         for name, spec in checklist.facts.items():
-            value = _string(typed_fact(spec, values.facts.get(name, "")))
+            value = text_scalar(typed_fact(spec, values.facts.get(name, "")))
             if value is not None or name in facts:
-                _put(facts, name, value)
-    answers = _child_map(doc, "answers", after=("facts", "note", "selection", "met", "date", "visit_dates"))
+                put(facts, name, value)
+    answers = child_map(doc, "answers", after=("facts", "note", "selection", "met", "date", "visit_dates"))
     for crit in checklist.criteria():
-        _apply_answer(answers, crit, _string(typed_answer(crit, values.answers.get(crit.id, ""))),
+        _apply_answer(answers, crit, text_scalar(typed_answer(crit, values.answers.get(crit.id, ""))),
                       values.comments.get(crit.id, ""), values.sources.get(crit.id, []))
 
 
 def _apply_answer(answers, crit, value: Any, comment: str, sources: list[str]) -> None:
-    from ruamel.yaml.comments import CommentedMap
-
     current = answers.get(crit.id)
     if not crit.scored:
         # Recorded values take no comment in the skeleton; keep whatever else is there.
-        if isinstance(current, CommentedMap):
-            _put(current, "answer", value)
+        if is_map(current):
+            put(current, "answer", value)
         elif value is not None or crit.id in answers:
-            _put(answers, crit.id, value)
+            put(answers, crit.id, value)
         return
-    if isinstance(current, CommentedMap):
+    if is_map(current):
         if "answer" in current:
             current["answer"] = value
         else:
             current.insert(0, "answer", value)
         if comment or "comment" in current:
-            _put(current, "comment", _string(comment), after=("answer",))
+            put(current, "comment", text_scalar(comment), after=("answer",))
         if sources or "sources" in current:
-            _put_list(current, "sources", list(sources), after=("comment", "answer"))
+            put_list(current, "sources", list(sources), after=("comment", "answer"))
         return
     if not comment and not sources:
         # The short form 'SV-01: ja' stays short.
         if value is not None or crit.id in answers:
-            _put(answers, crit.id, value)
+            put(answers, crit.id, value)
         return
-    entry = CommentedMap()
+    entry = new_map()
     entry["answer"] = value
     if comment:
-        entry["comment"] = _string(comment)
+        entry["comment"] = text_scalar(comment)
     if sources:
-        _put_list(entry, "sources", list(sources))
-    _put(answers, crit.id, entry)
+        put_list(entry, "sources", list(sources))
+    put(answers, crit.id, entry)
 
 
 # --------------------------------------------------------------------------- problems by field
@@ -758,8 +648,14 @@ class Opened:
 
 
 def open_review(target: ReviewTarget, reviewers: list[str] | None = None) -> Opened:
-    """Read a review file for the form; a missing office review starts from the skeleton."""
-    text, digest = target.read()
+    """Read a review file for the form; a missing office review starts from the skeleton.
+
+    A file the command line cannot read comes back ``unreadable`` with its problem, never as values.
+    """
+    try:
+        text, digest = target.read()
+    except YamlFileError as exc:
+        return Opened(FormValues(), target.current_hash(), Messages(), True, unreadable=exc.problem.format())
     exists = text is not None
     if text is None:
         text = target.skeleton(reviewers)
@@ -785,6 +681,7 @@ class SaveResult:
     messages: Messages = field(default_factory=Messages)
     mine: str = ""
     disk: str = ""
+    unreadable: str = ""   # invalid because the file on disk cannot be read: its problem
 
     @property
     def written(self) -> bool:
@@ -801,14 +698,13 @@ def save_review(target: ReviewTarget, values: FormValues, base_hash: str) -> Sav
     refused = refused_fields(values)
     if refused:
         messages = Messages(errors={k: [v] for k, v in refused.items()})
-        return SaveResult("refused", values.masked(refused), file_hash(target.path), messages)
-    disk_text, disk_hash = target.read()
-    base_text = disk_text if disk_text is not None else target.skeleton()
+        return SaveResult("refused", values.masked(refused), target.current_hash(), messages)
     try:
-        doc = load_document(base_text)
-    except ValueError:
+        disk_text, disk_hash = target.read()
+        doc = load_document(disk_text if disk_text is not None else target.skeleton(), target.path)
+    except YamlFileError as exc:
         messages = Messages(general_errors=[_("filen kan ikke leses som YAML; rett den i en editor først")])
-        return SaveResult("invalid", values, disk_hash, messages)
+        return SaveResult("invalid", values, target.current_hash(), messages, unreadable=exc.problem.format())
     target.apply(doc, values)
     mine = dump_document(doc)
     if base_hash != disk_hash:

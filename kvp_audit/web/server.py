@@ -12,7 +12,7 @@ from typing import Callable
 
 from ..errors import UsageError
 from ..i18n import _, set_language
-from .app import LOOPBACK_HOSTS, create_app
+from .app import LOOPBACK_HOSTS, create_app, web_state
 
 
 class _OneAtATime:
@@ -70,7 +70,7 @@ def serve(round_dir: Path, host: str = "127.0.0.1", port: int = 8000, open_brows
                "Skjemaet har ingen innlogging; bruk standardverdien 127.0.0.1 med mindre du vet hva du gjør.").format(host=host))
     server = make_server(round_dir, host, port, lang)
     url = url_of(server, host)
-    echo(_("Skjemaet for {round} er klart på {url}").format(round=server.kvp_app.config["KVP_SITE"].round.name, url=url))
+    echo(_("Skjemaet for {round} er klart på {url}").format(round=web_state(server.kvp_app).site.round.name, url=url))
     echo(_("Trykk Ctrl-C for å stoppe."))
     if open_browser:
         import webbrowser

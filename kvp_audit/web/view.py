@@ -1,6 +1,6 @@
 """What the web templates show, as plain data built from the checklist and the form values.
 
-The templates only loop over these structures; every label the reviewer reads is
+:func:`form_view` is what every form page shows. The templates only loop over these structures; every label the reviewer reads is
 translated here or in the template, and the checklist's own text is shown as written.
 """
 
@@ -10,6 +10,7 @@ from typing import Any
 
 from ..i18n import _
 from ..models import SOURCES, AnswerType, Checklist, FactType
+from .findings import finding_field
 from .reviews import CASE, FOLLOWUP, SELECTIONS, FormValues, Messages, ReviewTarget, not_applicable
 
 _GUIDANCE: dict[tuple[str, str, str], str] = {}
@@ -207,4 +208,60 @@ def review_view(target: ReviewTarget, values: FormValues, messages: Messages) ->
         "general_warnings": messages.general_warnings,
         "error_summary": summary,
         "selections": SELECTIONS,
+    }
+
+
+def form_view(target: ReviewTarget, values: FormValues, messages: Messages) -> dict:
+    """What a form page shows: the review form, and for a follow-up form its findings."""
+    if target.findings is not None:
+        return followup_view(target, values, messages)
+    return review_view(target, values, messages)
+
+
+def followup_view(target: ReviewTarget, values: FormValues, messages: Messages) -> dict:
+    """The review form's view with a fieldset per finding, current findings first, then carried ones."""
+    form = review_view(target, values, messages)
+    findings = target.findings if target.findings is not None else []
+    groups: dict[bool, list[dict]] = {False: [], True: []}
+    for f in findings:
+        view = finding_view(f, values.findings.get(f.id, {}), messages)
+        groups[f.carried].append(view)
+        for part in ("status", "action", "evidence", "date"):
+            fv = view[part]
+            anchor = fv["options"][0]["id"] if fv.get("options") else fv["id"]
+            for e in fv["errors"]:
+                form["error_summary"].append({"href": "#" + anchor, "label": f"{f.criterion} {f.question}",
+                                              "message": e})
+    form["finding_groups"] = [
+        {"id": "current", "title": _("Funn fra denne runden"), "findings": groups[False]},
+        {"id": "carried", "title": _("Funn fra forrige runde"), "findings": groups[True]},
+    ]
+    form["finding_count"] = len(findings)
+    form["round_errors"] = target.findings.round_errors if target.findings is not None else 0
+    return form
+
+
+def finding_view(f, v: dict[str, str], messages: Messages) -> dict:
+    """One finding's fieldset: what was found, and its status, action, evidence and date fields."""
+    options = [("lukket", _("Lukket")), ("delvis", _("Delvis lukket")), ("åpen", _("Åpen")),
+               ("", _("Ikke fulgt opp"))]
+    return {
+        "id": f.id,
+        "criterion": f.criterion,
+        "question": f.question,
+        "legal_basis": list(f.legal_basis),
+        "kind": f.kind,
+        "kind_label": _("Avvik") if f.kind == "avvik" else _("Merknad"),
+        "carried": f.carried,
+        "carried_status": f.carried_status,
+        "found_again": f.found_again,
+        "status": _field(finding_field(f.id, "status"), _("Status"), "radio", v.get("status", ""), messages,
+                         options=options),
+        "action": _field(finding_field(f.id, "action"), _("Hva kontoret har gjort"), "textarea",
+                         v.get("action", ""), messages, help=_("Markdown. Skriv aldri navn eller fødselsnummer.")),
+        "evidence": _field(finding_field(f.id, "evidence"), _("Dokumentasjon dere så"), "textarea",
+                           v.get("evidence", ""), messages,
+                           help=_("For eksempel ny rutine, referat fra fagmøte, stikkprøve av saker.")),
+        "date": _field(finding_field(f.id, "date"), _("Dato for oppfølgingen"), "date", v.get("date", ""),
+                       messages),
     }
