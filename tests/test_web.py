@@ -737,3 +737,184 @@ def test_serve_opens_the_browser_and_passes_the_language(round_dir, monkeypatch)
     assert result.exit_code == 0, result.output
     assert seen == {"host": "127.0.0.1", "port": 8000, "lang": "nn", "url": "http://127.0.0.1:8000/", "closed": True}
     assert "Tenaren er stoppa." in result.output
+
+
+# --------------------------------------------------------------------------- hardening (issue 11)
+
+
+def test_report_in_the_default_folder_is_served(round_dir, tmp_path, monkeypatch):
+    """Without --out the reports go to ./reports/<round> (as `kvp-audit report`), and the download finds them."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    app = create_app(round_dir, report_formats=("html",))
+    client = app.test_client()
+    monkeypatch.chdir(tmp_path)  # the working directory at start-up counts, not at the request
+    assert client.post(f"/kontor/{OFFICE}/rapport", data={"csrf_token": token_of(client)}).status_code == 303
+    assert (work / "reports" / "fiktivfylke-2026" / f"{OFFICE}.html").is_file()
+    served = client.get(f"/kontor/{OFFICE}/rapport.html")
+    assert served.status_code == 200 and "NAV Bergtun" in served.get_data(as_text=True)
+    assert client.get(f"/kontor/{OFFICE}/rapport.pdf").status_code == 404
+
+
+@pytest.fixture
+def live_server(round_dir, tmp_path):
+    """The real server in a thread, with a short read timeout; yields (server, port)."""
+    import threading
+
+    from kvp_audit.web.server import make_server
+
+    srv = make_server(round_dir, "127.0.0.1", 0, reports_dir=tmp_path / "reports", read_timeout=2)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv, srv.server_port
+    srv.shutdown()
+    srv.server_close()
+
+
+def _raw(port: int, request: bytes, timeout: float = 8) -> tuple[bytes, float]:
+    """Send ``request`` on a new connection; the whole answer and how long it took."""
+    import socket
+
+    start = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(request)
+        chunks = []
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            chunks.append(data)
+    return b"".join(chunks), time.monotonic() - start
+
+
+def test_a_stalled_post_holds_up_no_other_request(live_server, round_dir):
+    """A client that announces 1000 bytes and sends three gets 408; meanwhile the form answers others."""
+    import threading
+
+    _srv, port = live_server
+    before = case_file(round_dir).read_bytes()
+    stalled: dict = {}
+
+    def stall():
+        stalled["answer"], stalled["seconds"] = _raw(port, (
+            f"POST {CASE_URL} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nabc").encode())
+
+    thread = threading.Thread(target=stall, daemon=True)
+    thread.start()
+    time.sleep(0.3)  # the stalled request is in, waiting for its body
+    answer, seconds = _raw(port, f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    assert answer.startswith(b"HTTP/1.1 200") and seconds < 3, (answer[:80], seconds)
+    thread.join(10)
+    assert not thread.is_alive()
+    assert stalled["answer"].startswith(b"HTTP/1.1 408"), stalled["answer"][:200]
+    assert "forespørselen kom ikke fram i tide" in stalled["answer"].decode()
+    assert 1.5 < stalled["seconds"] < 6
+    assert case_file(round_dir).read_bytes() == before
+
+
+def test_a_post_cut_short_is_refused_and_writes_nothing(live_server, round_dir):
+    import socket
+
+    _srv, port = live_server
+    before = case_file(round_dir).read_bytes()
+    with socket.create_connection(("127.0.0.1", port), timeout=8) as sock:
+        sock.sendall((f"POST {CASE_URL} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                      "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nabc").encode())
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while data := sock.recv(65536):
+            answer += data
+    assert answer.startswith(b"HTTP/1.1 400") and "før hele skjemaet kom fram" in answer.decode()
+    assert case_file(round_dir).read_bytes() == before
+
+
+def test_too_large_a_post_is_413_before_its_body_is_read(live_server):
+    _srv, port = live_server
+    answer, seconds = _raw(port, (
+        f"POST {CASE_URL} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 50000000\r\n\r\nabc").encode())
+    assert answer.startswith(b"HTTP/1.1 413") and seconds < 3
+
+
+def test_a_post_through_the_real_server_still_saves(live_server, round_dir):
+    """The body read ahead of the app is the body the app sees: a browser's save works."""
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+
+    _srv, port = live_server
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    url = f"http://127.0.0.1:{port}{CASE_URL}"
+    page = opener.open(url, timeout=10).read().decode()
+    body = urllib.parse.urlencode(list(replace(form_of(page), **{"answer.SV-01": "nei"}).items(multi=True))).encode()
+    with opener.open(urllib.request.Request(url, data=body), timeout=10) as response:
+        assert response.status == 200 and response.url.endswith("?lagret=1")
+    assert "SV-01:\n    answer: nei" in case_file(round_dir).read_text(encoding="utf-8") or \
+        "SV-01: nei" in case_file(round_dir).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name, raw", [
+    ("nul", b"\x00"),
+    ("esc", b"\x1b"),
+])
+def test_a_file_with_a_control_character_is_never_a_500_and_never_written(client, round_dir, name, raw):
+    path = case_file(round_dir)
+    data = path.read_bytes().replace(b"answers:", b"answers: #" + raw, 1)
+    path.write_bytes(data)
+    page = client.get(CASE_URL)
+    assert page.status_code == 200
+    response = client.post(CASE_URL, data={"csrf_token": token_of(client), "base_hash": file_hash(path),
+                                           "reviewers": "KB", "answer.SV-01": "nei"})
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "Filen kan ikke leses" in text and "K-3RRV79.yaml" in text
+    assert path.read_bytes() == data
+    autosave = client.post(CASE_URL, headers={"X-Requested-With": "fetch"},
+                           data={"csrf_token": token_of(client), "base_hash": file_hash(path), "reviewers": "KB"})
+    assert autosave.status_code == 200 and autosave.get_json()["status"] == "invalid"
+    assert path.read_bytes() == data
+
+
+def test_a_file_with_a_bom_can_be_saved(client, round_dir):
+    path = case_file(round_dir)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    page = client.get(CASE_URL)
+    assert page.status_code == 200 and "Filen kan ikke leses" not in page.get_data(as_text=True)
+    form = replace(form_of(page.get_data(as_text=True)), **{"answer.SV-01": "nei"})
+    assert client.post(CASE_URL, data=form).status_code == 303
+    assert "answer: nei" in path.read_text(encoding="utf-8-sig")
+    assert problems_of(round_dir) == []
+
+
+def test_round_trip_loader_refuses_deep_nesting_with_a_problem():
+    """ruamel recurses per level: deep nesting is a YamlFileError naming the file, never a RecursionError."""
+    from kvp_audit.yamlio import YamlFileError
+    from kvp_audit.yamlrt import load_document
+
+    with pytest.raises(YamlFileError) as caught:
+        load_document("note:\n" + "- " * 20000 + "\n", Path("nav-bergtun/K-1.yaml"))
+    assert caught.value.problem.path.endswith("K-1.yaml")
+
+
+def test_web_modules_import_one_way():
+    """fields <- findings <- reviews <- followups <- view <- app <- server: no module imports a later one."""
+    import ast
+
+    order = ["fields", "findings", "reviews", "followups", "view", "app", "server"]
+    folder = REPO / "kvp_audit" / "web"
+    assert sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__") == sorted(order)
+    for name in order:
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        imported = set()
+        for node in ast.walk(tree):  # function-level imports count too
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                imported |= {node.module} if node.module else {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("kvp_audit.web."):
+                imported.add(node.module.rsplit(".", 1)[1])
+        later = imported & set(order[order.index(name):])
+        assert not later, f"web/{name}.py imports {sorted(later)}"
+    for outside in ("yamlrt", "yamlio"):
+        text = (REPO / "kvp_audit" / f"{outside}.py").read_text(encoding="utf-8")
+        assert ".web" not in text and "kvp_audit.web" not in text
