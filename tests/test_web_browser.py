@@ -203,6 +203,40 @@ def test_keyboard_only_from_new_case_to_report(server, page, round_dir, tmp_path
     assert "NAV Bergtun" in page.content()
 
 
+def test_report_download_from_the_default_reports_folder(browser, round_dir, tmp_path, monkeypatch):
+    """`kvp-audit serve` without a reports folder: "Lag rapport", then the HTML and the PDF download (not a 500)."""
+    from kvp_audit.web.server import make_server, url_of
+
+    pytest.importorskip("weasyprint")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    srv = make_server(round_dir, "127.0.0.1", 0)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    server = url_of(srv, "127.0.0.1").rstrip("/")
+    context = browser.new_context(locale="nb-NO", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        page.goto(f"{server}/kontor/{OFFICE}/")
+        with page.expect_navigation(timeout=120_000):
+            page.locator("form[action$='/rapport'] button").click()
+        page.wait_for_selector("text=Rapporten er laget")
+        assert (work / "reports" / "fiktivfylke-2026" / f"{OFFICE}.pdf").is_file()
+        pdf_href = page.locator("a", has_text="Rapporten som PDF").get_attribute("href")
+        with page.expect_navigation() as navigation:
+            page.locator("a", has_text="Rapporten som nettside (HTML)").click()
+        assert navigation.value.status == 200 and "NAV Bergtun" in page.content()
+        pdf = page.request.get(server + pdf_href)
+        assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+        assert pdf.headers["content-type"] == "application/pdf"
+    finally:
+        context.close()
+        srv.shutdown()
+        srv.server_close()
+
+
 def test_form_works_without_javascript(browser, server, round_dir):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
