@@ -194,13 +194,14 @@ def _error(exc):
 
 
 def round_page():
-    site, index = web_state().site, web_state().finding_index
+    state = web_state()
+    site = state.site
     offices = []
     for office in site.round.offices:
         cases = [summarise(t) for t in site.case_targets(office)]
         target = site.office_target(office)
         office_summary = summarise(target) if target else None
-        followup = followup_target(site, index, office)
+        followup = followup_target(site, state.finding_index, office)
         offices.append({
             "followup": followup_summary(followup) if followup else None,
             "id": office.id,
@@ -359,7 +360,8 @@ def _office(office_id: str):
 
 
 def _report_dir() -> Path:
-    return web_state().reports / web_state().site.round.id
+    state = web_state()
+    return state.reports / state.site.round.id
 
 
 def _report_files(office) -> dict[str, Path]:

@@ -144,11 +144,7 @@ class FindingSet:
                     after=("evidence", "action", "status"))
 
     def check(self, data: dict, problems: list[Problem], path: Path) -> list[Problem]:
-        """The review's problems as the form words them, and a warning per unknown finding id.
-
-        Moved whole from ``FollowupTarget.check`` (the review's own check now runs in
-        ``ReviewTarget.check`` before this).
-        """
+        """The review's problems (from ``ReviewTarget.check``) as the form words them, and a warning per unknown finding id."""
         records = data.get("findings") if isinstance(data.get("findings"), dict) else {}
         out = []
         for p in problems:

@@ -268,11 +268,11 @@ class ReviewTarget:
         return text, text_hash(text)
 
     def current_hash(self) -> str:
-        """The hash a form opened now would carry."""
+        """The hash a form opened now would carry ('' for a file that cannot be read: it is never saved over)."""
         try:
             return self.read()[1]
         except YamlFileError:
-            return file_hash(self.path)
+            return ""
 
 
 @dataclass

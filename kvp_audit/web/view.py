@@ -214,11 +214,11 @@ def review_view(target: ReviewTarget, values: FormValues, messages: Messages) ->
 def form_view(target: ReviewTarget, values: FormValues, messages: Messages) -> dict:
     """What a form page shows: the review form, and for a follow-up form its findings."""
     if target.findings is not None:
-        return followup_view(target, values, messages)
+        return followup_form_view(target, values, messages)
     return review_view(target, values, messages)
 
 
-def followup_view(target: ReviewTarget, values: FormValues, messages: Messages) -> dict:
+def followup_form_view(target: ReviewTarget, values: FormValues, messages: Messages) -> dict:
     """The review form's view with a fieldset per finding, current findings first, then carried ones."""
     form = review_view(target, values, messages)
     findings = target.findings if target.findings is not None else []
