@@ -874,6 +874,7 @@ def test_a_file_with_a_control_character_is_never_a_500_and_never_written(client
     autosave = client.post(CASE_URL, headers={"X-Requested-With": "fetch"},
                            data={"csrf_token": token_of(client), "base_hash": file_hash(path), "reviewers": "KB"})
     assert autosave.status_code == 200 and autosave.get_json()["status"] == "invalid"
+    assert "K-3RRV79.yaml" in autosave.get_json()["message"]
     assert path.read_bytes() == data
 
 
@@ -918,3 +919,17 @@ def test_web_modules_import_one_way():
     for outside in ("yamlrt", "yamlio"):
         text = (REPO / "kvp_audit" / f"{outside}.py").read_text(encoding="utf-8")
         assert ".web" not in text and "kvp_audit.web" not in text
+
+
+def test_a_file_that_is_not_utf8_is_shown_as_unreadable_and_never_rewritten(client, round_dir):
+    """The form reads files as the command line does: a Latin-1 byte is refused with file and line, not replaced."""
+    path = case_file(round_dir)
+    data = path.read_bytes().replace(b"answers:", b"answers:  # s\xe6rlig", 1)
+    path.write_bytes(data)
+    line = data[:data.index(b"\xe6")].count(b"\n") + 1
+    page = client.get(CASE_URL).get_data(as_text=True)
+    assert "Filen kan ikke leses" in page and f"K-3RRV79.yaml:{line}" in page and "ikke UTF-8-tekst" in page
+    response = client.post(CASE_URL, data={"csrf_token": token_of(client), "base_hash": "", "reviewers": "KB",
+                                           "answer.SV-01": "nei"})
+    assert response.status_code == 422 and "ikke UTF-8-tekst" in response.get_data(as_text=True)
+    assert path.read_bytes() == data

@@ -703,7 +703,7 @@ def save_review(target: ReviewTarget, values: FormValues, base_hash: str) -> Sav
         disk_text, disk_hash = target.read()
         doc = load_document(disk_text if disk_text is not None else target.skeleton(), target.path)
     except YamlFileError as exc:
-        messages = Messages(general_errors=[_("filen kan ikke leses som YAML; rett den i en editor først")])
+        messages = Messages.from_problems([exc.problem], target)
         return SaveResult("invalid", values, target.current_hash(), messages, unreadable=exc.problem.format())
     target.apply(doc, values)
     mine = dump_document(doc)
