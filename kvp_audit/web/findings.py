@@ -143,8 +143,11 @@ class FindingSet:
                 put(entry, "date", to_date(texts["date"]) if texts["date"] else None,
                     after=("evidence", "action", "status"))
 
-    def check(self, data: dict, problems: list[Problem], path: Path) -> list[Problem]:
-        """The review's problems (from ``ReviewTarget.check``) as the form words them, and a warning per unknown finding id."""
+    def check(self, data: dict, text: str, problems: list[Problem], path: Path) -> list[Problem]:
+        """The review's problems (from ``ReviewTarget.check``) as the form words them, and a warning per unknown finding id.
+
+        ``text`` is the file's text, for placing a problem on its line.
+        """
         records = data.get("findings") if isinstance(data.get("findings"), dict) else {}
         out = []
         for p in problems:

@@ -47,7 +47,6 @@ from ..scoring import applies
 from ..yamlio import YamlFileError, atomic_write, parse_mapping, read_text
 from ..yamlrt import child_map, dump_document, is_map, load_document, new_map, put, put_list, text_scalar
 from .fields import clean_text as _clean
-from .fields import to_date as _to_date
 from .fields import widget_text
 from .findings import PREFIX, FindingSet, followup_skeleton, split_field
 
@@ -241,7 +240,7 @@ class ReviewTarget:
         """Validate the file's data as ``kvp-audit validate`` does."""
         review, problems = check_review(data, text, self.path, self.model, self.checklist, self.office.id)
         if self.findings is not None:
-            problems = self.findings.check(data, problems, self.path)
+            problems = self.findings.check(data, text, problems, self.path)
         return review, problems
 
     def field_of(self, problem: Problem) -> str | None:
@@ -424,6 +423,13 @@ def _to_number(text: str) -> Any:
         return text  # left as text: validation says it is not a number
     t = t.replace(",", ".")
     return int(t) if "." not in t else float(t)
+
+
+def _to_date(text: str) -> Any:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return text
 
 
 def typed_fact(spec, text: str) -> Any:
