@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import (
@@ -69,6 +70,8 @@ class WebState:
     reports: Path                    # absolute: where "Lag rapport" writes, <reports>/<round id>/
     report_formats: list[str]
     allowed_hosts: tuple[str, ...] | None
+    # One request at a time through the app, so two saves never interleave (taken by server.py).
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def web_state(app: Flask | None = None) -> WebState:

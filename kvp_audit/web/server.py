@@ -26,7 +26,7 @@ class _OneAtATime:
     def __init__(self, app, max_body: int = MAX_BODY_BYTES):
         self.app = app
         self.max_body = max_body
-        self.lock = threading.Lock()
+        self.lock = web_state(app).lock
 
     def __call__(self, environ, start_response):
         try:
