@@ -933,3 +933,14 @@ def test_a_file_that_is_not_utf8_is_shown_as_unreadable_and_never_rewritten(clie
                                            "answer.SV-01": "nei"})
     assert response.status_code == 422 and "ikke UTF-8-tekst" in response.get_data(as_text=True)
     assert path.read_bytes() == data
+
+
+def test_routes_are_plain_functions_of_the_app_module(app):
+    """Every page is a module-level function (testable and readable on its own), not a closure in create_app."""
+    from kvp_audit.web import app as app_module
+
+    views = {name: view for name, view in app.view_functions.items() if name != "static"}
+    assert len(views) == 8
+    for name, view in views.items():
+        assert getattr(app_module, name) is view and view.__closure__ is None, name
+    assert app_module.web_state(app).site.round.id == "fiktivfylke-2026"
