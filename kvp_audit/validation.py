@@ -11,19 +11,8 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import Problem
 from .i18n import _
+from .valuetypes import type_name
 from .yamlio import Locator
-
-_TYPE_NAMES = {
-    "string": "tekst",
-    "int": "et heltall",
-    "float": "et tall",
-    "bool": "true eller false",
-    "date": "en dato (ÅÅÅÅ-MM-DD)",
-    "dict": "nøkler og verdier (en mapping)",
-    "list": "en liste",
-    "model": "nøkler og verdier (en mapping)",
-}
-
 
 def _input_kind(value: Any) -> str:
     if isinstance(value, bool):
@@ -169,13 +158,15 @@ def pydantic_problems(
                 message = _("'{value}' er ikke en dato som finnes").format(value=value)
                 hint = _("skriv datoen som ÅÅÅÅ-MM-DD, for eksempel 2026-03-12")
             elif kind.endswith("_type") or kind.endswith("_parsing") or kind in ("model_attributes_type",):
-                expected = _TYPE_NAMES.get(kind.split("_")[0], kind.split("_")[0])
-                if kind.startswith("date"):
-                    expected = _TYPE_NAMES["date"]
+                head = kind.split("_")[0]
                 if kind.startswith("model") or kind.startswith("dict"):
-                    expected = _TYPE_NAMES["dict"]
-                message = _("forventet {expected}, fikk {got}").format(expected=_(expected), got=_input_kind(value))
-                hint = _("rett verdien til {expected}").format(expected=_(expected))
+                    head = "dict"
+                expected = type_name(head) or head
+                message = _("forventet {expected}, fikk {got}").format(expected=expected, got=_input_kind(value))
+                hint = _("rett verdien til {expected}").format(expected=expected)
+            elif kind == "finite_number":
+                message = _("'{value}' er ikke et tall som kan regnes med").format(value=value)
+                hint = _("skriv et vanlig tall, for eksempel 12")
             elif kind == "value_error":
                 message = str(ctx.get("error", err["msg"]))
             elif kind in ("greater_than", "greater_than_equal", "less_than_equal", "less_than"):

@@ -41,6 +41,7 @@ from ..models import (
     Round,
 )
 from ..scoring import applies
+from ..valuetypes import FACT_TYPES, answer_type, fact_type
 from ..yamlio import YamlFileError, atomic_write, parse_mapping, read_text
 
 CASE = "case"
@@ -53,7 +54,6 @@ HEADER_FIELDS = {
 }
 SELECTIONS = ("kontoret", "tilfeldig")
 _MODELS = {CASE: CaseReview, OFFICE: OfficeReview, FOLLOWUP: FollowupReview}
-_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 
 
 def text_hash(text: str | bytes | None) -> str:
@@ -414,42 +414,21 @@ class FormValues:
 
 
 def _to_number(text: str) -> Any:
-    t = text.strip()
-    if not _NUMBER.match(t):
-        return text  # left as text: validation says it is not a number
-    t = t.replace(",", ".")
-    return int(t) if "." not in t else float(t)
+    return FACT_TYPES[FactType.number].from_text(text) if text else text
 
 
 def _to_date(text: str) -> Any:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        return text
+    return FACT_TYPES[FactType.date].from_text(text) if text else text
 
 
 def typed_fact(spec, text: str) -> Any:
     """A fact's form text as the value to write (None when empty)."""
-    if text == "":
-        return None
-    if spec.type == FactType.bool:
-        return {"true": True, "false": False}.get(text, text)
-    if spec.type == FactType.number:
-        return _to_number(text)
-    if spec.type == FactType.date:
-        return _to_date(text)
-    return text
+    return fact_type(spec).from_text(text)
 
 
 def typed_answer(crit, text: str) -> Any:
     """An answer's form text as the value to write (None when unanswered)."""
-    if text == "":
-        return None
-    if crit.answer == AnswerType.number:
-        return _to_number(text)
-    if crit.answer == AnswerType.date:
-        return _to_date(text)
-    return text
+    return answer_type(crit).from_text(text)
 
 
 def typed_facts(values: FormValues, checklist: Checklist) -> dict[str, Any]:
