@@ -84,6 +84,18 @@ def check_office(rnd, office: str | None) -> None:
                         "; " + _("kontorene er: {ids}").format(ids=", ".join(ids))))
 
 
+def check_initials(values) -> None:
+    """Raise a usage error for a reviewer that is not 2-4 capital letters (initials, never a name)."""
+    import re
+
+    from .errors import UsageError
+    from .models import INITIALS_PATTERN
+
+    for v in values:
+        if not re.match(INITIALS_PATTERN, v):
+            raise UsageError(_("'{v}' er ikke initialer: bruk 2-4 store bokstaver, for eksempel 'KB', aldri navn").format(v=v))
+
+
 def key_path(loc: tuple[Any, ...]) -> str:
     """Show a pydantic location as a YAML key path: ``themes[2].criteria[0].id``."""
     out = ""

@@ -27,6 +27,7 @@ from ..load import (
     find_round_file,
     library_for,
     load_round_file,
+    open_round,
 )
 from ..models import (
     CASE_KEY_PATTERN,
@@ -90,18 +91,14 @@ class RoundSite:
         stamp = self.round_file.stat().st_mtime_ns
         if stamp == self._stamp:
             return
-        rnd, problems = load_round_file(self.round_file)
-        if rnd is None:
-            raise InputError(_("rundefilen kan ikke brukes"), problems)
-        case_checklist, problems = self.library.get(rnd.checklists.case)
-        if case_checklist is None:
-            raise InputError(_("sjekklisten '{ref}' kan ikke brukes").format(ref=rnd.checklists.case), problems)
-        office_checklist = None
-        if rnd.checklists.office is not None:
-            office_checklist, _problems = self.library.get(rnd.checklists.office)
-        self.round: Round = rnd
-        self.case_checklist: Checklist = case_checklist
-        self.office_checklist: Checklist | None = office_checklist
+        opened = open_round(self.round_file, self.library)
+        self.opened = opened
+        self.round: Round = opened.round
+        self.case_checklist: Checklist = opened.require_case_checklist()
+        # None when the round names none, or one that cannot be used (see self.problems).
+        self.office_checklist: Checklist | None = opened.office_checklist
+        self.followup_checklist: Checklist | None = opened.followup_checklist
+        self.problems: list[Problem] = opened.problems
         self._stamp = stamp
 
     def office(self, office_id: str) -> Office | None:
@@ -128,14 +125,11 @@ class RoundSite:
 
     def all_case_keys(self) -> set[str]:
         """Every case key used anywhere in the round (a new key must differ from all)."""
-        keys: set[str] = set()
+        from ..load import existing_case_keys
+
+        keys = existing_case_keys(self.opened)
         for office in self.round.offices:
-            for key, path in self.case_files(office).items():
-                keys.add(key)
-                keys.add(path.stem)
-                inside = _key_in_file(path)
-                if inside:
-                    keys.add(inside)
+            keys.update(self.case_files(office))
         return keys
 
     def case_targets(self, office: Office) -> list[ReviewTarget]:
