@@ -267,12 +267,10 @@ class FollowupTarget(ReviewTarget):
                             _("Velg en status. «Ikke fulgt opp» fjerner funnet fra filen, og kan bare velges "
                               "når tiltak, dokumentasjon og dato er tomme."), severity=p.severity)
             out.append(p)
-        ids = self.finding_ids
-        for fid in records:
-            if fid not in ids:
-                out.append(Problem(display_path(self.path), None, None, f"findings.{fid}",
-                                   _("funnet '{id}' finnes ikke i runden eller blant funnene som er ført videre")
-                                   .format(id=fid), severity="warning"))
+        from ..followup import unknown_finding_problems
+        from ..yamlio import Locator
+
+        out += unknown_finding_problems(records, self.finding_ids, self.path, Locator(text), self.path.parent.parent)
         return review, out
 
     def _finding_of(self, key: str) -> str | None:
