@@ -56,19 +56,30 @@ def _is_yaml(path: Path) -> bool:
     return path.suffix in (".yaml", ".yml") and not path.name.startswith(".")
 
 
+@dataclass
+class _Where:
+    """Where a checklist's problems go: the file as shown, and the locator of its text."""
+
+    shown: str
+    locator: Locator
+
+    def problem(self, loc: tuple, key: str, message: str, hint: str = "", severity: str = "error",
+                at_key: bool | None = None) -> Problem:
+        line, col = self.locator.locate(loc) if at_key is None else self.locator.locate(loc, at_key=at_key)
+        return Problem(self.shown, line, col, key=key, message=message, hint=hint, severity=severity)
+
+
 def check_checklist(data: dict[str, Any], text: str, path: Path) -> tuple[Checklist | None, list[Problem]]:
     """Validate a parsed checklist: schema, unique ids, conditions, and advice."""
-    shown = display_path(path)
-    locator = Locator(text)
+    where = _Where(display_path(path), Locator(text))
     problems: list[Problem] = []
     try:
         checklist = Checklist.model_validate(data)
     except ValidationError as exc:
-        problems.extend(pydantic_problems(exc, Checklist, shown, locator))
+        problems.extend(pydantic_problems(exc, Checklist, where.shown, where.locator))
         checklist = None
     themes = data.get("themes") if isinstance(data.get("themes"), list) else []
     facts = data.get("facts") if isinstance(data.get("facts"), dict) else {}
-    fact_names = set(facts)
     seen_criteria: dict[str, str] = {}
     seen_themes: set[str] = set()
     for ti, theme in enumerate(themes):
@@ -77,77 +88,89 @@ def check_checklist(data: dict[str, Any], text: str, path: Path) -> tuple[Checkl
         tid = theme.get("id")
         if isinstance(tid, str):
             if tid in seen_themes:
-                line, col = locator.locate(("themes", ti, "id"))
-                problems.append(Problem(shown, line, col, key=f"themes[{ti}].id",
-                                        message=_("tema-id '{id}' er brukt før").format(id=tid),
-                                        hint=_("gi hvert tema en egen id")))
+                problems.append(where.problem(("themes", ti, "id"), f"themes[{ti}].id",
+                                              _("tema-id '{id}' er brukt før").format(id=tid),
+                                              _("gi hvert tema en egen id")))
             seen_themes.add(tid)
         criteria = theme.get("criteria") if isinstance(theme.get("criteria"), list) else []
         for ci, crit in enumerate(criteria):
-            if not isinstance(crit, dict):
-                continue
-            base = ("themes", ti, "criteria", ci)
-            key = f"themes[{ti}].criteria[{ci}]"
-            cid = crit.get("id")
-            if isinstance(cid, str):
-                if cid in seen_criteria:
-                    line, col = locator.locate(base + ("id",))
-                    problems.append(Problem(shown, line, col, key=f"{key}.id",
-                                            message=_("kriterie-id '{id}' er brukt før (i {where})").format(id=cid, where=seen_criteria[cid]),
-                                            hint=_("gi kriteriet en ny id; en id brukes aldri om igjen")))
-                else:
-                    seen_criteria[cid] = key
-            condition = crit.get("applies_when")
-            if isinstance(condition, str) and condition.strip():
-                try:
-                    parsed = conditions.parse(condition)
-                except conditions.ConditionError as exc:
-                    line, col = locator.locate(base + ("applies_when",))
-                    problems.append(Problem(shown, line, col, key=f"{key}.applies_when",
-                                            message=str(exc),
-                                            hint=_("skriv for eksempel: status == 'avsluttet' and har_barn")))
-                else:
-                    for name in sorted(parsed.names - fact_names):
-                        line, col = locator.locate(base + ("applies_when",))
-                        near = suggest(name, fact_names)
-                        hint = (_("mente du '{near}'?").format(near=near) if near
-                                else _("definer '{name}' under facts, eller bruk et av: {facts}").format(
-                                    name=name, facts=", ".join(sorted(fact_names)) or "-"))
-                        problems.append(Problem(shown, line, col, key=f"{key}.applies_when",
-                                                message=_("betingelsen bruker ukjent fakta '{name}'").format(name=name),
-                                                hint=hint))
-                    problems.extend(_condition_values(parsed, facts, shown, locator, base, key))
-            answer = crit.get("answer", "scale")
-            if answer == "scale" and not str(crit.get("recommendation") or "").strip():
-                line, col = locator.locate(base, at_key=False)
-                problems.append(Problem(shown, line, col, key=f"{key}.recommendation",
-                                        message=_("kriteriet '{id}' har ingen anbefalingstekst").format(id=cid),
-                                        hint=_("skriv recommendation: rapporten bruker den når kriteriet ikke er oppfylt"),
-                                        severity="warning"))
-            if answer == "scale" and crit.get("severity") == "krav" and not crit.get("legal_basis"):
-                line, col = locator.locate(base, at_key=False)
-                problems.append(Problem(shown, line, col, key=f"{key}.legal_basis",
-                                        message=_("kravet '{id}' har ikke noe rettslig grunnlag").format(id=cid),
-                                        hint=_("skriv legal_basis, for eksempel 'sotjl. § 30'"),
-                                        severity="warning"))
+            if isinstance(crit, dict):
+                problems += _criterion_problems(crit, ("themes", ti, "criteria", ci), facts, seen_criteria, where)
     if checklist is not None:
-        own = set(checklist.criterion_map())
-        for ti, theme in enumerate(checklist.themes):
-            for ci, crit in enumerate(theme.criteria):
-                for old in crit.replaces:
-                    if old == crit.id:
-                        line, col = locator.locate(("themes", ti, "criteria", ci, "replaces"))
-                        problems.append(Problem(shown, line, col, key=f"themes[{ti}].criteria[{ci}].replaces",
-                                                message=_("kriteriet '{id}' kan ikke erstatte seg selv").format(id=crit.id),
-                                                hint=_("list bare id-er fra eldre versjoner")))
-                    elif old in own:
-                        line, col = locator.locate(("themes", ti, "criteria", ci, "replaces"))
-                        problems.append(Problem(shown, line, col, key=f"themes[{ti}].criteria[{ci}].replaces",
-                                                message=_("'{old}' finnes fortsatt i denne versjonen, og kan ikke være erstattet").format(old=old),
-                                                hint=_("en id brukes aldri om igjen: gi det nye kriteriet en ny id")))
+        problems += _replaces_problems(checklist, where)
     if any(p.is_error for p in problems):
         checklist = None
     return checklist, problems
+
+
+def _criterion_problems(crit: dict, base: tuple, facts: dict, seen: dict[str, str], where: _Where) -> list[Problem]:
+    """A criterion's id (unique across the checklist), condition and advice."""
+    problems: list[Problem] = []
+    key = f"themes[{base[1]}].criteria[{base[3]}]"
+    cid = crit.get("id")
+    if isinstance(cid, str):
+        if cid in seen:
+            problems.append(where.problem(base + ("id",), f"{key}.id",
+                                          _("kriterie-id '{id}' er brukt før (i {where})").format(id=cid, where=seen[cid]),
+                                          _("gi kriteriet en ny id; en id brukes aldri om igjen")))
+        else:
+            seen[cid] = key
+    condition = crit.get("applies_when")
+    if isinstance(condition, str) and condition.strip():
+        problems += _condition_problems(condition, facts, where, base, key)
+    answer = crit.get("answer", "scale")
+    if answer == "scale" and not str(crit.get("recommendation") or "").strip():
+        problems.append(where.problem(base, f"{key}.recommendation",
+                                      _("kriteriet '{id}' har ingen anbefalingstekst").format(id=cid),
+                                      _("skriv recommendation: rapporten bruker den når kriteriet ikke er oppfylt"),
+                                      severity="warning", at_key=False))
+    if answer == "scale" and crit.get("severity") == "krav" and not crit.get("legal_basis"):
+        problems.append(where.problem(base, f"{key}.legal_basis",
+                                      _("kravet '{id}' har ikke noe rettslig grunnlag").format(id=cid),
+                                      _("skriv legal_basis, for eksempel 'sotjl. § 30'"),
+                                      severity="warning", at_key=False))
+    return problems
+
+
+def _condition_problems(condition: str, facts: dict, where: _Where, base: tuple, key: str) -> list[Problem]:
+    """Everything in a condition that scoring would fail on: syntax, unknown facts, types, values."""
+    loc, key = base + ("applies_when",), f"{key}.applies_when"
+    try:
+        parsed = conditions.parse(condition)
+    except conditions.ConditionError as exc:
+        return [where.problem(loc, key, str(exc), _("skriv for eksempel: status == 'avsluttet' and har_barn"))]
+    problems: list[Problem] = []
+    fact_names = set(facts)
+    for name in sorted(parsed.names - fact_names):
+        near = suggest(name, fact_names)
+        hint = (_("mente du '{near}'?").format(near=near) if near
+                else _("definer '{name}' under facts, eller bruk et av: {facts}").format(
+                    name=name, facts=", ".join(sorted(fact_names)) or "-"))
+        problems.append(where.problem(loc, key, _("betingelsen bruker ukjent fakta '{name}'").format(name=name), hint))
+    types = {name: fact.get("type") for name, fact in facts.items() if isinstance(fact, dict)}
+    for message in conditions.type_problems(parsed, types):
+        problems.append(where.problem(loc, key, message, _(
+            "sammenlign et fakta med en verdi av samme type: en dato med 'ÅÅÅÅ-MM-DD', et tall med et tall, "
+            "tekst med tekst, og true/false med true eller false")))
+    problems.extend(_condition_values(parsed, facts, where.shown, where.locator, base, key[: -len(".applies_when")]))
+    return problems
+
+
+def _replaces_problems(checklist: Checklist, where: _Where) -> list[Problem]:
+    """A criterion may replace only ids of older versions, never itself or an id still in use."""
+    problems: list[Problem] = []
+    own = set(checklist.criterion_map())
+    for ti, theme in enumerate(checklist.themes):
+        for ci, crit in enumerate(theme.criteria):
+            loc, key = ("themes", ti, "criteria", ci, "replaces"), f"themes[{ti}].criteria[{ci}].replaces"
+            for old in crit.replaces:
+                if old == crit.id:
+                    problems.append(where.problem(loc, key, _("kriteriet '{id}' kan ikke erstatte seg selv").format(id=crit.id),
+                                                  _("list bare id-er fra eldre versjoner")))
+                elif old in own:
+                    problems.append(where.problem(loc, key, _("'{old}' finnes fortsatt i denne versjonen, og kan ikke være erstattet").format(old=old),
+                                                  _("en id brukes aldri om igjen: gi det nye kriteriet en ny id")))
+    return problems
 
 
 def _condition_values(parsed, facts, shown, locator, base, key) -> list[Problem]:
