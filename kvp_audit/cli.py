@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, KvpAuditError, display_path
+from .errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KvpAuditError, display_path
 from .i18n import _, install_click_translations, set_language
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -75,12 +75,24 @@ class I18nGroup(_I18nHelp, click.Group):
     command_class = I18nCommand
     group_class = type  # subgroups are I18nGroups as well
 
+    def invoke(self, ctx: click.Context):
+        # Ctrl-C in any command: a message and exit code 130, never a traceback or click's "Aborted!".
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _interrupted()
+
 
 def _fail(message: str, problems=()) -> None:
     for p in problems:
         click.echo(p.format(), err=True)
     click.echo(f"kvp-audit: {message}", err=True)
     sys.exit(EXIT_USAGE)
+
+
+def _interrupted() -> None:
+    click.echo("kvp-audit: " + _("avbrutt"), err=True)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 def handle_errors(func):
@@ -96,8 +108,7 @@ def handle_errors(func):
             click.echo(f"kvp-audit: {exc.message}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo(_("avbrutt"), err=True)
-            sys.exit(130)
+            _interrupted()
 
     return wrapper
 

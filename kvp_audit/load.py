@@ -515,12 +515,14 @@ def as_date(value: Any) -> Any:
 
 def _check_fact(name: str, value: Any, spec, shown: str, locator: Locator, base: tuple) -> Problem | None:
     kind = fact_type(spec)
-    if kind.problem(value, spec.options) is None:
+    bad = kind.problem(value, spec.options)
+    if bad is None:
         return None
+    if not kind.of_kind(value):
+        bad = (_("'{value}' passer ikke for '{name}'").format(value=value, name=name),
+               _("forventet {expected}").format(expected=kind.expected(spec.options)))
     line, col = locator.locate(base + (name,))
-    return Problem(shown, line, col, key=".".join(map(str, base + (name,))),
-                   message=_("'{value}' passer ikke for '{name}'").format(value=value, name=name),
-                   hint=_("forventet {expected}").format(expected=kind.expected(spec.options)))
+    return Problem(shown, line, col, key=".".join(map(str, base + (name,))), message=bad[0], hint=bad[1])
 
 
 def check_review(

@@ -37,6 +37,10 @@ class ValueType:
         """What the type accepts, in words (for a fact's message)."""
         raise NotImplementedError
 
+    def of_kind(self, value: Any) -> bool:
+        """Whether the value is of this type's kind, though refused (a number too large, say)."""
+        return False
+
 
 class Bool(ValueType):
     def from_text(self, text: str) -> Any:
@@ -83,6 +87,9 @@ class Number(ValueType):
 
     def expected(self, options=()):
         return _("et tall")
+
+    def of_kind(self, value: Any) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 class Date(ValueType):
