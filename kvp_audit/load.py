@@ -757,9 +757,15 @@ def _stray_folders(opened: OpenedRound) -> list[Problem]:
 
 
 def _review_jobs(opened: OpenedRound) -> tuple[list[tuple[str, str, Path]], list[Problem]]:
-    """The review files of every office folder, by kind; an unreadable folder is an error."""
+    """The review files of every office folder, by kind; an unreadable folder is an error.
+
+    Files of a kind whose checklist is named but cannot be used are left out: the round's
+    own problem says why, and checking them against no checklist would say nothing.
+    """
     jobs: list[tuple[str, str, Path]] = []
     problems: list[Problem] = []
+    unusable = {scope for scope in SCOPES
+                if getattr(opened.round.checklists, scope) is not None and opened.checklists[scope] is None}
     for office in opened.round.offices:
         folder = opened.root / office.id
         try:
@@ -773,7 +779,8 @@ def _review_jobs(opened: OpenedRound) -> tuple[list[tuple[str, str, Path]], list
             if not file.is_file() or not _is_yaml(file):
                 continue
             kind = {OFFICE_FILE: "office", FOLLOWUP_FILE: "followup"}.get(file.name, "case")
-            jobs.append((kind, office.id, file))
+            if kind not in unusable:
+                jobs.append((kind, office.id, file))
     return jobs, problems
 
 
