@@ -549,6 +549,14 @@ def check_review(
         problems.append(Problem(shown, line, col, key="office",
                                 message=_("filen ligger i mappen '{folder}', men sier office: {office}").format(folder=office_id, office=review.office),
                                 hint=_("rett office til '{folder}', eller flytt filen").format(folder=office_id)))
+    problems += _fact_problems(review, checklist, shown, locator)
+    problems += _answer_problems(review, review_data, checklist, shown, locator)
+    return (review if not any(p.is_error for p in problems) else None), problems
+
+
+def _fact_problems(review, checklist: Checklist, shown: str, locator: Locator) -> list[Problem]:
+    """Unknown facts, facts of the wrong type, and required facts left out (a warning)."""
+    problems: list[Problem] = []
     facts = checklist.facts
     for name, spec in facts.items():
         if spec.type == FactType.date and isinstance(review.facts.get(name), str):
@@ -573,6 +581,12 @@ def check_review(
                                     message=_("mangler fakta '{name}'; kriterier som avhenger av det, regnes som aktuelle").format(name=name),
                                     hint=_("fyll inn {name}: {label}").format(name=name, label=spec.label or name),
                                     severity="warning"))
+    return problems
+
+
+def _answer_problems(review, review_data: dict, checklist: Checklist, shown: str, locator: Locator) -> list[Problem]:
+    """Answers to unknown criteria, answers of the wrong type, and answers to criteria that do not apply."""
+    problems: list[Problem] = []
     criteria = checklist.criterion_map()
     scale = checklist.scale_map()
     for cid, answer in review.answers.items():
@@ -599,14 +613,17 @@ def check_review(
             problems.append(Problem(shown, line, col, key=f"answers.{cid}", message=bad[0], hint=bad[1]))
             continue
         if crit.applies_when and crit.scored and scale.get(str(value)) and scale[str(value)].outcome.counts:
-            applies = conditions.parse(crit.applies_when).evaluate(review.facts)
+            try:
+                applies = conditions.parse(crit.applies_when).evaluate(review.facts)
+            except conditions.ConditionError:
+                applies = None  # a fact of the wrong type: reported above
             if applies is False:
                 line, col = locator.locate(("answers", cid), at_key=True)
                 problems.append(Problem(shown, line, col, key=f"answers.{cid}",
                                         message=_("kriteriet gjelder ikke denne saken ({condition}), men er besvart; svaret telles ikke").format(condition=crit.applies_when),
                                         hint=_("sjekk faktaene, eller sett svaret til 'ikke aktuelt'"),
                                         severity="warning"))
-    return (review if not any(p.is_error for p in problems) else None), problems
+    return problems
 
 
 SCALE = AnswerType.scale

@@ -257,3 +257,15 @@ def test_ctrl_c_in_a_command_without_its_own_handler(monkeypatch):
     monkeypatch.setattr(models, "json_schema", interrupted)
     result = CliRunner().invoke(main, ["checklist", "schema"])
     assert (result.exit_code, result.output) == (130, "kvp-audit: avbrutt\n")
+
+
+def test_a_fact_of_the_wrong_type_in_a_condition_is_a_problem_not_a_crash(round_builder):
+    (round_builder.root / "checklists" / "mini-sak.yaml").write_text(mini("antall > 2"), encoding="utf-8")
+    round_builder.case("nav-a", "K-AAAA11", {"A-02": "ja"}, extra="")
+    path = round_builder.root / "nav-a" / "K-AAAA11.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  har_barn: false\n", "  har_barn: false\n  antall: mange\n"),
+                    encoding="utf-8")
+    result = run("validate", "runde")
+    assert result.exit_code == 1
+    assert result.output == ("runde/nav-a/K-AAAA11.yaml:8:11: feil: facts.antall: 'mange' passer ikke for 'antall'\n"
+                             "    Gjør slik: forventet et tall\n1 feil, 0 advarsler\n")
