@@ -839,6 +839,29 @@ def _worker_chunk(chunk):
     return out
 
 
+def _pool(ctx, workers: int):
+    """A pool whose workers leave Ctrl-C to the parent, which stops them (no traceback per worker).
+
+    The workers are forked while Ctrl-C only takes a note, and keep that handler; a
+    Ctrl-C noted while they start is raised in the parent once they have.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return ctx.Pool(workers)
+    noted: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
+    try:
+        pool = ctx.Pool(workers)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if noted:
+        pool.terminate()
+        raise KeyboardInterrupt
+    return pool
+
+
 def _run_jobs(jobs, loaded, workers: int | None, keep_reviews: bool = True):
     """Read the review files; when only problems are wanted, on several cores."""
     if workers is None:
@@ -855,7 +878,7 @@ def _run_jobs(jobs, loaded, workers: int | None, keep_reviews: bool = True):
     _WORKER_STATE["keep"] = keep_reviews
     size = max(1, -(-len(jobs) // workers))
     chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-    with ctx.Pool(workers) as pool:
+    with _pool(ctx, workers) as pool:
         parts = pool.map(_worker_chunk, chunks)
     return [r for part in parts for r in part]
 

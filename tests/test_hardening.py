@@ -269,3 +269,26 @@ def test_a_fact_of_the_wrong_type_in_a_condition_is_a_problem_not_a_crash(round_
     assert result.exit_code == 1
     assert result.output == ("runde/nav-a/K-AAAA11.yaml:8:11: feil: facts.antall: 'mange' passer ikke for 'antall'\n"
                              "    Gjør slik: forventet et tall\n1 feil, 0 advarsler\n")
+
+
+def test_ctrl_c_while_validate_runs_on_several_cores_gives_no_traceback(round_builder):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for i in range(1500):
+        key = "K-" + format(i, "06d").translate(str.maketrans("0123456789", "ABCDEFGHJK"))
+        round_builder.case("nav-a", key, {"V-01": "ja"})
+    codes = set()
+    for delay in (0.4, 0.8, 1.2):
+        process = subprocess.Popen([sys.executable, "-m", "kvp_audit.cli", "validate", "runde"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group
+        out, err = process.communicate(timeout=60)
+        assert "Traceback" not in err
+        assert (process.returncode, err) in ((130, "kvp-audit: avbrutt\n"), (0, "")), (process.returncode, err)
+        codes.add(process.returncode)
+    assert 130 in codes
