@@ -18,9 +18,6 @@ from .errors import Problem, display_path
 from .i18n import _
 from .models import OPEN_KINDS, CarriedFinding, Checklist, FindingKind, FollowupStatus
 
-# Kept for readers of older code: the status of a finding nobody has recorded.
-NOT_FOLLOWED = FollowupStatus.ikke_fulgt_opp
-
 
 @dataclass
 class FollowupItem:

@@ -548,10 +548,6 @@ class OfficeReview(_Review):
         return value
 
 
-# The statuses a follow-up record can hold (the name kept for readers of older code).
-FindingStatus = FollowupStatus
-
-
 class FindingFollowup(_Strict):
     """What an office did with one finding from an earlier report."""
 

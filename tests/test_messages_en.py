@@ -8,7 +8,6 @@ does not also hold.
 from __future__ import annotations
 
 import re
-import textwrap
 from pathlib import Path
 
 import pytest

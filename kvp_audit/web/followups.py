@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Problem, display_path
+from ..errors import InputError, Problem
 from ..i18n import _
 from ..load import FOLLOWUP_FILE, _is_yaml
 from ..models import Checklist, Office

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Problem
+from ..errors import Problem
 from ..i18n import _
 from ..load import (
     OFFICE_FILE,
@@ -26,13 +26,11 @@ from ..load import (
     check_review,
     find_round_file,
     library_for,
-    load_round_file,
     open_round,
 )
 from ..models import (
     CASE_KEY_PATTERN,
     INITIALS_PATTERN,
-    AnswerType,
     CaseReview,
     Checklist,
     FactType,
