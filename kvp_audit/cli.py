@@ -81,6 +81,13 @@ class I18nGroup(_I18nHelp, click.Group):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             _interrupted()
+        except OSError as exc:
+            # A disk that is full, a folder that may not be written: a message, never a traceback.
+            error = exc.strerror or str(exc)
+            message = (_("{path} kan ikke leses eller skrives ({error})").format(path=display_path(exc.filename), error=error)
+                       if exc.filename else _("en fil kan ikke leses eller skrives ({error})").format(error=error))
+            click.echo("kvp-audit: " + message, err=True)
+            sys.exit(EXIT_USAGE)
 
 
 def _fail(message: str, problems=()) -> None:

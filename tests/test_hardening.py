@@ -290,3 +290,16 @@ def test_ctrl_c_while_validate_runs_on_several_cores_gives_no_traceback(round_bu
         assert (process.returncode, err) in ((130, "kvp-audit: avbrutt\n"), (0, "")), (process.returncode, err)
         codes.add(process.returncode)
     assert 130 in codes
+
+
+def test_a_folder_that_cannot_be_written_is_a_message(tmp_path, monkeypatch):
+    import kvp_audit.rounds as rounds
+
+    def refused(prefix, suffix, dir):
+        raise PermissionError(13, "Permission denied", str(Path(dir) / f"{prefix}x{suffix}"))
+
+    monkeypatch.setattr(rounds.tempfile, "mkdtemp", refused)
+    result = run("new", "round", "r", "--name", "X", "--county", "Y", "--office", "nav-a=NAV A")
+    assert result.exit_code == 2
+    assert result.output == "kvp-audit: .r.x.tmp kan ikke leses eller skrives (Permission denied)\n"
+    assert not (tmp_path / "r").exists()
