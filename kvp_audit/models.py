@@ -203,7 +203,8 @@ class Criterion(_Strict):
         None,
         description="krav (ikke oppfylt gir avvik) eller anbefaling (ikke oppfylt gir merknad); påkrevd for svarskala.",
     )
-    weight: float = Field(1.0, gt=0, allow_inf_nan=False, description="Kriteriets vekt i vektede resultater.")
+    weight: float = Field(1.0, gt=0, le=1000, allow_inf_nan=False,
+                          description="Kriteriets vekt i vektede resultater (over 0, høyst 1000).")
     answer: AnswerType = Field(
         AnswerType.scale,
         description="Svartype: scale (gir poeng), eller number, date, choice, text (bare registrert).",

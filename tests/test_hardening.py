@@ -84,6 +84,7 @@ def test_valid_date_comparisons_still_pass(tmp_path):
     (".nan", "'nan' er ikke et tall som kan regnes med\n    Gjør slik: skriv et vanlig tall, for eksempel 12"),
     ("-1", "verdien -1 må være > 0.0"),
     ("0", "verdien 0 må være > 0.0"),
+    ("1e300", "verdien 1e+300 må være <= 1000.0"),  # sums of such weights overflow to inf
 ])
 def test_weights_must_be_positive_finite_numbers(round_builder, weight, message):
     (round_builder.root / "checklists" / "mini-sak.yaml").write_text(mini(weight=weight), encoding="utf-8")
