@@ -424,30 +424,9 @@ def validate(round_dir: Path, strict: bool, fmt: str) -> None:
       kvp-audit validate examples/fiktivfylke/2026
       kvp-audit validate --strict --format json examples/fiktivfylke/2026
     """
-    from .errors import InputError
+    from .load import validate_round
 
-    try:
-        data = _load(round_dir, keep_reviews=False)
-        problems = data.problems
-    except InputError as exc:
-        if not exc.problems:
-            raise
-        # The round could not be loaded at all: its problems are the findings.
-        problems, data = exc.problems, None
-    if data is not None and not data.errors and _has_followups(data):
-        # Finding ids in oppfolging.yaml are known only once the round is scored.
-        from .followup import followup_problems
-        from .scoring import score_round
-
-        full = _load(round_dir)
-        problems = problems + followup_problems(full, score_round(full))
-    sys.exit(_print_problems(problems, fmt, strict))
-
-
-def _has_followups(data) -> bool:
-    from .load import FOLLOWUP_FILE
-
-    return any((data.path / o.id / FOLLOWUP_FILE).is_file() for o in data.round.offices)
+    sys.exit(_print_problems(validate_round(round_dir), fmt, strict))
 
 
 @main.command("score", context_settings=CONTEXT)

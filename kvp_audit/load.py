@@ -547,6 +547,29 @@ def load_round(path: Path, library: ChecklistLibrary | None = None, workers: int
         return _load_round(path, library, workers, keep_reviews)
 
 
+def validate_round(path: Path, workers: int | None = None) -> list[Problem]:
+    """Every problem in a round, as ``kvp-audit validate`` reports them (an unusable round's too).
+
+    Raises InputError only when there is no round to speak of (no runde.yaml). Finding ids
+    in the follow-up files are checked once the round is free of errors, since they are
+    known only when it is scored.
+    """
+    try:
+        data = load_round(path, workers=workers, keep_reviews=False)
+    except InputError as exc:
+        if not exc.problems:
+            raise
+        return exc.problems  # the round could not be loaded at all: its problems are the findings
+    problems = data.problems
+    if not data.errors and any((data.path / o.id / FOLLOWUP_FILE).is_file() for o in data.round.offices):
+        from .followup import followup_problems
+        from .scoring import score_round
+
+        full = load_round(path, workers=workers)
+        problems = problems + followup_problems(full, score_round(full))
+    return problems
+
+
 class paused_gc:
     """Pause the cyclic garbage collector while building many acyclic objects.
 

@@ -268,3 +268,15 @@ def test_create_round_refuses_an_existing_round(county):
     with pytest.raises(InputError) as info:
         create_round(county / "2026", name="X", county="Y", offices=["nav-a=NAV A"])
     assert info.value.message.endswith("2026/runde.yaml finnes allerede; nye runder lages i en tom mappe")
+
+
+def test_validate_round_is_what_validate_prints(county, monkeypatch):
+    from kvp_audit.load import validate_round
+
+    monkeypatch.chdir(county.parent)
+    assert validate_round(Path("fiktivfylke/2026")) == []
+    with_case_checklist_as_office(county / "2026")
+    assert [p.format() for p in validate_round(Path("fiktivfylke/2026"))] == [SCOPE_ERROR]
+    (county / "2024" / "runde.yaml").write_text("id: [\n", encoding="utf-8")
+    problems = validate_round(Path("fiktivfylke/2024"))  # an unusable round file: its problems
+    assert [p.location() for p in problems] == ["fiktivfylke/2024/runde.yaml:1:5"]
