@@ -291,11 +291,11 @@ def _criterion_problems(crit: dict, base: tuple, facts: dict, seen: dict[str, st
 
 def _condition_problems(condition: str, facts: dict, where: _Where, base: tuple, key: str) -> list[Problem]:
     """Everything in a condition that scoring would fail on: syntax, unknown facts, types, values."""
-    loc, key = base + ("applies_when",), f"{key}.applies_when"
+    loc, at = base + ("applies_when",), f"{key}.applies_when"
     try:
         parsed = conditions.parse(condition)
     except conditions.ConditionError as exc:
-        return [where.problem(loc, key, str(exc), _("skriv for eksempel: status == 'avsluttet' and har_barn"))]
+        return [where.problem(loc, at, str(exc), _("skriv for eksempel: status == 'avsluttet' and har_barn"))]
     problems: list[Problem] = []
     fact_names = set(facts)
     for name in sorted(parsed.names - fact_names):
@@ -303,13 +303,13 @@ def _condition_problems(condition: str, facts: dict, where: _Where, base: tuple,
         hint = (_("mente du '{near}'?").format(near=near) if near
                 else _("definer '{name}' under facts, eller bruk et av: {facts}").format(
                     name=name, facts=", ".join(sorted(fact_names)) or "-"))
-        problems.append(where.problem(loc, key, _("betingelsen bruker ukjent fakta '{name}'").format(name=name), hint))
+        problems.append(where.problem(loc, at, _("betingelsen bruker ukjent fakta '{name}'").format(name=name), hint))
     types = {name: fact.get("type") for name, fact in facts.items() if isinstance(fact, dict)}
     for message in conditions.type_problems(parsed, types):
-        problems.append(where.problem(loc, key, message, _(
+        problems.append(where.problem(loc, at, message, _(
             "sammenlign et fakta med en verdi av samme type: en dato med 'ÅÅÅÅ-MM-DD', et tall med et tall, "
             "tekst med tekst, og true/false med true eller false")))
-    problems.extend(_condition_values(parsed, facts, where.shown, where.locator, base, key[: -len(".applies_when")]))
+    problems.extend(_condition_values(parsed, facts, where.shown, where.locator, base, key))
     return problems
 
 
