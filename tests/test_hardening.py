@@ -304,3 +304,30 @@ def test_a_folder_that_cannot_be_written_is_a_message(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert result.output == "kvp-audit: .r.x.tmp kan ikke leses eller skrives (Permission denied)\n"
     assert not (tmp_path / "r").exists()
+
+
+def test_what_the_form_converts_the_loader_accepts_or_names():
+    """The web form's conversion and the loader's check are the same object: a value the form
+    turns into a number or date is accepted unless it is out of range, and text is refused."""
+    import datetime as dt
+
+    from hypothesis import given, strategies as st
+
+    from kvp_audit.models import AnswerType, FactType
+    from kvp_audit.valuetypes import ANSWER_TYPES, FACT_TYPES
+
+    kinds = [FACT_TYPES[FactType.number], FACT_TYPES[FactType.date], ANSWER_TYPES[AnswerType.number]]
+
+    @given(st.sampled_from(kinds), st.one_of(st.text(max_size=12), st.integers().map(str),
+                                             st.dates().map(dt.date.isoformat)))
+    def check(kind, text):
+        value = kind.from_text(text)
+        problem = kind.problem(value)
+        if value is None:
+            assert text == ""
+        elif isinstance(value, str):
+            assert problem is not None  # text the type cannot read is refused, never stored as a number
+        elif problem is not None:
+            assert "negativt" in problem[0] or "for stort" in problem[0]
+
+    check()
