@@ -37,7 +37,7 @@ def clean_text(text: str) -> str:
 
 def to_date(text: str) -> Any:
     """An ISO date typed in the form as a date; any other text unchanged (validation names it)."""
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        return text
+    from ..models import FactType
+    from ..valuetypes import FACT_TYPES
+
+    return FACT_TYPES[FactType.date].from_text(text) if text else text

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Problem, display_path
+from ..errors import Problem
 from ..i18n import _
 from ..models import Checklist
 from ..yamlrt import child_map, is_map, new_map, put, text_scalar
@@ -159,12 +159,10 @@ class FindingSet:
                             _("Velg en status. «Ikke fulgt opp» fjerner funnet fra filen, og kan bare velges "
                               "når tiltak, dokumentasjon og dato er tomme."), severity=p.severity)
             out.append(p)
-        ids = self.ids
-        for fid in records:
-            if fid not in ids:
-                out.append(Problem(display_path(path), None, None, f"findings.{fid}",
-                                   _("funnet '{id}' finnes ikke i runden eller blant funnene som er ført videre")
-                                   .format(id=fid), severity="warning"))
+        from ..followup import unknown_finding_problems
+        from ..yamlio import Locator
+
+        out += unknown_finding_problems(records, self.ids, path, Locator(text), path.parent.parent)
         return out
 
     def _finding_of(self, key: str) -> str | None:

@@ -105,10 +105,7 @@ class FindingIndex:
 
 def followup_target(site: RoundSite, index: FindingIndex, office: Office) -> ReviewTarget | None:
     """The follow-up file of an office, or None when the round has no follow-up checklist."""
-    ref = site.round.checklists.followup
-    if ref is None:
-        return None
-    checklist, _problems = site.library.get(ref)
+    checklist = site.followup_checklist
     if checklist is None:
         return None
     findings = index.findings(office)
