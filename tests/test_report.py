@@ -444,7 +444,7 @@ def test_summary_shows_office_reviews_and_figures_side_by_side(example_reports):
 
 
 def test_rerun_with_no_input_changed_does_not_load_the_round(hand_round, monkeypatch):
-    import kvp_audit.report as report
+    import kvp_audit.report.context as report
 
     assert len(build_reports(Path("runde"), Path("ut")).written) == 6
     real = report.load_bundle
