@@ -481,3 +481,91 @@ def test_a_change_in_the_previous_round_is_an_input_change(tmp_path):
     # the report is checked again (not skipped unseen) and stays as it is
     third = build_reports(base / "2026", out, ["md"], office="nav-fjellby")
     assert third.written == [] and len(third.skipped) == 1
+
+
+# --------------------------------------------------------------------------- the rebuild cache keeps nothing stale
+
+
+def _comment(hand_round, text: str) -> None:
+    hand_round.case("nav-a", "K-AAAAA1", {"V-01": "ja", "V-02": {"answer": "nei", "comment": text},
+                                          "A-02": "delvis"}, har_barn=True)
+
+
+def _fresh(tmp_path: Path, name: str) -> dict[str, bytes]:
+    """The reports as a first build into an empty folder makes them now."""
+    out = tmp_path / name
+    build_reports(Path("runde"), out, force=True)
+    return {p.name: p.read_bytes() for p in out.iterdir() if p.name != MANIFEST}
+
+
+def _reports(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in out.iterdir() if p.name != MANIFEST}
+
+
+def test_an_edit_undone_after_an_office_run_rebuilds_that_office(hand_round, tmp_path):
+    _comment(hand_round, "Mangler begrunnelse.")
+    build_reports(Path("runde"), Path("ut"))
+    _comment(hand_round, "Midlertidig tekst.")
+    assert [p.name for p in build_reports(Path("runde"), Path("ut"), office="nav-a").written] == [
+        "nav-a.html", "nav-a.md"]
+    assert "Midlertidig tekst." in Path("ut/nav-a.html").read_text(encoding="utf-8")
+    _comment(hand_round, "Mangler begrunnelse.")  # the edit undone
+    result = build_reports(Path("runde"), Path("ut"))
+    assert sorted(p.name for p in result.written) == ["nav-a.html", "nav-a.md"]
+    assert "Midlertidig tekst." not in Path("ut/nav-a.html").read_text(encoding="utf-8")
+    assert _reports(Path("ut")) == _fresh(tmp_path, "fersk")
+    # and now every report is what the inputs give: the next run skips all without loading
+    assert build_reports(Path("runde"), Path("ut")).written == []
+
+
+KILLED_BUILD = """
+import os, signal, sys
+from pathlib import Path
+import kvp_audit.report.build as build
+
+real = build.atomic_write
+
+def write_then_die(path, data):
+    real(path, data)
+    if path.name == sys.argv[1]:
+        os.kill(os.getpid(), signal.SIGKILL)  # after the report, before the record
+
+build.atomic_write = write_then_die
+build.build_reports(Path("runde"), Path("ut"), office=sys.argv[2] or None)
+"""
+
+
+@pytest.mark.parametrize("office", ["", "nav-a"])
+def test_a_build_killed_after_writing_a_report_leaves_nothing_stale(hand_round, tmp_path, office):
+    import signal
+    import subprocess
+    import sys
+
+    _comment(hand_round, "Mangler begrunnelse.")
+    build_reports(Path("runde"), Path("ut"))
+    before = _reports(Path("ut"))
+    _comment(hand_round, "Midlertidig tekst.")
+    killed = subprocess.run([sys.executable, "-c", KILLED_BUILD, "nav-a.html", office], capture_output=True)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert "Midlertidig tekst." in Path("ut/nav-a.html").read_text(encoding="utf-8")
+    _comment(hand_round, "Mangler begrunnelse.")  # the edit undone: the inputs are those of the record
+    result = build_reports(Path("runde"), Path("ut"))
+    assert [p.name for p in result.written] == ["nav-a.html"]
+    assert _reports(Path("ut")) == before == _fresh(tmp_path, "fersk")
+
+
+def test_a_report_changed_on_disk_is_made_again(hand_round):
+    build_reports(Path("runde"), Path("ut"))
+    Path("ut/nav-b.md").write_text("redigert for hånd\n", encoding="utf-8")
+    Path("ut/oppsummering.html").unlink()
+    result = build_reports(Path("runde"), Path("ut"))
+    assert sorted(p.name for p in result.written) == ["nav-b.md", "oppsummering.html"]
+    assert "redigert for hånd" not in Path("ut/nav-b.md").read_text(encoding="utf-8")
+
+
+def test_a_record_from_an_older_version_or_broken_is_not_trusted(hand_round):
+    build_reports(Path("runde"), Path("ut"))
+    names = sorted(p.name for p in Path("ut").iterdir() if p.name != MANIFEST)
+    for old in ('{"nav-a.html": "abc", "__inndata__": {}}', "{ikke json"):
+        Path("ut", MANIFEST).write_text(old, encoding="utf-8")
+        assert sorted(p.name for p in build_reports(Path("runde"), Path("ut")).written) == names
