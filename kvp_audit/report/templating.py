@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import TemplateError, UsageError, display_path
 from ..i18n import _, translations
-from ..markup import md_table_cell
+from ..markup import md_escape
 
 
 def template_dir() -> Path:
@@ -33,7 +33,9 @@ def environment(user_templates: Path | None, lang: str):
     """A Jinja environment: the user's folder first, then the packaged templates.
 
     The packaged templates can also be reached as ``default/<name>``, so a user template
-    can extend the default one and replace a single block.
+    can extend the default one and replace a single block. HTML templates escape every
+    value for HTML; Markdown templates (``*.md.j2``) escape every value for Markdown
+    (:func:`~kvp_audit.markup.md_escape`), except text that is sanitised Markdown already.
     """
     import jinja2
 
@@ -47,7 +49,10 @@ def environment(user_templates: Path | None, lang: str):
     loader = jinja2.ChoiceLoader([*loaders, jinja2.PrefixLoader({"default": default})])
     env = jinja2.Environment(
         loader=loader,
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2", "j2"), default_for_string=True),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "html.j2"),
+                                            disabled_extensions=("md.j2", "md"),
+                                            default=True, default_for_string=True),
+        finalize=jinja2.pass_eval_context(_finalize_value),
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
@@ -55,8 +60,14 @@ def environment(user_templates: Path | None, lang: str):
         keep_trailing_newline=True,
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
-    env.filters["md_escape"] = md_table_cell
+    env.filters["md_escape"] = md_escape
     return env
+
+
+def _finalize_value(eval_ctx, value):
+    """Every value a template prints: as it is where the template escapes for HTML, escaped
+    for Markdown where it does not (a Markdown report)."""
+    return value if eval_ctx.autoescape else md_escape(value)
 
 
 def render(env, name: str, context: dict) -> str:
