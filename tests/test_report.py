@@ -569,3 +569,104 @@ def test_a_record_from_an_older_version_or_broken_is_not_trusted(hand_round):
     for old in ('{"nav-a.html": "abc", "__inndata__": {}}', "{ikke json"):
         Path("ut", MANIFEST).write_text(old, encoding="utf-8")
         assert sorted(p.name for p in build_reports(Path("runde"), Path("ut")).written) == names
+
+
+# --------------------------------------------------------------------------- Markdown and HTML stay inert
+
+HOSTILE = "![x](https://evil.example/o.png) <img src=https://evil.example/p.png> [r](javascript:alert(3)) *a* & b < 5"
+
+
+@pytest.fixture
+def hostile_round(round_builder):
+    """A round whose every text field holds Markdown and HTML that must stay text."""
+    b = round_builder
+    rnd = (b.root / "runde.yaml").read_text(encoding="utf-8")
+    rnd = rnd.replace("name: Testrunde 2026", f"name: 'Runde {HOSTILE}'").replace(
+        "county: Fiktivfylke", f"county: 'Fylke {HOSTILE}'").replace("name: NAV A", f"name: 'NAV {HOSTILE}'")
+    b.write("runde.yaml", rnd)
+    checklist = b.root / "checklists" / "mini-sak.yaml"
+    text = checklist.read_text(encoding="utf-8")
+    text = text.replace("title: Søknad og vedtak", f"title: 'Tema {HOSTILE}'")
+    text = text.replace("question: Er det fattet vedtak?", f"question: 'Spørsmål {HOSTILE}'")
+    text = text.replace("legal_basis: sotjl. § 41", f"legal_basis: 'Lov {HOSTILE}'")
+    checklist.write_text(text, encoding="utf-8")
+    comment = r"\[klikk\](javascript:alert(1)) \!\[y\](https://evil.example/x.png) antall < 5 & mer"
+    b.write("nav-a/K-AAAAA1.yaml", f"""\
+        case: K-AAAAA1
+        office: nav-a
+        reviewers: [KB]
+        date: 2026-02-01
+        facts: {{status: pågående, har_barn: false}}
+        answers:
+          V-01:
+            answer: nei
+            comment: '{comment}'
+          V-02:
+            answer: nei
+            comment: 'Se [rutinen](https://nav.example/rutine_(ny)) og **dette**.'
+        """)
+    return b
+
+
+def _converted(md: str) -> str:
+    """The Markdown report as the Markdown package the project uses makes it into HTML."""
+    import markdown
+
+    return markdown.markdown(md, extensions=["tables"])
+
+
+def _shown(html: str) -> str:
+    """The text a reader sees in HTML: tags removed, entities resolved, spaces joined."""
+    import html as _html
+
+    return " ".join(_html.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def _assert_inert(html: str, where: str) -> None:
+    assert not re.search(r"<img|<script|<[^>]*\ssrc=", html, re.I), where
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    assert all(h.startswith(("https:", "http:", "mailto:", "#")) for h in hrefs), (where, hrefs)
+    assert "&amp;lt;" not in html and "&amp;amp;" not in html, where  # escaped once, not twice
+
+
+def test_markdown_report_converted_shows_every_text_literally(hostile_round):
+    assert run("report", "runde", "--out", "ut", "--format", "md,html").exit_code == 0
+    for name in ("nav-a.md", "oppsummering.md"):
+        html = _converted(Path("ut", name).read_text(encoding="utf-8"))
+        _assert_inert(html, name)
+        shown = _shown(html)
+        for label in ("Runde", "Fylke", "NAV", "Tema"):
+            assert f"{label} {HOSTILE}" in shown, (name, label)
+    html = _converted(Path("ut/nav-a.md").read_text(encoding="utf-8"))
+    shown = _shown(html)
+    for label in ("Spørsmål", "Lov"):
+        assert f"{label} {HOSTILE}" in shown, label
+    # the reviewer's escaped Markdown stays text; their real link and emphasis stay live
+    assert "[klikk](javascript:alert(1)) ![y](https://evil.example/x.png) antall < 5 & mer" in shown
+    assert '<a href="https://nav.example/rutine_%28ny%29">rutinen</a>' in html
+    assert "<strong>dette</strong>" in html
+
+
+def test_html_report_shows_every_text_literally(hostile_round):
+    assert run("report", "runde", "--out", "ut", "--format", "html").exit_code == 0
+    for name in ("nav-a.html", "oppsummering.html"):
+        html = Path("ut", name).read_text(encoding="utf-8")
+        _assert_inert(html, name)
+        shown = _shown(html)
+        for label in ("Runde", "Fylke", "NAV", "Tema"):
+            assert f"{label} {HOSTILE}" in shown, (name, label)
+    shown = _shown(Path("ut/nav-a.html").read_text(encoding="utf-8"))
+    assert "[klikk](javascript:alert(1)) ![y](https://evil.example/x.png) antall < 5 & mer" in shown
+
+
+def test_markdown_escape_is_literal_after_conversion():
+    from kvp_audit.markup import md_escape, markdown_text
+
+    for text in ("a|b", r"back\slash", "`kode`", "*fet* _kursiv_", "[x](y)", "<b>&amp;</b>", "1 < 2 & 3 > 2"):
+        html = _converted(f"| {md_escape(text)} |\n| --- |\n| x |\n")
+        assert _shown(html).startswith(text + " "), text
+    assert md_escape(md_escape("*x*")) == md_escape("*x*")  # escaping is done once
+    assert markdown_text("[e](mailto:a@b.example) [h](http://a.example)") == \
+        "[e](mailto:a@b.example) [h](http://a.example)"
+    code = _converted(markdown_text("Skriv `<b>` og ``a`b``."))
+    assert "<code>&lt;b&gt;</code>" in code and "<code>a`b</code>" in code
