@@ -381,12 +381,14 @@ class _Staged:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc_type is None:
-            for tmp, target in self.pairs:
-                os.chmod(tmp, (target.stat().st_mode & 0o777) if target.exists() else 0o644)
-            for tmp, target in self.pairs:
-                os.replace(tmp, target)
-        else:
+        try:
+            if exc_type is None:
+                for tmp, target in self.pairs:
+                    os.chmod(tmp, (target.stat().st_mode & 0o777) if target.exists() else 0o644)
+                for tmp, target in self.pairs:
+                    os.replace(tmp, target)
+        finally:
+            # Whatever was not moved into place (an error, or Ctrl-C even while moving) is removed.
             for tmp, _target in self.pairs:
                 try:
                     os.unlink(tmp)
@@ -577,15 +579,38 @@ def write_xlsx(tables: ExportTables, out: Path) -> list[Path]:
         for row in rows:
             ws.append([_xlsx_cell(ws, v, WriteOnlyCell) for v in row])
 
-    sheet("meta", ["nokkel", "verdi"], [[k, v] for k, v in tables.meta.items()])
-    for name, table in TABLES.items():
-        sheet(name, table.names, [[_flat(v) for v in row] for row in tables.rows[name]])
-    _fix_timestamps(wb)
-    with _Staged() as staged:
-        tmp = staged.new(out)
-        wb.save(tmp)
-        _reproducible_zip(tmp)
+    try:
+        sheet("meta", ["nokkel", "verdi"], [[k, v] for k, v in tables.meta.items()])
+        for name, table in TABLES.items():
+            sheet(name, table.names, [[_flat(v) for v in row] for row in tables.rows[name]])
+        _fix_timestamps(wb)
+        with _Staged() as staged:
+            tmp = staged.new(out)
+            wb.save(tmp)
+            _reproducible_zip(tmp)
+    except BaseException:
+        _discard(wb)
+        raise
     return [out]
+
+
+def _discard(wb) -> None:
+    """Close a write-only workbook that will not be saved (an error, or Ctrl-C) and remove its
+    temporary files. Left to the garbage collector, its half-written sheets fail noisily at
+    exit ("Exception ignored in ...") and their files stay until the interpreter ends."""
+    for ws in getattr(wb, "_sheets", []):
+        writer = getattr(ws, "_writer", None)
+        for stream in (getattr(ws, "_rows", None), getattr(writer, "xf", None)):
+            if stream is not None:
+                try:
+                    stream.close()
+                except Exception:  # a stream broken by the interruption: only its file matters
+                    pass
+        if writer is not None:
+            try:
+                writer.cleanup()
+            except (OSError, ValueError):
+                pass
 
 
 def _xlsx_cell(ws, value: Any, cell_class) -> Any:
