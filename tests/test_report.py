@@ -670,3 +670,9 @@ def test_markdown_escape_is_literal_after_conversion():
         "[e](mailto:a@b.example) [h](http://a.example)"
     code = _converted(markdown_text("Skriv `<b>` og ``a`b``."))
     assert "<code>&lt;b&gt;</code>" in code and "<code>a`b</code>" in code
+
+
+def test_a_forced_office_run_keeps_the_record_of_the_other_reports(hand_round):
+    build_reports(Path("runde"), Path("ut"))
+    assert len(build_reports(Path("runde"), Path("ut"), office="nav-a", force=True).written) == 2
+    assert build_reports(Path("runde"), Path("ut")).written == []

@@ -104,13 +104,13 @@ def _build(round_dir: Path, out: Path | None, formats: list[str], lang: str, off
     out = report_dir(bundle.data.round.id, out)
     env = environment(user_templates, lang)
     templates = template_files(user_templates)
-    manifest = Manifest.load(out, ignore=force)
+    manifest = Manifest.load(out)
     result = BuildResult()
     todo = []
     for job in plan_jobs(bundle, out, formats, lang, office):
         for fmt, target in job.targets.items():
             digest = context_digest(job.context, templates, fmt)
-            if manifest.keeps(target, digest, inputs):
+            if not force and manifest.keeps(target, digest, inputs):
                 result.skipped.append(target)
             else:
                 todo.append((job, fmt, target, digest))

@@ -52,12 +52,10 @@ class Manifest:
     changed: bool = False
 
     @classmethod
-    def load(cls, out_dir: Path, ignore: bool = False) -> Manifest:
-        """The folder's record; empty when there is none, it cannot be read, it has an older
-        layout, or ``ignore`` (a forced rebuild)."""
+    def load(cls, out_dir: Path) -> Manifest:
+        """The folder's record; empty when there is none, it cannot be read, or it has an older
+        layout."""
         manifest = cls(out_dir / MANIFEST)
-        if ignore:
-            return manifest
         try:
             raw = json.loads(manifest.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
