@@ -11,7 +11,7 @@ a Markdown report (names, titles, questions, legal bases) is plain text, escaped
 from __future__ import annotations
 
 import functools
-import html as _html
+import re
 from html.parser import HTMLParser
 from urllib.parse import quote
 
@@ -34,7 +34,10 @@ _MD_ESCAPES = str.maketrans({
 })
 
 
-def md_escape(value: object) -> Md:
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]|&<>\n\r]")
+
+
+def md_escape(value: object) -> str:
     """Plain text for a Markdown report: shown literally by any converter, on one line.
 
     No link, image, emphasis, code or HTML in the text is live; '|' cannot end a table cell.
@@ -42,7 +45,10 @@ def md_escape(value: object) -> Md:
     harmless."""
     if isinstance(value, Md):
         return value
-    return Md(str(value).translate(_MD_ESCAPES))
+    text = str(value)
+    if _MD_SPECIAL.search(text) is None:  # most values: nothing to escape
+        return text
+    return Md(text.translate(_MD_ESCAPES))
 
 
 _markdown = None

@@ -52,7 +52,6 @@ def environment(user_templates: Path | None, lang: str):
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "html.j2"),
                                             disabled_extensions=("md.j2", "md"),
                                             default=True, default_for_string=True),
-        finalize=jinja2.pass_eval_context(_finalize_value),
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
@@ -61,19 +60,18 @@ def environment(user_templates: Path | None, lang: str):
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters["md_escape"] = md_escape
+    # Markdown templates print through an overlay that escapes every value for Markdown; the
+    # HTML templates pay nothing for it.
+    env.markdown = env.overlay(finalize=md_escape)  # type: ignore[attr-defined]
     return env
-
-
-def _finalize_value(eval_ctx, value):
-    """Every value a template prints: as it is where the template escapes for HTML, escaped
-    for Markdown where it does not (a Markdown report)."""
-    return value if eval_ctx.autoescape else md_escape(value)
 
 
 def render(env, name: str, context: dict) -> str:
     """Render one template; a template error names the template file and line."""
     import jinja2
 
+    if name.endswith(".md.j2"):
+        env = getattr(env, "markdown", env)
     try:
         template = env.get_template(name)
         return template.render(**context)
