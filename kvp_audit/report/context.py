@@ -56,6 +56,18 @@ def round_view(rnd, lang: str) -> dict:
             "start": format_date(rnd.period.start, lang), "end": format_date(rnd.period.end, lang)}
 
 
+def report_head(kind: str, data, lang: str) -> dict:
+    """What every report context starts with: its kind, language, the language of the
+    checklist's own text, the tool's version and the round."""
+    return {
+        "kind": kind,
+        "lang": lang,
+        "src_lang": source_lang_attr(data.case_checklist, lang),
+        "tool_version": __version__,
+        "round": round_view(data.round, lang),
+    }
+
+
 def checklist_view(checklist) -> dict:
     """The checklist a report is made against: id, title and version."""
     return {"id": checklist.id, "title": checklist.title, "version": checklist.version}
@@ -254,11 +266,7 @@ def office_context(bundle: RoundBundle, office_id: str, lang: str) -> dict:
     carried = followup_views(bundle, office_id, findings)
     visit = _visit_dates(data, office_id)
     return {
-        "kind": "office",
-        "lang": lang,
-        "src_lang": source_lang_attr(checklist, lang),
-        "tool_version": __version__,
-        "round": round_view(rnd, lang),
+        **report_head("office", data, lang),
         "office": {"id": office.id, "name": office.name},
         "visit_dates": [format_date(d, lang) for d in visit],
         "report_date": format_date(visit[-1] if visit else rnd.period.end, lang),

@@ -4,13 +4,11 @@ rounds."""
 
 from __future__ import annotations
 
-from .. import __version__
 from ..models import Outcome
 from ..present import OUTCOME_SYMBOL, format_date, format_number, format_percent, tally_view
 from ..scoring import RoundScore, score_round
 from .charts import theme_chart, trend_chart
-from .context import RoundBundle, checklist_view, round_view
-from .templating import source_lang_attr
+from .context import RoundBundle, checklist_view, report_head
 
 CLOSURE_OUTCOMES = ["arbeid", "utdanning", "statlige tiltak", "AAP", "uføretrygd", "sosialhjelp", "annet"]
 
@@ -97,11 +95,7 @@ def summary_context(bundle: RoundBundle, lang: str) -> dict:
     theme_of = {c.id: t.id for t in checklist.themes for c in t.criteria}
     theme_views = county_themes(bundle, themes)
     return {
-        "kind": "summary",
-        "lang": lang,
-        "src_lang": source_lang_attr(checklist, lang),
-        "tool_version": __version__,
-        "round": round_view(rnd, lang),
+        **report_head("summary", data, lang),
         "report_date": format_date(rnd.period.end, lang),
         "checklist": checklist_view(checklist),
         "n_offices": len(rnd.offices),
