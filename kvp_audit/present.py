@@ -12,7 +12,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from .i18n import _, ngettext
-from .models import Outcome
+from .models import FollowupStatus, Outcome
 
 if TYPE_CHECKING:
     from .scoring import Tally
@@ -108,8 +108,7 @@ def tally_view(tally: Tally | None, unit: str = "saker") -> dict:
 
 def status_label(status: str) -> str:
     """A follow-up status (lukket, delvis, åpen, ikke fulgt opp) in the current language."""
-    return {"lukket": _("lukket"), "delvis": _("delvis"), "åpen": _("åpen"),
-            "ikke fulgt opp": _("ikke fulgt opp")}[status]
+    return FollowupStatus(status).label
 
 
 def found_again_label(found_again: bool | None) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..markup import markdown_html, markdown_text
 from ..present import OUTCOME_SYMBOL, format_date, format_number, tally_view
 from .build import BuildResult, Job, build_reports, check_formats, plan_jobs
-from .cache import MANIFEST, Manifest, _round_chain, _unchanged, context_digest, input_digest, template_files
+from .cache import MANIFEST, Manifest, _unchanged, context_digest, input_digest, template_files
 from .charts import TREND_COLORS, theme_chart, trend_chart
 from .context import RoundBundle, load_bundle, office_context
 from .files import FORMATS, SUMMARY, example_rounds, report_dir, report_path
@@ -25,7 +25,7 @@ from .templating import environment, render, source_lang_attr, template_dir
 
 __all__ = [
     "BuildResult", "CLOSURE_OUTCOMES", "FORMATS", "Job", "MANIFEST", "Manifest", "OUTCOME_SYMBOL", "RoundBundle",
-    "SUMMARY", "TREND_COLORS", "_local_only_fetcher", "_round_chain", "_unchanged", "build_reports",
+    "SUMMARY", "TREND_COLORS", "_local_only_fetcher", "_unchanged", "build_reports",
     "check_formats", "closure_outcomes", "context_digest", "environment", "example_rounds", "format_date",
     "format_number", "history", "input_digest", "load_bundle", "markdown_html", "markdown_text",
     "office_context", "office_figures", "office_review_matrix", "plan_jobs", "render", "report_dir",

@@ -121,30 +121,14 @@ def template_files(user_templates: Path | None) -> list[Path]:
     return files
 
 
-def _round_chain(round_dir: Path, limit: int = 6) -> list[Path]:
-    """The round folder and the folders of its previous rounds (``previous``), newest first."""
-    from ..load import load_round_file
-
-    chain: list[Path] = []
-    current: Path | None = round_dir
-    while current is not None and len(chain) < limit and (current / "runde.yaml").is_file():
-        current = current.resolve()
-        if current in chain:
-            break
-        chain.append(current)
-        rnd, _problems = load_round_file(current / "runde.yaml")
-        current = (current / rnd.previous) if rnd is not None and rnd.previous else None
-    return chain
-
-
 def input_digest(round_dir: Path, user_templates: Path | None) -> str:
     """A digest of every file a report run reads: the rounds (this one and the previous ones),
     the checklist folders, the templates, the catalogues and the tool's own code."""
-    from ..load import library_for
+    from ..load import library_for, previous_chain
 
     h = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parent.parent
-    folders = [*_round_chain(round_dir), *library_for(round_dir).folders, template_dir(), package]
+    folders = [*previous_chain(round_dir), *library_for(round_dir).folders, template_dir(), package]
     if user_templates is not None:
         folders.append(user_templates)
     for folder in folders:

@@ -173,13 +173,12 @@ def history(bundle: RoundBundle, limit: int = 5) -> list[tuple[str, RoundScore]]
 
     The chain stops at the first earlier round that is missing or has errors."""
     from ..errors import InputError
-    from ..load import load_round
-    from .cache import _round_chain
+    from ..load import load_round, previous_chain
 
     out = [(bundle.data.round.name, bundle.scores)]
     if bundle.previous is not None:
         out.append((bundle.previous.data.round.name, bundle.previous.scores))
-        for path in _round_chain(bundle.data.path, limit)[2:]:
+        for path in previous_chain(bundle.data.path, limit)[2:]:
             try:
                 data = load_round(path)
             except InputError:
