@@ -368,15 +368,12 @@ def _report_dir() -> Path:
 
 
 def _report_files(office) -> dict[str, Path]:
-    """The office's reports that exist, by format (absolute paths).
+    """The office's reports that exist, by format (absolute paths), named as the report builder names them."""
+    from ..report.files import report_path
 
-    LEAD: the one place the web form names report files; switch it to the report
-    package's file-name function (today it repeats ``report.plan_jobs``' naming).
-    """
-    suffix = "" if g.lang == "nb" else f".{g.lang}"
     out = {}
     for fmt in ("html", "pdf"):
-        path = _report_dir() / f"{office.id}{suffix}.{fmt}"
+        path = report_path(_report_dir(), office.id, fmt, g.lang)
         if path.is_file():
             out[fmt] = path
     return out
