@@ -451,7 +451,7 @@ def new_case(round_dir: Path, office: str, reviewers: tuple[str, ...], date: str
     """
     import re
 
-    from .yamlio import loads as yaml_loads
+    from .yamlio import loads as yaml_loads, read_text
 
     from .errors import InputError, UsageError
     from .load import find_round_file, library_for, load_round_file
@@ -473,7 +473,7 @@ def new_case(round_dir: Path, office: str, reviewers: tuple[str, ...], date: str
     existing: set[str] = set()
     for path in round_file.parent.glob("*/*.yaml"):
         try:
-            data = yaml_loads(path.read_text(encoding="utf-8"))
+            data = yaml_loads(read_text(path))
         except Exception:
             continue
         if isinstance(data, dict) and isinstance(data.get("case"), str):

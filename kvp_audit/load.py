@@ -18,6 +18,8 @@ from pydantic import ValidationError
 from . import conditions
 from .errors import InputError, Problem, display_path
 from .i18n import _
+from .names import name_warnings
+from .privacy import problems as privacy_problems
 from .models import (
     AnswerType,
     CaseReview,
@@ -30,7 +32,7 @@ from .models import (
     Scope,
 )
 from .validation import pydantic_problems, suggest
-from .yamlio import Locator, YamlFileError, load_mapping
+from .yamlio import Locator, YamlFileError, load_mapping, read_text, round_file_problem
 
 ROUND_FILE = "runde.yaml"
 OFFICE_FILE = "kontor.yaml"
@@ -177,7 +179,7 @@ def load_checklist(path: Path) -> tuple[Checklist | None, list[Problem]]:
     try:
         data, text = load_mapping(path)
     except YamlFileError as exc:
-        return None, [exc.problem]
+        return None, exc.problems
     return check_checklist(data, text, path)
 
 
@@ -200,7 +202,7 @@ class ChecklistLibrary:
                 if not _is_yaml(path):
                     continue
                 try:
-                    data = yaml_loads(path.read_text(encoding="utf-8"))
+                    data = yaml_loads(read_text(path))
                 except Exception:
                     continue
                 if isinstance(data, dict) and "themes" in data and "id" in data and "version" in data:
@@ -292,7 +294,7 @@ def load_round_file(path: Path) -> tuple[Round | None, list[Problem]]:
     try:
         data, text = load_mapping(path)
     except YamlFileError as exc:
-        return None, [exc.problem]
+        return None, exc.problems
     try:
         return Round.model_validate(data), []
     except ValidationError as exc:
@@ -345,7 +347,7 @@ def check_review(
     shown = display_path(path)
     locator = Locator(text)
     problems: list[Problem] = []
-    problems.extend(_privacy_problems(text, shown))
+    problems.extend(privacy_problems(text, review_data, path))
     if problems:
         return None, problems
     try:
@@ -414,6 +416,7 @@ def check_review(
                                         message=_("kriteriet gjelder ikke denne saken ({condition}), men er besvart; svaret telles ikke").format(condition=crit.applies_when),
                                         hint=_("sjekk faktaene, eller sett svaret til 'ikke aktuelt'"),
                                         severity="warning"))
+    problems.extend(name_warnings(review_data, text, path))
     return (review if not any(p.is_error for p in problems) else None), problems
 
 
@@ -447,41 +450,11 @@ def _answer_problem(crit, value: Any, scale) -> tuple[str, str] | None:
     return None
 
 
-def _privacy_problems(text: str, shown: str) -> list[Problem]:
-    """Refuse anything that looks like a fødselsnummer or D-nummer, anywhere in the file.
-
-    The raw text is scanned (comments included), so a number is caught whatever YAML
-    would make of it (``01019012480`` would otherwise become the integer 1019012480).
-    """
-    import re
-
-    from .privacy import _CANDIDATE, is_national_id, may_hold_national_id
-
-    out: list[Problem] = []
-    if not may_hold_national_id(text):
-        return out
-    # One pass over the whole text; lines are only worked out for a hit.
-    for match in _CANDIDATE.finditer(text):
-        digits = match.group(1) + match.group(2)
-        if not is_national_id(digits):
-            continue
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        line_end = text.find("\n", match.start())
-        line = text[line_start:line_end if line_end >= 0 else len(text)]
-        lineno = text.count("\n", 0, match.start()) + 1
-        key = re.match(r"^\s*(?:-\s*)?([^:#\s][^:#]*?)\s*:", line)
-        out.append(Problem(shown, lineno, match.start() - line_start + 1, key=key.group(1) if key else "",
-                           message=_("teksten ser ut som et fødselsnummer eller D-nummer ({masked})").format(
-                               masked=digits[:2] + "*" * 9),
-                           hint=_("fjern nummeret: saker kjennes bare ved den tilfeldige saksnøkkelen, og personnummer skal aldri lagres")))
-    return out
-
-
 def _load_review(path: Path, model, checklist: Checklist, office_id: str):
     try:
         data, text = load_mapping(path)
     except YamlFileError as exc:
-        return None, [exc.problem]
+        return None, exc.problems
     return check_review(data, text, path, model, checklist, office_id)
 
 
@@ -576,8 +549,15 @@ def _load_round(path: Path, library: ChecklistLibrary | None, workers: int | Non
         folder = root / office.id
         if not folder.is_dir():
             continue
+        if folder.is_symlink() and round_file_problem(folder, root):
+            problems.append(round_file_problem(folder, root))
+            continue
         for file in sorted(folder.iterdir()):
-            if not file.is_file() or not _is_yaml(file):
+            if not _is_yaml(file):
+                continue
+            refused = round_file_problem(file, root)
+            if refused:
+                problems.append(refused)
                 continue
             if file.name == OFFICE_FILE:
                 jobs.append(("office", office.id, file))

@@ -467,13 +467,9 @@ def not_applicable(values: FormValues, checklist: Checklist) -> list[str]:
 
 def mask_national_ids(text: str) -> str:
     """The text with anything that looks like a national identity number masked."""
-    from ..privacy import _CANDIDATE, is_national_id
+    from ..privacy import mask_national_ids as mask
 
-    def repl(match):
-        digits = match.group(1) + match.group(2)
-        return digits[:2] + "*" * 9 if is_national_id(digits) else match.group(0)
-
-    return _CANDIDATE.sub(repl, text)
+    return mask(text)
 
 
 def refused_fields(values: FormValues) -> dict[str, str]:
@@ -524,8 +520,13 @@ def load_document(text: str):
     """Parse a review file for a round trip (comments and key order kept)."""
     from ruamel.yaml.error import YAMLError
 
+    from ..yamlio import YamlFileError, check_text
+
     try:
+        check_text(text)  # ruamel.yaml recurses: refuse deep nesting before it parses
         doc = _yaml().load(text)
+    except YamlFileError as exc:
+        raise ValueError(exc.problem.message) from None
     except YAMLError as exc:
         raise ValueError(str(exc)) from None
     if doc is None:
