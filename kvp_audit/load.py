@@ -611,9 +611,14 @@ def _one_job(job, loaded):
     if checklist is None:
         if kind == "case":
             return None, []
-        return None, [Problem(display_path(file), message=_("runden har ingen sjekkliste for '{scope}'").format(scope=kind),
-                              hint=_("oppgi checklists.{scope} i {file}").format(scope=kind, file=ROUND_FILE),
-                              severity="warning")]
+        warning = Problem(display_path(file), message=_("runden har ingen sjekkliste for '{scope}'").format(scope=kind),
+                          hint=_("oppgi checklists.{scope} i {file}").format(scope=kind, file=ROUND_FILE),
+                          severity="warning")
+        try:
+            load_mapping(file)  # unchecked, but still read: the input limits and identity-number guard hold
+        except YamlFileError as exc:
+            return None, [*exc.problems, warning]
+        return None, [warning]
     return _load_review(file, _MODELS[kind], checklist, office_id)
 
 
