@@ -77,15 +77,6 @@ class YamlFileError(Exception):
         self.problems = problems or [problem]
 
 
-_KINDS = (
-    (stat.S_ISDIR, "en mappe"),
-    (stat.S_ISFIFO, "en navngitt pipe (FIFO)"),
-    (stat.S_ISCHR, "en tegnenhet (for eksempel /dev/zero)"),
-    (stat.S_ISBLK, "en blokkenhet"),
-    (stat.S_ISSOCK, "en socket"),
-)
-
-
 def not_regular_problem(path: Path, mode: int) -> Problem | None:
     """The problem with reading ``path`` when its ``st_mode`` is not a regular file, else None.
 
@@ -94,9 +85,20 @@ def not_regular_problem(path: Path, mode: int) -> Problem | None:
     """
     if stat.S_ISREG(mode):
         return None
-    kind = next((k for test, k in _KINDS if test(mode)), "ikke en vanlig fil")
+    if stat.S_ISDIR(mode):
+        kind = _("en mappe")
+    elif stat.S_ISFIFO(mode):
+        kind = _("en navngitt pipe (FIFO)")
+    elif stat.S_ISCHR(mode):
+        kind = _("en tegnenhet (for eksempel /dev/zero)")
+    elif stat.S_ISBLK(mode):
+        kind = _("en blokkenhet")
+    elif stat.S_ISSOCK(mode):
+        kind = _("en socket")
+    else:
+        kind = _("en spesialfil")
     return Problem(display_path(path),
-                   message=_("'{name}' er {kind}, ikke en vanlig fil, og leses ikke").format(name=path.name, kind=_(kind)),
+                   message=_("'{name}' er {kind}, ikke en vanlig fil, og leses ikke").format(name=path.name, kind=kind),
                    hint=_("flytt den ut av runden; bare vanlige YAML-filer leses"))
 
 
