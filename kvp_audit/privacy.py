@@ -40,7 +40,7 @@ _W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
 # and the byte order mark, dots, dashes (hyphen, en and em dash, minus), slashes.
 _SEP_CHARS = ("\t \u00a0\u1680\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff"
               "._/\\-\u2010-\u2015\u2212\u2044\uff0d\uff0e\uff0f")
-_SEP = rf"(?:[{_SEP_CHARS}]{{1,3}}|[ \t]*\r?\n[ \t]*)"
+_SEP = rf"(?:[{_SEP_CHARS}]{{1,3}}|[ \t]*(?:\r\n?|\n)[ \t]*)"
 # A run of digit groups joined by separators; \d is every Unicode decimal digit.
 _RUN = re.compile(rf"(?<!\d)\d+(?:{_SEP}\d+)*(?!\d)")
 _GROUP = re.compile(r"\d+")

@@ -379,11 +379,26 @@ def parse_mapping(text: str, path: Path) -> dict[str, Any]:
     """Parse ``text`` as one YAML mapping with yaml-rs, or raise :class:`YamlFileError`.
 
     Every file the tool reads goes through here, so the identity-number guard runs here
-    for every file kind (round, checklist, case, office and follow-up files) and name.
+    for every file kind (round, checklist, case, office and follow-up files) and name;
+    a file that cannot be parsed is still scanned as text.
     """
-    import yaml_rs
-
     from .privacy import problems as privacy_problems
+
+    try:
+        data = _parse_mapping(text, path)
+    except YamlFileError as exc:
+        refused = privacy_problems(text, None, path)
+        if refused:
+            raise YamlFileError(exc.problem, [*exc.problems, *refused]) from None
+        raise
+    refused = privacy_problems(text, data, path)
+    if refused:
+        raise YamlFileError(refused[0], refused)
+    return data
+
+
+def _parse_mapping(text: str, path: Path) -> dict[str, Any]:
+    import yaml_rs
 
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -421,9 +436,6 @@ def parse_mapping(text: str, path: Path) -> dict[str, Any]:
                         message=_("nøkkelen må være tekst"),
                         hint=_("sett nøkkelen i anførselstegn"))
             )
-    refused = privacy_problems(text, data, path)
-    if refused:
-        raise YamlFileError(refused[0], refused)
     return data
 
 
