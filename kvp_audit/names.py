@@ -26,7 +26,8 @@ FREE_TEXT_KEYS = frozenset({"note", "comment", "answer", "action", "evidence"})
 # name ("Per Arena-utskrift ..."): NAV's systems and public bodies.
 _NOT_SURNAMES = frozenset({"Arena", "Modia", "Gosys", "Kommune", "Kommunen", "Statsforvalteren", "Fylkesmannen"})
 
-_PAIR = re.compile(r"(?<![\w-])([A-ZÆØÅ][a-zæøåéèü]+)(?:[ \u00a0]+|-)([A-ZÆØÅ][a-zæøåéèü]+)(?![\w])")
+# The second word is a lookahead, so that "Veileder Ola Nordmann" finds "Ola Nordmann".
+_PAIR = re.compile(r"(?<![\w-])([A-ZÆØÅ][a-zæøåéèü]+)(?=((?:[ \u00a0]+|-)([A-ZÆØÅ][a-zæøåéèü]+))(?!\w))")
 
 
 @lru_cache(maxsize=1)
@@ -70,11 +71,13 @@ def find_names(text: str) -> list[tuple[int, str]]:
         return []
     out = []
     known = None
+    taken = 0  # "Anne-Lise Berg" is one name, not also "Lise Berg"
     for match in _PAIR.finditer(text):
         known = known if known is not None else first_names()
-        first, second = match.group(1), match.group(2)
-        if first in known and second not in _NOT_SURNAMES:
+        first, second = match.group(1), match.group(3)
+        if match.start() >= taken and first in known and second not in _NOT_SURNAMES:
             out.append((match.start(), f"{first} {second[0]}."))
+            taken = match.end() + len(match.group(2))
     return out
 
 

@@ -256,12 +256,15 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
 def nesting_too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
     """The first line (1-based) where the nesting of ``text`` passes ``limit`` levels, or None.
 
-    A deliberately generous estimate, never lower than half the true depth: block levels
-    are the open indentation columns (each ``- ``, ``? ``, ``: `` at a line's start opens
-    one more), flow levels the open brackets outside quotes and comments. Block scalar
-    content (``|``, ``>``) is skipped only while it is indented deeper than its key.
+    An estimate that errs on the generous side: block levels are the open indentation
+    columns (a sequence at its key's column counts as one more; each ``- ``, ``? ``,
+    ``: `` at a line's start opens one more), flow levels the open brackets outside quotes
+    and comments. Block scalar content (``|``, ``>``) is skipped only while it is
+    indented deeper than its key.
     """
-    stack: list[int] = []
+    stack: list[int] = []  # columns of the open block nodes
+    weights: list[int] = []  # levels each column holds (2: a mapping and its sequence)
+    dashes: list[bool] = []  # whether the column's first line was a "- " entry
     flow = 0
     quote = ""
     scalar_above: int | None = None  # inside a block scalar: content is indented deeper than this
@@ -287,17 +290,26 @@ def nesting_too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
         if quote or flow:
             # inside a quoted scalar or a bracket: indentation means nothing, but count
             # indicators anyway (a generous estimate is the safe one)
-            depth = len(stack) + indicators
+            depth = sum(weights) + indicators
         else:
             while stack and stack[-1] > i:
                 stack.pop()
+                weights.pop()
+            dash = indicators > 0 and line[i] == "-"
             if not stack or stack[-1] < i:
                 stack.append(i)
+                weights.append(1)
+            elif dash and weights[-1] == 1 and not dashes[len(stack) - 1]:
+                weights[-1] = 2  # "key:" then "- " at the same column: a sequence inside the mapping
+            del dashes[len(stack):]
+            dashes[len(stack) - 1:] = [dash]
             # "- - -" opens a node after each indicator; later lines may be indented to them
             for col in range(i + 2, j + 1, 2):
                 if col > stack[-1]:
                     stack.append(col)
-            depth = len(stack)
+                    weights.append(1)
+                    dashes.append(False)
+            depth = sum(weights)
         if depth + flow > limit:
             return lineno
         token_start, token_col = True, j
