@@ -26,6 +26,7 @@ date (of a fødselsnummer, D- or H-nummer), which keeps false alarms near today'
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import unicodedata
@@ -142,24 +143,53 @@ def _ends_at_six(window: list[tuple[int, int]]) -> bool:
 def scan_value(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, Hit]]:
     """Every identity number in a parsed YAML value (keys included), with the key path to it.
 
-    Integers are scanned too: YAML reads ``01019012480`` as 1019012480.
+    Integers are scanned too: YAML reads ``01019012480`` as 1019012480, and ``0o…`` or
+    ``0x…`` as numbers whose digits the text never shows. A value that certainly holds
+    none (the usual case) is ruled out by one pre-check on its JSON form, in C.
     """
-    if isinstance(value, str):
-        for hit in scan_text(value):
-            yield path, hit
-    elif isinstance(value, bool):
+    if not _may_hold_in_value(value):
         return
-    elif isinstance(value, int):
-        text = str(abs(value))
-        if 9 <= len(text) <= 11 and is_national_id(text.zfill(11)):
-            yield path, Hit(0, len(text), text.zfill(11))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from scan_value(key, path + (key,))
-            yield from scan_value(item, path + (key,))
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            yield from scan_value(item, path + (i,))
+    stack = [(path, value)]
+    found: list[tuple[tuple, Hit]] = []
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            found.extend((where, hit) for hit in scan_text(item))
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                stack.append((where + (key,), child))
+                stack.append((where + (key,), key))
+        elif isinstance(item, (list, tuple)):
+            stack.extend((where + (i,), child) for i, child in enumerate(item))
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            hit = _number_hit(item)
+            if hit is not None:
+                found.append((where, hit))
+    yield from reversed(found)
+
+
+def _may_hold_in_value(value: Any) -> bool:
+    import json
+
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):  # keys that are not text, bytes: walk it
+        return True
+    # JSON writes a line break or tab inside a string as \n, \t: separators to scan_text
+    text = text.replace("\\n", " ").replace("\\r", " ").replace("\\t", " ")
+    # nine digits in a row, not eleven: an integer that lost its leading zeros has 9 or 10
+    return b"0" * 9 in text.encode("utf-8", "surrogatepass").translate(_TABLE, _DELETE)
+
+
+def _number_hit(number: int | float) -> Hit | None:
+    if isinstance(number, float):
+        if not number.is_integer() or not 1e8 <= abs(number) < 1e11:
+            return None
+        number = int(number)
+    text = str(abs(number))
+    if 9 <= len(text) <= 11 and is_national_id(text.zfill(11)):
+        return Hit(0, len(text), text.zfill(11))
+    return None
 
 
 def find_national_id(text: str) -> str | None:
@@ -181,8 +211,20 @@ def problems(text: str, data: Any, path: Path | str) -> list:
 
     One problem per number (a number found in the raw text is not reported again from
     the parsed values), each with the masked number, file, line and what to do. The one
-    scan for every file kind, used by :func:`kvp_audit.yamlio.parse_mapping`.
+    scan for every file kind, used by :func:`kvp_audit.yamlio.parse_mapping`. ``data``
+    None scans the text and the name only.
     """
+    classes = text.encode("utf-8", "surrogatepass").translate(_TABLE, _DELETE)
+    raw = scan_text(text) if _ELEVEN in classes else []
+    # YAML can only make digits the text does not show through escapes ("\x31"), number
+    # bases (0o, 0x), exponents and integers that lost their leading zeros (9 or 10
+    # digits): without any of them, the parsed values hold nothing the text scan missed.
+    values = data is not None and ("\\" in text or b"0" * 9 in classes or "0o" in text or "0x" in text
+                                   or "0O" in text or "0X" in text)
+    name = os.path.basename(os.fspath(path))
+    names = scan_text(name) if len(name) >= 11 else []
+    if not raw and not values and not names:
+        return []
     import re as _re
 
     from .errors import Problem, display_path
@@ -193,7 +235,7 @@ def problems(text: str, data: Any, path: Path | str) -> list:
     hint = _("fjern nummeret: saker kjennes bare ved den tilfeldige saksnøkkelen, og personnummer skal aldri lagres")
     out: list[Problem] = []
     seen: set[str] = set()
-    for hit in scan_text(text):
+    for hit in raw:
         seen.add(hit.digits)
         line_start = text.rfind("\n", 0, hit.start) + 1
         line_end = text.find("\n", hit.start)
@@ -202,7 +244,7 @@ def problems(text: str, data: Any, path: Path | str) -> list:
         out.append(Problem(shown, text.count("\n", 0, hit.start) + 1, hit.start - line_start + 1,
                            key=key.group(1) if key else "", message=message.format(masked=hit.masked), hint=hint))
     locator = None
-    for keys, hit in scan_value(data):
+    for keys, hit in scan_value(data) if values else ():
         if hit.digits in seen:
             continue
         seen.add(hit.digits)
@@ -213,8 +255,7 @@ def problems(text: str, data: Any, path: Path | str) -> list:
         line, column = locator.locate(keys)
         out.append(Problem(shown, line, column, key=".".join(map(str, keys)),
                            message=message.format(masked=hit.masked), hint=hint))
-    name = Path(str(path)).name
-    for hit in scan_text(name):
+    for hit in names:
         if hit.digits not in seen:
             seen.add(hit.digits)
             out.append(Problem(shown, message=message.format(masked=hit.masked),
