@@ -347,9 +347,7 @@ def check_review(
     shown = display_path(path)
     locator = Locator(text)
     problems: list[Problem] = []
-    # parse_mapping scanned the parsed values as well; the text and name are scanned again
-    # here (cheaply) so that a caller with data from elsewhere is still guarded
-    problems.extend(privacy_problems(text, None, path))
+    problems.extend(privacy_problems(text, review_data, path))
     if problems:
         return None, problems
     try:

@@ -388,25 +388,8 @@ def loads(text: str) -> Any:
 
 
 def parse_mapping(text: str, path: Path) -> dict[str, Any]:
-    """Parse ``text`` as one YAML mapping with yaml-rs, or raise :class:`YamlFileError`.
-
-    Every file the tool reads goes through here, so the identity-number guard runs here
-    for every file kind (round, checklist, case, office and follow-up files) and name;
-    a file that cannot be parsed is still scanned as text.
-    """
-    from .privacy import problems as privacy_problems
-
-    try:
-        data = _parse_mapping(text, path)
-    except YamlFileError as exc:
-        refused = privacy_problems(text, None, path)
-        if refused:
-            raise YamlFileError(exc.problem, [*exc.problems, *refused]) from None
-        raise
-    refused = privacy_problems(text, data, path)
-    if refused:
-        raise YamlFileError(refused[0], refused)
-    return data
+    """Parse ``text`` as one YAML mapping with yaml-rs, or raise :class:`YamlFileError`."""
+    return _parse_mapping(text, path)
 
 
 def _parse_mapping(text: str, path: Path) -> dict[str, Any]:
@@ -452,9 +435,28 @@ def _parse_mapping(text: str, path: Path) -> dict[str, Any]:
 
 
 def load_mapping(path: Path) -> tuple[dict[str, Any], str]:
-    """Read and parse a YAML file; return the mapping and the text (for placing errors)."""
+    """Read and parse a YAML file; return the mapping and the text (for placing errors).
+
+    Every file the commands read goes through here, so the identity-number guard runs
+    here for every file kind (round, checklist, case, office and follow-up files) and
+    file name; a file that cannot be parsed is still scanned as text. (The web form
+    reads a file with an identity number, so that it can be removed there; it refuses
+    to save one through the same check, :func:`kvp_audit.load.check_review`.)
+    """
+    from .privacy import problems as privacy_problems
+
     text = read_text(path)
-    return parse_mapping(text, path), text
+    try:
+        data = parse_mapping(text, path)
+    except YamlFileError as exc:
+        refused = privacy_problems(text, None, path)
+        if refused:
+            raise YamlFileError(exc.problem, [*exc.problems, *refused]) from None
+        raise
+    refused = privacy_problems(text, data, path)
+    if refused:
+        raise YamlFileError(refused[0], refused)
+    return data, text
 
 
 def _syntax_problem(message: str, text: str, shown: str) -> Problem:
