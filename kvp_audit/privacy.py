@@ -10,7 +10,8 @@ could be one of them, however it is written, is refused before anything is writt
   no-break and thin spaces included), dots, dashes, slashes or underscores, or by a line
   break (a comment typed over two lines); with more than one group, the birth date must
   end at a group boundary (``15.09.99 47613``, ``1509 99 47613``), which keeps a date
-  written ``15.03.2026`` followed by a count from ever being a candidate;
+  written ``15.03.2026`` followed by a count from ever being a candidate, and groups of
+  4, 2 and 2 digits are an ISO date (``2026-03-15 123``), never a number;
 - :func:`scan_value` also scans what YAML made of the text (a folded ``>-`` block joins
   two lines, ``"\\x31\\x35…"`` escapes decode to digits), and integers that lost a
   leading zero.
@@ -120,8 +121,9 @@ def scan_text(text: str) -> list[Hit]:
             if total != 11:
                 continue
             window = groups[first:last + 1]
-            if len(window) > 1 and (any(e - s < 2 for s, e in window) or not _ends_at_six(window)):
-                continue
+            sizes = [e - s for s, e in window]
+            if len(window) > 1 and (min(sizes) < 2 or not _ends_at_six(window) or sizes[:3] == [4, 2, 2]):
+                continue  # 4-2-2 is an ISO date (2026-03-15 123), not a way to write a number
             digits = _ascii_digits("".join(text[s:e] for s, e in window))
             if is_national_id(digits):
                 hits.append(Hit(window[0][0], window[-1][1], digits))

@@ -349,3 +349,19 @@ def test_a_number_in_any_spelling_in_any_form_field_is_refused(client, round_dir
     text = response.get_data(as_text=True)
     assert "fødselsnummer eller D-nummer" in text and number not in text
     assert path.read_bytes() == before
+
+
+@settings(max_examples=500)
+@given(st.dates(), st.integers(min_value=0, max_value=99999), st.sampled_from(["{d:%Y-%m-%d} {n} saker",
+       "{d:%d.%m.%Y} {n} saker", "{d:%d.%m.%Y} kl. 12.30, {n} deltakere", "{d:%Y-%m-%d}: {n}"]))
+def test_a_date_followed_by_a_count_is_never_refused(date, count, template):
+    assert find_national_id(template.format(d=date, n=count)) is None
+
+
+@settings(max_examples=500)
+@given(st.integers(min_value=20_000_000, max_value=99_999_999), st.integers(min_value=0, max_value=999),
+       st.sampled_from(["tlf {p:08d}", "tlf {s}", "+47 {s}", "+47 {p:08d}, {n} saker", "{s} / {p:08d}"]))
+def test_a_phone_number_is_never_refused(phone, count, template):
+    digits = f"{phone:08d}"
+    spaced = " ".join(digits[i:i + 2] for i in range(0, 8, 2))
+    assert find_national_id(template.format(p=phone, s=spaced, n=count)) is None
