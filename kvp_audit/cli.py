@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, KvpAuditError, display_path
+from .errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KvpAuditError, display_path
 from .i18n import _, install_click_translations, set_language
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -75,12 +75,31 @@ class I18nGroup(_I18nHelp, click.Group):
     command_class = I18nCommand
     group_class = type  # subgroups are I18nGroups as well
 
+    def invoke(self, ctx: click.Context):
+        # Ctrl-C in any command: a message and exit code 130, never a traceback or click's "Aborted!".
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _interrupted()
+        except OSError as exc:
+            # A disk that is full, a folder that may not be written: a message, never a traceback.
+            error = exc.strerror or str(exc)
+            message = (_("{path} kan ikke leses eller skrives ({error})").format(path=display_path(exc.filename), error=error)
+                       if exc.filename else _("en fil kan ikke leses eller skrives ({error})").format(error=error))
+            click.echo("kvp-audit: " + message, err=True)
+            sys.exit(EXIT_USAGE)
+
 
 def _fail(message: str, problems=()) -> None:
     for p in problems:
         click.echo(p.format(), err=True)
     click.echo(f"kvp-audit: {message}", err=True)
     sys.exit(EXIT_USAGE)
+
+
+def _interrupted() -> None:
+    click.echo("kvp-audit: " + _("avbrutt"), err=True)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 def handle_errors(func):
@@ -96,8 +115,7 @@ def handle_errors(func):
             click.echo(f"kvp-audit: {exc.message}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo(_("avbrutt"), err=True)
-            sys.exit(130)
+            _interrupted()
 
     return wrapper
 
@@ -336,105 +354,25 @@ def new_round(directory: Path, name: str | None, county: str | None, offices: tu
           --county Fiktivfylke --office nav-fjellby="NAV Fjellby" --office nav-strand="NAV Strand"
       kvp-audit new round runder/2028 --from runder/2026-var --name "Kvalitetsinnsyn KVP 2028"
     """
-    import os
+    from .rounds import create_round
 
-    from pydantic import ValidationError
-
-    from .errors import UsageError
-    from .load import library_for
-    from .models import Round
-    from .skeleton import create_round, parse_office_option
-
-    library = library_for(directory)
     start_date = _today(start)
-    end_date = _today(end) if end else start_date + dt.timedelta(days=182)
-    previous = None
-    if from_round is not None:
-        previous = _scored(from_round)
-        prev_round = previous[0].round
-        county = county or prev_round.county
-        new_round_label = _("ny runde")
-        name = name or f"{prev_round.name} ({new_round_label} {start_date.year})"
-    missing = [opt for opt, value in (("--name", name), ("--county", county)) if not value]
-    if not offices and previous is None:
-        missing.append("--office")
-    if missing:
-        raise UsageError(_("mangler {options}; oppgi dem, eller lag runden fra en tidligere runde med --from")
-                         .format(options=", ".join(missing)))
-
-    def default_ref(scope: str, ident: str) -> str | None:
-        if previous is not None:
-            ref = getattr(previous[0].round.checklists, scope)
-            return _newest(library, ref.id) or str(ref) if ref else None
-        return _newest(library, ident)
-
-    refs = {
-        "case": case_checklist or default_ref("case", "kvp-sak"),
-        "office": office_checklist or default_ref("office", "kvp-kontor"),
-        "followup": followup_checklist or default_ref("followup", "kvp-oppfolging"),
-    }
-    loaded = {}
-    for scope, ref in refs.items():
-        if ref is None:
-            continue
-        cl, problems = library.get(ref)
-        if cl is None:
-            raise UsageError(_("sjekklisten '{ref}' kan ikke brukes").format(ref=ref), problems)
-        loaded[scope] = cl
-    if "case" not in loaded:
-        raise UsageError(_("fant ingen sjekkliste for saker; oppgi --case-checklist"))
-    office_list = [parse_office_option(o) for o in offices]
-    carried = {}
-    previous_path = None
-    if previous is not None:
-        from .followup import carried_findings
-
-        given = {o.id for o in office_list}
-        office_list = [o for o in previous[0].round.offices if o.id not in given] + office_list
-        carried = carried_findings(previous[0], previous[1], loaded["case"], loaded.get("office"),
-                                   {o.id for o in office_list})
-        previous_path = os.path.relpath(from_round.resolve(), directory.resolve())
-    try:
-        rnd = Round(
-            id=round_id or _slug(directory.resolve().name),
-            name=name, county=county,
-            period={"start": start_date, "end": end_date},
-            checklists={k: v for k, v in refs.items() if v},
-            offices=office_list,
-            previous=previous_path,
-            carried=carried,
-        )
-    except ValidationError as exc:
-        raise UsageError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
-    written = create_round(directory, rnd, loaded.get("office"), list(reviewers), start_date)
-    for path in written:
+    created = create_round(
+        directory, name=name, county=county, offices=offices, from_round=from_round, round_id=round_id,
+        start=start_date, end=_today(end) if end else None, case_checklist=case_checklist,
+        office_checklist=office_checklist, followup_checklist=followup_checklist, reviewers=reviewers)
+    for p in created.warnings:
+        click.echo(p.format(), err=True)
+    for path in created.written:
         click.echo(_("skrev {path}").format(path=display_path(path)))
-    if previous is not None:
-        n = sum(len(v) for v in carried.values())
+    if from_round is not None:
         click.echo(_("{n} funn fra {round} er ikke lukket og er ført videre (se carried i runde.yaml)").format(
-            n=n, round=previous[0].round.name))
-        unmapped = [f.id for fs in carried.values() for f in fs if not f.now]
-        for fid in unmapped:
+            n=created.carried_count, round=created.previous_name))
+        for fid in created.unmapped:
             click.echo(_("advarsel") + ": " + _("{id}: kriteriet finnes ikke i den nye sjekklisten og ingen "
                                                "kriterier erstatter det; sjekk funnet for hånd").format(id=fid), err=True)
-    click.echo(_("Neste steg: kvp-audit new case {dir} {office}").format(dir=display_path(directory), office=rnd.offices[0].id))
-
-
-def _slug(text: str) -> str:
-    import re
-
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "runde"
-
-
-def _newest(library, ident: str) -> str | None:
-    versions = [ref.split("@", 1)[1] for ref in library.refs() if ref.split("@", 1)[0] == ident]
-    if not versions:
-        return None
-
-    def key(v: str):
-        return [int(p) if p.isdigit() else p for p in v.replace("-", ".").split(".")]
-
-    return f"{ident}@{max(versions, key=key)}"
+    click.echo(_("Neste steg: kvp-audit new case {dir} {office}").format(
+        dir=display_path(directory), office=created.round.offices[0].id))
 
 
 @new.command("case", context_settings=CONTEXT)
@@ -450,36 +388,15 @@ def new_case(round_dir: Path, office: str, reviewers: tuple[str, ...], date: str
     Eksempel:
       kvp-audit new case runder/2026-var nav-fjellby --reviewer KB --reviewer ÅS
     """
-    import re
-
-    from .yamlio import loads as yaml_loads, read_text
-
-    from .errors import InputError, UsageError
-    from .load import find_round_file, library_for, load_round_file
-    from .models import INITIALS_PATTERN
+    from .load import existing_case_keys, open_round
     from .skeleton import create_case
-    from .validation import check_office
+    from .validation import check_initials, check_office
 
-    round_file = find_round_file(round_dir)
-    rnd, problems = load_round_file(round_file)
-    if rnd is None:
-        raise InputError(_("rundefilen kan ikke brukes"), problems)
-    check_office(rnd, office)
-    for r in reviewers:
-        if not re.match(INITIALS_PATTERN, r):
-            raise UsageError(_("'{v}' er ikke initialer: bruk 2-4 store bokstaver, for eksempel 'KB', aldri navn").format(v=r))
-    checklist, problems = library_for(round_file.parent).get(rnd.checklists.case)
-    if checklist is None:
-        raise InputError(_("sjekklisten '{ref}' kan ikke brukes").format(ref=rnd.checklists.case), problems)
-    existing: set[str] = set()
-    for path in round_file.parent.glob("*/*.yaml"):
-        try:
-            data = yaml_loads(read_text(path))
-        except Exception:
-            continue
-        if isinstance(data, dict) and isinstance(data.get("case"), str):
-            existing.add(data["case"])
-    key, path = create_case(round_file.parent, office, checklist, list(reviewers), _today(date), existing)
+    opened = open_round(round_dir)
+    check_office(opened.round, office)
+    check_initials(reviewers)
+    checklist = opened.require_case_checklist()
+    key, path = create_case(opened.root, office, checklist, list(reviewers), _today(date), existing_case_keys(opened))
     click.echo(_("skrev {path} (saksnøkkel {key})").format(path=display_path(path), key=key))
 
 
@@ -508,30 +425,9 @@ def validate(round_dir: Path, strict: bool, fmt: str) -> None:
       kvp-audit validate examples/fiktivfylke/2026
       kvp-audit validate --strict --format json examples/fiktivfylke/2026
     """
-    from .errors import InputError
+    from .load import validate_round
 
-    try:
-        data = _load(round_dir, keep_reviews=False)
-        problems = data.problems
-    except InputError as exc:
-        if not exc.problems:
-            raise
-        # The round could not be loaded at all: its problems are the findings.
-        problems, data = exc.problems, None
-    if data is not None and not data.errors and _has_followups(data):
-        # Finding ids in oppfolging.yaml are known only once the round is scored.
-        from .followup import followup_problems
-        from .scoring import score_round
-
-        full = _load(round_dir)
-        problems = problems + followup_problems(full, score_round(full))
-    sys.exit(_print_problems(problems, fmt, strict))
-
-
-def _has_followups(data) -> bool:
-    from .load import FOLLOWUP_FILE
-
-    return any((data.path / o.id / FOLLOWUP_FILE).is_file() for o in data.round.offices)
+    sys.exit(_print_problems(validate_round(round_dir), fmt, strict))
 
 
 @main.command("score", context_settings=CONTEXT)

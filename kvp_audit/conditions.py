@@ -19,6 +19,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from .i18n import _
+
+# A condition is one line a person writes: these limits are far beyond any real one, and
+# keep the parser and the evaluator (both recursive) well inside Python's stack.
+MAX_LENGTH = 2000
+MAX_DEPTH = 50
+
 _COMPARE = {
     ast.Eq: lambda a, b: a == b,
     ast.NotEq: lambda a, b: a != b,
@@ -115,15 +122,33 @@ def _fast_path(tree: ast.expr):
 @lru_cache(maxsize=4096)
 def parse(text: str) -> Condition:
     """Parse a condition, or raise :class:`ConditionError` saying what is wrong."""
+    if len(text) > MAX_LENGTH:
+        raise ConditionError(_("betingelsen er lengre enn {limit} tegn").format(limit=MAX_LENGTH))
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
-        raise ConditionError(
-            f"betingelsen kan ikke leses ({exc.msg})", column=exc.offset
-        ) from None
+        raise ConditionError(_("betingelsen kan ikke leses ({error})").format(error=exc.msg), column=exc.offset) from None
+    except (RecursionError, MemoryError):
+        raise ConditionError(_too_deep()) from None
+    if _depth(tree) > MAX_DEPTH:
+        raise ConditionError(_too_deep())
     names: set[str] = set()
     _check(tree, names)
     return Condition(text=text, tree=tree, names=frozenset(names))
+
+
+def _too_deep() -> str:
+    return _("betingelsen har mer enn {limit} nivåer inne i hverandre (not, and/or, parenteser)").format(limit=MAX_DEPTH)
+
+
+def _depth(tree: ast.AST) -> int:
+    """How deep the tree goes, counted without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _check(node: ast.AST, names: set[str]) -> None:
@@ -136,7 +161,7 @@ def _check(node: ast.AST, names: set[str]) -> None:
         for op in node.ops:
             if type(op) not in _COMPARE:
                 raise ConditionError(
-                    "bare ==, !=, <, <=, >, >=, in og not in kan brukes i sammenligninger",
+                    _("bare ==, !=, <, <=, >, >=, in og not in kan brukes i sammenligninger"),
                     column=node.col_offset + 1,
                 )
         _check(node.left, names)
@@ -148,17 +173,100 @@ def _check(node: ast.AST, names: set[str]) -> None:
         names.add(node.id)
     elif isinstance(node, ast.Constant):
         if not isinstance(node.value, (str, int, float, bool)) or node.value is None:
-            raise ConditionError("bare tekst, tall, true og false kan brukes som verdier")
+            raise ConditionError(_("bare tekst, tall, true og false kan brukes som verdier"))
     elif isinstance(node, (ast.List, ast.Tuple)):
         for element in node.elts:
             if not isinstance(element, ast.Constant):
-                raise ConditionError("en liste kan bare holde verdier, for eksempel ['avsluttet', 'avbrutt']")
+                raise ConditionError(_("en liste kan bare holde verdier, for eksempel ['avsluttet', 'avbrutt']"))
             _check(element, names)
     else:
         raise ConditionError(
-            "bare fakta-navn, verdier, lister, sammenligninger og and/or/not er tillatt",
+            _("bare fakta-navn, verdier, lister, sammenligninger og and/or/not er tillatt"),
             column=getattr(node, "col_offset", 0) + 1,
         )
+
+
+# --------------------------------------------------------------------------- types
+
+
+# The kind of value each fact type holds, as the evaluator sees it.
+_FACT_KINDS = {"bool": "bool", "date": "date", "number": "number", "choice": "text", "text": "text"}
+
+
+@dataclass(frozen=True)
+class _Operand:
+    kind: str | None      # bool, date, number, text, list; None when not known (an unknown fact)
+    shown: str            # how the message names it
+    value: Any = None     # a constant's value
+    fact: bool = False
+    elements: tuple = ()  # a list's operands
+
+
+def _kind_word(kind: str) -> str:
+    return {"bool": _("true/false"), "date": _("en dato"), "number": _("et tall"), "text": _("tekst"),
+            "list": _("en liste")}[kind]
+
+
+def _operand(node: ast.AST, fact_types: dict[str, str]) -> _Operand:
+    if isinstance(node, ast.Name):
+        if node.id in ("true", "false", "True", "False"):
+            return _Operand("bool", node.id, node.id in ("true", "True"))
+        kind = _FACT_KINDS.get(str(fact_types.get(node.id)))
+        return _Operand(kind, f"'{node.id}' ({_kind_word(kind)})" if kind else f"'{node.id}'", fact=True)
+    if isinstance(node, ast.Constant):
+        value = node.value
+        kind = "bool" if isinstance(value, bool) else "number" if isinstance(value, (int, float)) else "text"
+        return _Operand(kind, repr(value) if isinstance(value, str) else str(value), value)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return _Operand("list", ast.unparse(node), elements=tuple(_operand(e, fact_types) for e in node.elts))
+    return _Operand("bool", ast.unparse(node))  # a comparison or and/or/not inside parentheses
+
+
+def type_problems(condition: Condition, fact_types: dict[str, str]) -> list[str]:
+    """What evaluating the condition would fail on, or compare in vain, given the facts' types.
+
+    ``fact_types`` maps fact names to their checklist type (bool, date, number, choice,
+    text). A condition without problems here evaluates on any facts of those types.
+    """
+    out: list[str] = []
+    for node in ast.walk(condition.tree):
+        if not isinstance(node, ast.Compare):
+            continue
+        left = _operand(node.left, fact_types)
+        for op, comparator in zip(node.ops, node.comparators):
+            right = _operand(comparator, fact_types)
+            out += _pair_problems(left, op, right)
+            left = right
+    return list(dict.fromkeys(out))
+
+
+def _pair_problems(left: _Operand, op: ast.cmpop, right: _Operand) -> list[str]:
+    if isinstance(op, (ast.In, ast.NotIn)):
+        if right.kind != "list":
+            return [_("etter in og not in må det stå en liste, for eksempel ['avsluttet', 'avbrutt'], ikke {right}")
+                    .format(right=right.shown)]
+        if left.kind == "list":
+            return [_("en liste kan bare stå etter in eller not in")]
+        return [p for element in right.elements for p in _pair_problems(left, ast.Eq(), element)]
+    if "list" in (left.kind, right.kind):
+        return [_("en liste kan bare stå etter in eller not in")]
+    if left.kind is None or right.kind is None or left.kind == right.kind:
+        return []
+    if {left.kind, right.kind} == {"date", "text"}:
+        text = right if right.kind == "text" else left
+        if not text.fact and _is_iso_date(text.value):
+            return []
+        if not text.fact:
+            return [_("{value} er ikke en dato; skriv datoen som 'ÅÅÅÅ-MM-DD'").format(value=text.shown)]
+    return [_("{left} kan ikke sammenlignes med {right}").format(left=left.shown, right=right.shown)]
+
+
+def _is_iso_date(value: Any) -> bool:
+    try:
+        dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _value(node: ast.AST, facts: dict[str, Any]) -> Any:
@@ -180,10 +288,14 @@ def _value(node: ast.AST, facts: dict[str, Any]) -> Any:
 
 def _coerce(a: Any, b: Any) -> tuple[Any, Any]:
     """Let a date fact be compared with an ISO date written as text."""
-    if isinstance(a, dt.date) and isinstance(b, str):
-        return a, dt.date.fromisoformat(b)
-    if isinstance(b, dt.date) and isinstance(a, str):
-        return dt.date.fromisoformat(a), b
+    try:
+        if isinstance(a, dt.date) and isinstance(b, str):
+            return a, dt.date.fromisoformat(b)
+        if isinstance(b, dt.date) and isinstance(a, str):
+            return dt.date.fromisoformat(a), b
+    except ValueError:
+        raise ConditionError(_("{value} er ikke en dato; skriv datoen som 'ÅÅÅÅ-MM-DD'").format(
+            value=repr(b if isinstance(a, dt.date) else a))) from None
     return a, b
 
 
@@ -218,9 +330,8 @@ def _eval(node: ast.AST, facts: dict[str, Any]) -> Any:
             try:
                 ok = _COMPARE[type(op)](left, right)
             except TypeError:
-                raise ConditionError(
-                    f"kan ikke sammenligne {type(left).__name__} med {type(right).__name__}"
-                ) from None
+                raise ConditionError(_("{left} kan ikke sammenlignes med {right}").format(
+                    left=repr(left), right=repr(right))) from None
             if not ok:
                 return False
             left = right

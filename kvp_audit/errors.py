@@ -8,12 +8,33 @@ on; the CLI prints its message and exits with its ``exit_code``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 # Exit codes, documented in the README.
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+
+
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports a process stopped by SIGINT
+
+
+class ProblemSeverity(str, Enum):
+    """How serious a problem is: an error stops the round being used; a warning does not."""
+
+    error = "error"
+    warning = "warning"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def label(self) -> str:
+        """The word in the current language."""
+        from .i18n import _
+
+        return _("feil") if self is ProblemSeverity.error else _("advarsel")
 
 
 @dataclass(frozen=True, order=True)
@@ -26,7 +47,11 @@ class Problem:
     key: str = ""
     message: str = ""
     hint: str = ""
-    severity: str = field(default="error", compare=False)  # "error" or "warning"
+    severity: ProblemSeverity = field(default=ProblemSeverity.error, compare=False)
+
+    def __post_init__(self):
+        if not isinstance(self.severity, ProblemSeverity):
+            object.__setattr__(self, "severity", ProblemSeverity(self.severity))
 
     def location(self) -> str:
         """Return ``file:line:column`` (or as much of it as is known)."""
@@ -41,8 +66,7 @@ class Problem:
         """Format the problem as one or two lines for a terminal."""
         from .i18n import _
 
-        label = _("feil") if self.severity == "error" else _("advarsel")
-        text = f"{self.location()}: {label}"
+        text = f"{self.location()}: {self.severity.label}"
         if self.key:
             text += f": {self.key}"
         text += f": {self.message}"
@@ -52,7 +76,7 @@ class Problem:
 
     @property
     def is_error(self) -> bool:
-        return self.severity == "error"
+        return self.severity is ProblemSeverity.error
 
     def as_dict(self) -> dict:
         """Return the problem as a plain dict (for --format json)."""
@@ -61,7 +85,7 @@ class Problem:
             "line": self.line,
             "column": self.column,
             "key": self.key,
-            "severity": self.severity,
+            "severity": self.severity.value,
             "message": self.message,
             "hint": self.hint,
         }

@@ -16,10 +16,7 @@ from dataclasses import dataclass
 
 from .errors import Problem, display_path
 from .i18n import _
-from .models import CarriedFinding, Checklist
-
-NOT_FOLLOWED = "ikke fulgt opp"
-OPEN_KINDS = ("avvik", "merknad")
+from .models import OPEN_KINDS, CarriedFinding, Checklist, FindingKind, FollowupStatus
 
 
 @dataclass
@@ -31,7 +28,7 @@ class FollowupItem:
     criterion: str
     question: str
     carried: bool            # from an earlier round
-    status: str              # lukket, delvis, åpen or ikke fulgt opp
+    status: FollowupStatus   # lukket, delvis, åpen or ikke fulgt opp
     action: str = ""
     evidence: str = ""
     date: str = ""
@@ -40,7 +37,7 @@ class FollowupItem:
 
     def as_dict(self) -> dict:
         return {"id": self.id, "kind": self.kind, "criterion": self.criterion, "question": self.question,
-                "carried": self.carried, "status": self.status, "action": self.action,
+                "carried": self.carried, "status": self.status.value, "action": self.action,
                 "evidence": self.evidence, "date": self.date, "found_again": self.found_again,
                 "now": list(self.now)}
 
@@ -63,7 +60,7 @@ def followup_items(data, scores, office_id: str) -> list[FollowupItem]:
         rec = _record(data, office_id, f.id)
         items.append(FollowupItem(
             f.id, f.kind, f.criterion, criteria[f.criterion].question, False,
-            rec.status.value if rec else NOT_FOLLOWED,
+            rec.status if rec else FollowupStatus.ikke_fulgt_opp,
             rec.action if rec else "", rec.evidence if rec else "",
             rec.date.isoformat() if rec and rec.date else ""))
     findings_now = {f.criterion for f in s.findings if f.kind in OPEN_KINDS}
@@ -76,7 +73,7 @@ def followup_items(data, scores, office_id: str) -> list[FollowupItem]:
             again = any(n in findings_now for n in c.now)
         items.append(FollowupItem(
             c.id, c.kind, c.criterion, c.question, True,
-            rec.status.value if rec else c.status,
+            rec.status if rec else FollowupStatus(c.status),
             rec.action if rec else "", rec.evidence if rec else "",
             rec.date.isoformat() if rec and rec.date else "", again, tuple(c.now)))
     return items
@@ -89,9 +86,9 @@ def followup_view(data, scores, office: str | None = None) -> dict:
         if office is not None and o.id != office:
             continue
         items = followup_items(data, scores, o.id)
-        counts = {"lukket": 0, "delvis": 0, "åpen": 0, NOT_FOLLOWED: 0}
+        counts = {status.value: 0 for status in FollowupStatus}
         for item in items:
-            counts[item.status] += 1
+            counts[item.status.value] += 1
         offices.append({"office": o.id, "name": o.name, "counts": counts,
                         "findings": [i.as_dict() for i in items]})
     return {"round": data.round.id, "name": data.round.name, "offices": offices}
@@ -100,7 +97,6 @@ def followup_view(data, scores, office: str | None = None) -> dict:
 def followup_problems(data, scores) -> list[Problem]:
     """Warnings for follow-up records that name a finding the round does not have."""
     from .load import FOLLOWUP_FILE
-    from .validation import suggest
     from .yamlio import Locator, read_text
 
     problems = []
@@ -108,24 +104,37 @@ def followup_problems(data, scores) -> list[Problem]:
         if office_id not in scores.offices:
             continue
         known = {item.id for item in followup_items(data, scores, office_id)}
-        unknown = [fid for fid in review.findings if fid not in known]
-        if not unknown:
+        if all(fid in known for fid in review.findings):
             continue
         path = data.path / office_id / FOLLOWUP_FILE
         try:
             locator = Locator(read_text(path))
         except Exception:  # the file was read once already; a second read failing only loses the line
             locator = None
-        for fid in unknown:
-            line, col = locator.locate(["findings", fid], at_key=True) if locator else (None, None)
-            near = suggest(fid, sorted(known))
-            hint = (_("mente du '{near}'?").format(near=near) if near else
-                    _("bruk en funn-id fra rapporten ('kvp-audit followup {round}' viser dem)").format(
-                        round=display_path(data.path)))
-            problems.append(Problem(display_path(path), line, col, f"findings.{fid}",
-                                    _("funnet '{id}' finnes ikke i runden eller blant funnene som er ført videre")
-                                    .format(id=fid), hint, severity="warning"))
+        problems += unknown_finding_problems(review.findings, known, path, locator, data.path)
     return problems
+
+
+def unknown_finding_problems(recorded, known: set[str], path, locator, round_dir) -> list[Problem]:
+    """A warning, at its line and with the nearest known id, for each recorded finding id not in ``known``.
+
+    The one rule for ``validate``, ``followup`` and the web form's follow-up page.
+    """
+    from .validation import suggest
+
+    out = []
+    for fid in recorded:
+        if fid in known:
+            continue
+        line, col = locator.locate(["findings", fid], at_key=True) if locator else (None, None)
+        near = suggest(fid, sorted(known))
+        hint = (_("mente du '{near}'?").format(near=near) if near else
+                _("bruk en funn-id fra rapporten ('kvp-audit followup {round}' viser dem)").format(
+                    round=display_path(round_dir)))
+        out.append(Problem(display_path(path), line, col, f"findings.{fid}",
+                           _("funnet '{id}' finnes ikke i runden eller blant funnene som er ført videre")
+                           .format(id=fid), hint, severity="warning"))
+    return out
 
 
 # --------------------------------------------------------------------------- carrying over
@@ -154,7 +163,7 @@ def carried_findings(data, scores, case_checklist: Checklist, office_checklist: 
             continue
         kept = []
         for item in followup_items(data, scores, o.id):
-            if item.status == "lukket":
+            if item.status is FollowupStatus.lukket:
                 continue
             target = office_checklist if item.criterion in office_ids and office_checklist else case_checklist
             kept.append(CarriedFinding(id=item.id, kind=item.kind, criterion=item.criterion,
@@ -173,11 +182,11 @@ def followup_table(view: dict) -> str:
     from .textout import table
 
     out = [view["name"], ""]
-    out.append(table([_("Kontor"), _("lukket"), _("delvis"), _("åpen"), _("ikke fulgt opp")],
-                     [[o["name"], *(str(o["counts"][k]) for k in ("lukket", "delvis", "åpen", NOT_FOLLOWED))]
+    out.append(table([_("Kontor"), *(s.label for s in FollowupStatus)],
+                     [[o["name"], *(str(o["counts"][s.value]) for s in FollowupStatus)]
                       for o in view["offices"]], right={1, 2, 3, 4}))
     for o in view["offices"]:
-        open_items = [f for f in o["findings"] if f["status"] != "lukket"]
+        open_items = [f for f in o["findings"] if f["status"] != FollowupStatus.lukket]
         if not open_items:
             continue
         out += ["", _("{office}: ikke lukket").format(office=o["name"])]
@@ -190,7 +199,7 @@ def followup_table(view: dict) -> str:
                     note += ", " + _("funnet igjen")
                 elif f["found_again"] is False:
                     note += ", " + _("ikke funnet igjen")
-            kind = _("avvik") if f["kind"] == "avvik" else _("merknad")
+            kind = FindingKind(f["kind"]).label
             rows.append([f["id"], kind, f["status"], note])
         out.append(table([_("Funn-id"), _("Type"), _("Status"), _("Merknad")], rows))
     return "\n".join(out) + "\n"

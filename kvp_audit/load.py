@@ -21,6 +21,7 @@ from .i18n import _
 from .names import name_warnings
 from .privacy import problems as privacy_problems
 from .models import (
+    CASE_KEY_PATTERN,
     AnswerType,
     CaseReview,
     Checklist,
@@ -31,7 +32,8 @@ from .models import (
     Round,
     Scope,
 )
-from .validation import pydantic_problems, suggest
+from .validation import check_checklist, pydantic_problems, suggest
+from .valuetypes import answer_type, fact_type
 from .yamlio import Locator, YamlFileError, load_mapping, read_text, round_file_problem
 
 ROUND_FILE = "runde.yaml"
@@ -56,131 +58,27 @@ def _is_yaml(path: Path) -> bool:
     return path.suffix in (".yaml", ".yml") and not path.name.startswith(".")
 
 
-def check_checklist(data: dict[str, Any], text: str, path: Path) -> tuple[Checklist | None, list[Problem]]:
-    """Validate a parsed checklist: schema, unique ids, conditions, and advice."""
-    shown = display_path(path)
-    locator = Locator(text)
-    problems: list[Problem] = []
+def read_mapping(path: Path) -> tuple[dict[str, Any], str]:
+    """Read one YAML mapping; every reason it cannot be read (also permissions) is a YamlFileError."""
     try:
-        checklist = Checklist.model_validate(data)
-    except ValidationError as exc:
-        problems.extend(pydantic_problems(exc, Checklist, shown, locator))
-        checklist = None
-    themes = data.get("themes") if isinstance(data.get("themes"), list) else []
-    facts = data.get("facts") if isinstance(data.get("facts"), dict) else {}
-    fact_names = set(facts)
-    seen_criteria: dict[str, str] = {}
-    seen_themes: set[str] = set()
-    for ti, theme in enumerate(themes):
-        if not isinstance(theme, dict):
-            continue
-        tid = theme.get("id")
-        if isinstance(tid, str):
-            if tid in seen_themes:
-                line, col = locator.locate(("themes", ti, "id"))
-                problems.append(Problem(shown, line, col, key=f"themes[{ti}].id",
-                                        message=_("tema-id '{id}' er brukt før").format(id=tid),
-                                        hint=_("gi hvert tema en egen id")))
-            seen_themes.add(tid)
-        criteria = theme.get("criteria") if isinstance(theme.get("criteria"), list) else []
-        for ci, crit in enumerate(criteria):
-            if not isinstance(crit, dict):
-                continue
-            base = ("themes", ti, "criteria", ci)
-            key = f"themes[{ti}].criteria[{ci}]"
-            cid = crit.get("id")
-            if isinstance(cid, str):
-                if cid in seen_criteria:
-                    line, col = locator.locate(base + ("id",))
-                    problems.append(Problem(shown, line, col, key=f"{key}.id",
-                                            message=_("kriterie-id '{id}' er brukt før (i {where})").format(id=cid, where=seen_criteria[cid]),
-                                            hint=_("gi kriteriet en ny id; en id brukes aldri om igjen")))
-                else:
-                    seen_criteria[cid] = key
-            condition = crit.get("applies_when")
-            if isinstance(condition, str) and condition.strip():
-                try:
-                    parsed = conditions.parse(condition)
-                except conditions.ConditionError as exc:
-                    line, col = locator.locate(base + ("applies_when",))
-                    problems.append(Problem(shown, line, col, key=f"{key}.applies_when",
-                                            message=str(exc),
-                                            hint=_("skriv for eksempel: status == 'avsluttet' and har_barn")))
-                else:
-                    for name in sorted(parsed.names - fact_names):
-                        line, col = locator.locate(base + ("applies_when",))
-                        near = suggest(name, fact_names)
-                        hint = (_("mente du '{near}'?").format(near=near) if near
-                                else _("definer '{name}' under facts, eller bruk et av: {facts}").format(
-                                    name=name, facts=", ".join(sorted(fact_names)) or "-"))
-                        problems.append(Problem(shown, line, col, key=f"{key}.applies_when",
-                                                message=_("betingelsen bruker ukjent fakta '{name}'").format(name=name),
-                                                hint=hint))
-                    problems.extend(_condition_values(parsed, facts, shown, locator, base, key))
-            answer = crit.get("answer", "scale")
-            if answer == "scale" and not str(crit.get("recommendation") or "").strip():
-                line, col = locator.locate(base, at_key=False)
-                problems.append(Problem(shown, line, col, key=f"{key}.recommendation",
-                                        message=_("kriteriet '{id}' har ingen anbefalingstekst").format(id=cid),
-                                        hint=_("skriv recommendation: rapporten bruker den når kriteriet ikke er oppfylt"),
-                                        severity="warning"))
-            if answer == "scale" and crit.get("severity") == "krav" and not crit.get("legal_basis"):
-                line, col = locator.locate(base, at_key=False)
-                problems.append(Problem(shown, line, col, key=f"{key}.legal_basis",
-                                        message=_("kravet '{id}' har ikke noe rettslig grunnlag").format(id=cid),
-                                        hint=_("skriv legal_basis, for eksempel 'sotjl. § 30'"),
-                                        severity="warning"))
-    if checklist is not None:
-        own = set(checklist.criterion_map())
-        for ti, theme in enumerate(checklist.themes):
-            for ci, crit in enumerate(theme.criteria):
-                for old in crit.replaces:
-                    if old == crit.id:
-                        line, col = locator.locate(("themes", ti, "criteria", ci, "replaces"))
-                        problems.append(Problem(shown, line, col, key=f"themes[{ti}].criteria[{ci}].replaces",
-                                                message=_("kriteriet '{id}' kan ikke erstatte seg selv").format(id=crit.id),
-                                                hint=_("list bare id-er fra eldre versjoner")))
-                    elif old in own:
-                        line, col = locator.locate(("themes", ti, "criteria", ci, "replaces"))
-                        problems.append(Problem(shown, line, col, key=f"themes[{ti}].criteria[{ci}].replaces",
-                                                message=_("'{old}' finnes fortsatt i denne versjonen, og kan ikke være erstattet").format(old=old),
-                                                hint=_("en id brukes aldri om igjen: gi det nye kriteriet en ny id")))
-    if any(p.is_error for p in problems):
-        checklist = None
-    return checklist, problems
-
-
-def _condition_values(parsed, facts, shown, locator, base, key) -> list[Problem]:
-    """Warn when a condition compares a choice fact with a value it can never have."""
-    import ast
-
-    out: list[Problem] = []
-    for node in ast.walk(parsed.tree):
-        if not isinstance(node, ast.Compare) or not isinstance(node.left, ast.Name):
-            continue
-        fact = facts.get(node.left.id)
-        if not isinstance(fact, dict) or fact.get("type") != "choice":
-            continue
-        options = fact.get("options") or []
-        for comp in node.comparators:
-            values = [e.value for e in comp.elts] if isinstance(comp, (ast.List, ast.Tuple)) else (
-                [comp.value] if isinstance(comp, ast.Constant) else [])
-            for v in values:
-                if v not in options:
-                    line, col = locator.locate(base + ("applies_when",))
-                    out.append(Problem(shown, line, col, key=f"{key}.applies_when",
-                                       message=_("'{value}' er ikke et mulig valg for '{fact}'").format(value=v, fact=node.left.id),
-                                       hint=_("bruk en av: {options}").format(options=", ".join(options))))
-    return out
+        return load_mapping(path)
+    except OSError as exc:
+        raise YamlFileError(Problem(display_path(path), message=_("filen kan ikke leses ({error})").format(
+            error=exc.strerror or exc), hint=_("sjekk at filen finnes og at du har lov til å lese den"))) from None
 
 
 def load_checklist(path: Path) -> tuple[Checklist | None, list[Problem]]:
     """Read and validate one checklist file."""
     try:
-        data, text = load_mapping(path)
+        data, text = read_mapping(path)
     except YamlFileError as exc:
         return None, exc.problems
     return check_checklist(data, text, path)
+
+
+def _version_key(version: str) -> list:
+    """Order versions as numbers where they are numbers: 2026.10 after 2026.9."""
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in version.replace("-", ".").split(".")]
 
 
 @dataclass
@@ -190,22 +88,28 @@ class ChecklistLibrary:
     folders: list[Path]
     _index: dict[str, Path] | None = None
     _cache: dict[str, Checklist] = field(default_factory=dict)
+    _problems: list[Problem] = field(default_factory=list)
 
     def _build_index(self) -> dict[str, Path]:
-        from .yamlio import loads as yaml_loads
-
         index: dict[str, Path] = {}
+        self._problems = []
         for folder in self.folders:
-            if not folder.is_dir():
+            try:
+                files = sorted(folder.rglob("*.y*ml")) if folder.is_dir() else []
+            except OSError as exc:
+                self._problems.append(Problem(display_path(folder), message=_("mappen kan ikke leses ({error})").format(
+                    error=exc.strerror or exc), hint=_("sjekk at du har lov til å lese mappen")))
                 continue
-            for path in sorted(folder.rglob("*.y*ml")):
+            for path in files:
                 if not _is_yaml(path):
                     continue
                 try:
-                    data = yaml_loads(read_text(path))
-                except Exception:
+                    data, _text = read_mapping(path)
+                except YamlFileError as exc:
+                    # A broken file here is an error, never a reason to use another checklist of that id.
+                    self._problems.extend(exc.problems)
                     continue
-                if isinstance(data, dict) and "themes" in data and "id" in data and "version" in data:
+                if "themes" in data and "id" in data and "version" in data:
                     ref = f"{data['id']}@{data['version']}"
                     index.setdefault(ref, path)  # earlier folders win
         return index
@@ -215,6 +119,18 @@ class ChecklistLibrary:
         if self._index is None:
             self._index = self._build_index()
         return self._index
+
+    def problems(self) -> list[Problem]:
+        """The files in the checklist folders that cannot be read as YAML (each an error)."""
+        self.refs()
+        return list(self._problems)
+
+    def newest(self, ident: str) -> str | None:
+        """The ``id@version`` of the newest version of checklist ``ident``, or None when there is none."""
+        versions = [ref.split("@", 1)[1] for ref in self.refs() if ref.split("@", 1)[0] == ident]
+        if not versions:
+            return None
+        return f"{ident}@{max(versions, key=_version_key)}"
 
     def get(self, ref: ChecklistRef | str) -> tuple[Checklist | None, list[Problem]]:
         """Load the checklist ``ref``; problems say if it is missing or invalid."""
@@ -292,13 +208,157 @@ def find_round_file(path: Path) -> Path:
 def load_round_file(path: Path) -> tuple[Round | None, list[Problem]]:
     """Read and validate ``runde.yaml``."""
     try:
-        data, text = load_mapping(path)
+        data, text = read_mapping(path)
     except YamlFileError as exc:
         return None, exc.problems
     try:
         return Round.model_validate(data), []
     except ValidationError as exc:
         return None, pydantic_problems(exc, Round, display_path(path), Locator(text))
+
+
+SCOPES = ("case", "office", "followup")
+
+
+@dataclass
+class OpenedRound:
+    """A round opened for use: its file, the round, the checklists by scope and the problems so far.
+
+    A checklist that is missing, invalid or of another scope than its slot is None here,
+    and the reason is among ``problems``; nothing else in the tool loads a round's checklists.
+    """
+
+    round_file: Path
+    round: Round
+    library: ChecklistLibrary
+    checklists: dict[str, Checklist | None]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def root(self) -> Path:
+        return self.round_file.parent
+
+    @property
+    def case_checklist(self) -> Checklist | None:
+        return self.checklists.get("case")
+
+    @property
+    def office_checklist(self) -> Checklist | None:
+        return self.checklists.get("office")
+
+    @property
+    def followup_checklist(self) -> Checklist | None:
+        return self.checklists.get("followup")
+
+    def require_case_checklist(self) -> Checklist:
+        """The case checklist, or an InputError with the problems that make it unusable."""
+        if self.case_checklist is None:
+            raise InputError(_("sjekklisten '{ref}' kan ikke brukes").format(ref=self.round.checklists.case),
+                             [p for p in self.problems if p.is_error])
+        return self.case_checklist
+
+
+def open_round(path: Path, library: ChecklistLibrary | None = None) -> OpenedRound:
+    """Open a round folder (or its runde.yaml): the round and its checklists, each checked for its scope.
+
+    Raises InputError only when runde.yaml itself cannot be used; every other problem
+    (a missing or broken checklist, a checklist of the wrong scope) is in ``problems``.
+    """
+    round_file = find_round_file(path)
+    rnd, problems = load_round_file(round_file)
+    if rnd is None:
+        raise InputError(_("rundefilen kan ikke brukes"), problems)
+    library = library or library_for(round_file.parent)
+    problems = [*problems, *library.problems(), *_previous_problems(rnd, round_file)]
+    shown = display_path(round_file)
+    locator: Locator | None = None
+    checklists: dict[str, Checklist | None] = {}
+    for scope in SCOPES:
+        ref = getattr(rnd.checklists, scope)
+        checklists[scope] = None
+        if ref is None:
+            continue
+        checklist, cl_problems = library.get(ref)
+        if checklist is not None and checklist.scope.value == scope:
+            checklists[scope] = checklist  # its warnings belong to 'checklist validate'
+            continue
+        locator = locator or Locator(read_text(round_file))
+        line, col = locator.locate(("checklists", scope))
+        for p in cl_problems:
+            problems.append(p if p.path != "-" else
+                            Problem(shown, line, col, key=f"checklists.{scope}", message=p.message, hint=p.hint))
+        if checklist is not None:
+            problems.append(Problem(shown, line, col, key=f"checklists.{scope}",
+                                    message=_("sjekklisten {ref} har scope '{actual}', men er oppgitt som '{scope}'").format(
+                                        ref=ref, actual=checklist.scope.value, scope=scope),
+                                    hint=_("bruk en sjekkliste med scope: {scope}").format(scope=scope)))
+    return OpenedRound(round_file, rnd, library, checklists, problems)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _previous_problems(rnd: Round, round_file: Path) -> list[Problem]:
+    """An error when ``previous`` cannot be a path at all (a NUL or another control character)."""
+    if rnd.previous is None or not _CONTROL.search(rnd.previous):
+        return []
+    locator = Locator(read_text(round_file))
+    line, col = locator.locate(("previous",))
+    return [Problem(display_path(round_file), line, col, key="previous",
+                    message=_("'{value}' er ikke en sti: den har et kontrolltegn").format(value=rnd.previous.encode("unicode_escape").decode("ascii")),
+                    hint=_("skriv stien til forrige runde fra denne mappen, for eksempel ../2024"))]
+
+
+def previous_chain(path: Path, limit: int = 6) -> list[Path]:
+    """The round folder and the folders of its previous rounds (``previous``), newest first.
+
+    The walk stops at the first previous round that is missing or cannot be read, at a
+    ``previous`` that is no path, at a loop, and after ``limit`` folders; it never raises.
+    """
+    chain: list[Path] = []
+    current: Path | None = Path(path)
+    while current is not None and len(chain) < limit:
+        try:
+            if not (current / ROUND_FILE).is_file():
+                break
+            current = current.resolve()
+        except (OSError, ValueError):  # ValueError: a NUL in the path
+            break
+        if current in chain:
+            break
+        chain.append(current)
+        rnd, _problems = load_round_file(current / ROUND_FILE)
+        if rnd is None or not rnd.previous or _CONTROL.search(rnd.previous):
+            break
+        current = current / rnd.previous
+    return chain
+
+
+def existing_case_keys(opened: OpenedRound) -> set[str]:
+    """Every case key in use anywhere in the round (file names and the keys written in files).
+
+    A new key must differ from all of them; files that cannot be read still give their name.
+    """
+    keys: set[str] = set()
+    try:
+        folders = [d for d in sorted(opened.root.iterdir()) if d.is_dir() and not d.name.startswith(".")]
+    except OSError:
+        return keys
+    for folder in folders:
+        try:
+            files = [f for f in sorted(folder.iterdir()) if _is_yaml(f) and f.name not in RESERVED_FILES]
+        except OSError:
+            continue
+        for file in files:
+            if re.match(CASE_KEY_PATTERN, file.stem):
+                keys.add(file.stem)
+            try:
+                data, _text = read_mapping(file)
+            except YamlFileError:
+                continue
+            if isinstance(data.get("case"), str):
+                keys.add(data["case"])
+    return keys
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -315,24 +375,15 @@ def as_date(value: Any) -> Any:
 
 
 def _check_fact(name: str, value: Any, spec, shown: str, locator: Locator, base: tuple) -> Problem | None:
-    ok = True
-    expected = ""
-    if spec.type == FactType.bool:
-        ok, expected = isinstance(value, bool), _("true eller false")
-    elif spec.type == FactType.date:
-        ok, expected = isinstance(value, dt.date), _("en dato (ÅÅÅÅ-MM-DD)")
-    elif spec.type == FactType.number:
-        ok, expected = isinstance(value, (int, float)) and not isinstance(value, bool), _("et tall")
-    elif spec.type == FactType.choice:
-        ok, expected = value in spec.options, _("en av: {options}").format(options=", ".join(spec.options))
-    elif spec.type == FactType.text:
-        ok, expected = isinstance(value, str), _("tekst")
-    if ok:
+    kind = fact_type(spec)
+    bad = kind.problem(value, spec.options)
+    if bad is None:
         return None
+    if not kind.of_kind(value):
+        bad = (_("'{value}' passer ikke for '{name}'").format(value=value, name=name),
+               _("forventet {expected}").format(expected=kind.expected(spec.options)))
     line, col = locator.locate(base + (name,))
-    return Problem(shown, line, col, key=".".join(map(str, base + (name,))),
-                   message=_("'{value}' passer ikke for '{name}'").format(value=value, name=name),
-                   hint=_("forventet {expected}").format(expected=expected))
+    return Problem(shown, line, col, key=".".join(map(str, base + (name,))), message=bad[0], hint=bad[1])
 
 
 def check_review(
@@ -359,6 +410,15 @@ def check_review(
         problems.append(Problem(shown, line, col, key="office",
                                 message=_("filen ligger i mappen '{folder}', men sier office: {office}").format(folder=office_id, office=review.office),
                                 hint=_("rett office til '{folder}', eller flytt filen").format(folder=office_id)))
+    problems += _fact_problems(review, checklist, shown, locator)
+    problems += _answer_problems(review, review_data, checklist, shown, locator)
+    problems += name_warnings(review_data, text, path)
+    return (review if not any(p.is_error for p in problems) else None), problems
+
+
+def _fact_problems(review, checklist: Checklist, shown: str, locator: Locator) -> list[Problem]:
+    """Unknown facts, facts of the wrong type, and required facts left out (a warning)."""
+    problems: list[Problem] = []
     facts = checklist.facts
     for name, spec in facts.items():
         if spec.type == FactType.date and isinstance(review.facts.get(name), str):
@@ -383,6 +443,12 @@ def check_review(
                                     message=_("mangler fakta '{name}'; kriterier som avhenger av det, regnes som aktuelle").format(name=name),
                                     hint=_("fyll inn {name}: {label}").format(name=name, label=spec.label or name),
                                     severity="warning"))
+    return problems
+
+
+def _answer_problems(review, review_data: dict, checklist: Checklist, shown: str, locator: Locator) -> list[Problem]:
+    """Answers to unknown criteria, answers of the wrong type, and answers to criteria that do not apply."""
+    problems: list[Problem] = []
     criteria = checklist.criterion_map()
     scale = checklist.scale_map()
     for cid, answer in review.answers.items():
@@ -409,15 +475,17 @@ def check_review(
             problems.append(Problem(shown, line, col, key=f"answers.{cid}", message=bad[0], hint=bad[1]))
             continue
         if crit.applies_when and crit.scored and scale.get(str(value)) and scale[str(value)].outcome.counts:
-            applies = conditions.parse(crit.applies_when).evaluate(review.facts)
+            try:
+                applies = conditions.parse(crit.applies_when).evaluate(review.facts)
+            except conditions.ConditionError:
+                applies = None  # a fact of the wrong type: reported above
             if applies is False:
                 line, col = locator.locate(("answers", cid), at_key=True)
                 problems.append(Problem(shown, line, col, key=f"answers.{cid}",
                                         message=_("kriteriet gjelder ikke denne saken ({condition}), men er besvart; svaret telles ikke").format(condition=crit.applies_when),
                                         hint=_("sjekk faktaene, eller sett svaret til 'ikke aktuelt'"),
                                         severity="warning"))
-    problems.extend(name_warnings(review_data, text, path))
-    return (review if not any(p.is_error for p in problems) else None), problems
+    return problems
 
 
 SCALE = AnswerType.scale
@@ -428,31 +496,13 @@ def _answer_problem(crit, value: Any, scale) -> tuple[str, str] | None:
         kind = _("en liste") if isinstance(value, list) else _("en mapping")
         return (_("forventet ett svar (for eksempel ja, et tall eller en dato), fikk {got}").format(got=kind),
                 _("skriv svaret rett etter 'answer:', uten klammer"))
-    if crit.answer == AnswerType.scale:
-        if isinstance(value, bool) or str(value) not in scale:
-            return (_("'{value}' er ikke et gyldig svar").format(value=value),
-                    _("svar med en av: {values}").format(values=", ".join(scale)))
-    elif crit.answer == AnswerType.number:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return _("'{value}' er ikke et tall").format(value=value), _("skriv et tall, for eksempel 12")
-        if value < 0:
-            return _("'{value}' kan ikke være negativt").format(value=value), _("skriv 0 eller mer")
-    elif crit.answer == AnswerType.date:
-        if not isinstance(value, dt.date):
-            return _("'{value}' er ikke en dato").format(value=value), _("skriv datoen som ÅÅÅÅ-MM-DD")
-    elif crit.answer == AnswerType.choice:
-        if value not in crit.options:
-            return (_("'{value}' er ikke et gyldig valg").format(value=value),
-                    _("velg en av: {options}").format(options=", ".join(crit.options)))
-    elif crit.answer == AnswerType.text:
-        if not isinstance(value, str):
-            return _("forventet tekst, fikk '{value}'").format(value=value), _("sett teksten i anførselstegn")
-    return None
+    options = list(scale) if crit.answer == AnswerType.scale else crit.options
+    return answer_type(crit).problem(value, options)
 
 
 def _load_review(path: Path, model, checklist: Checklist, office_id: str):
     try:
-        data, text = load_mapping(path)
+        data, text = read_mapping(path)
     except YamlFileError as exc:
         return None, exc.problems
     return check_review(data, text, path, model, checklist, office_id)
@@ -468,6 +518,29 @@ def load_round(path: Path, library: ChecklistLibrary | None = None, workers: int
     """
     with paused_gc():
         return _load_round(path, library, workers, keep_reviews)
+
+
+def validate_round(path: Path, workers: int | None = None) -> list[Problem]:
+    """Every problem in a round, as ``kvp-audit validate`` reports them (an unusable round's too).
+
+    Raises InputError only when there is no round to speak of (no runde.yaml). Finding ids
+    in the follow-up files are checked once the round is free of errors, since they are
+    known only when it is scored.
+    """
+    try:
+        data = load_round(path, workers=workers, keep_reviews=False)
+    except InputError as exc:
+        if not exc.problems:
+            raise
+        return exc.problems  # the round could not be loaded at all: its problems are the findings
+    problems = data.problems
+    if not data.errors and any((data.path / o.id / FOLLOWUP_FILE).is_file() for o in data.round.offices):
+        from .followup import followup_problems
+        from .scoring import score_round
+
+        full = load_round(path, workers=workers)
+        problems = problems + followup_problems(full, score_round(full))
+    return problems
 
 
 class paused_gc:
@@ -496,77 +569,18 @@ class paused_gc:
 
 def _load_round(path: Path, library: ChecklistLibrary | None, workers: int | None,
                 keep_reviews: bool) -> RoundData:
-    round_file = find_round_file(path)
-    root = round_file.parent
-    rnd, problems = load_round_file(round_file)
-    if rnd is None:
-        raise InputError(_("rundefilen kan ikke brukes"), problems)
-    library = library or library_for(root)
-    refs = rnd.checklists
-    loaded: dict[str, Checklist | None] = {}
-    for scope, ref in (("case", refs.case), ("office", refs.office), ("followup", refs.followup)):
-        if ref is None:
-            loaded[scope] = None
-            continue
-        checklist, cl_problems = library.get(ref)
-        if checklist is None:
-            locator = Locator(round_file.read_text(encoding="utf-8"))
-            line, col = locator.locate(("checklists", scope))
-            for p in cl_problems:
-                if p.path == "-":
-                    problems.append(Problem(display_path(round_file), line, col, key=f"checklists.{scope}", message=p.message, hint=p.hint))
-                else:
-                    problems.append(p)
-        elif checklist.scope.value != scope:
-            locator = Locator(round_file.read_text(encoding="utf-8"))
-            line, col = locator.locate(("checklists", scope))
-            problems.append(Problem(display_path(round_file), line, col, key=f"checklists.{scope}",
-                                    message=_("sjekklisten {ref} har scope '{actual}', men er oppgitt som '{scope}'").format(
-                                        ref=ref, actual=checklist.scope.value, scope=scope),
-                                    hint=_("bruk en sjekkliste med scope: {scope}").format(scope=scope)))
-            checklist = None
-        loaded[scope] = checklist
-    if loaded["case"] is None:
+    opened = open_round(path, library)
+    problems = list(opened.problems)
+    if opened.case_checklist is None:
         raise InputError(_("runden kan ikke lastes fordi sjekklisten mangler eller har feil"), problems)
-
-    cases: dict[str, list[CaseReview]] = {o.id: [] for o in rnd.offices}
-    office_reviews: dict[str, OfficeReview] = {}
-    followups: dict[str, FollowupReview] = {}
-    case_files: dict[str, Path] = {}
-    office_ids = {o.id for o in rnd.offices}
-
-    # Folders in the round that are not offices.
-    for child in sorted(root.iterdir()):
-        if child.is_dir() and child.name not in office_ids and child.name != "checklists" and not child.name.startswith("."):
-            near = suggest(child.name, office_ids)
-            problems.append(Problem(display_path(child), message=_("mappen er ikke et kontor i {file}").format(file=ROUND_FILE),
-                                    hint=(_("mente du '{near}'?").format(near=near) if near
-                                          else _("legg kontoret til under offices i {file}, eller flytt mappen").format(file=ROUND_FILE)),
-                                    severity="warning"))
-
-    jobs: list[tuple[str, str, Path]] = []
-    for office in rnd.offices:
-        folder = root / office.id
-        if not folder.is_dir():
-            continue
-        if folder.is_symlink() and round_file_problem(folder, root):
-            problems.append(round_file_problem(folder, root))
-            continue
-        for file in sorted(folder.iterdir()):
-            if not _is_yaml(file):
-                continue
-            refused = round_file_problem(file, root)
-            if refused:
-                problems.append(refused)
-                continue
-            if file.name == OFFICE_FILE:
-                jobs.append(("office", office.id, file))
-            elif file.name == FOLLOWUP_FILE:
-                jobs.append(("followup", office.id, file))
-            else:
-                jobs.append(("case", office.id, file))
-
-    results = _run_jobs(jobs, loaded, workers, keep_reviews)
+    rnd, root = opened.round, opened.root
+    problems += _stray_folders(opened)
+    jobs, job_problems = _review_jobs(opened)
+    problems += job_problems
+    data = RoundData(path=root, round=rnd, case_checklist=opened.case_checklist,
+                     office_checklist=opened.office_checklist, followup_checklist=opened.followup_checklist,
+                     cases={o.id: [] for o in rnd.offices}, office_reviews={}, followups={}, problems=problems)
+    results = _run_jobs(jobs, opened.checklists, workers, keep_reviews)
     seen_keys: dict[str, Path] = {}
     for (kind, office_id, file), (review, review_problems) in zip(jobs, results):
         problems.extend(review_problems)
@@ -580,26 +594,73 @@ def _load_round(path: Path, library: ChecklistLibrary | None, workers: int | Non
                 continue
             seen_keys[review.case] = file
             if keep_reviews:
-                cases[office_id].append(review)
-                case_files[review.case] = file
+                data.cases[office_id].append(review)
+                data.case_files[review.case] = file
         elif not keep_reviews:
             continue
         elif kind == "office":
-            office_reviews[office_id] = review
+            data.office_reviews[office_id] = review
         else:
-            followups[office_id] = review
-    return RoundData(
-        path=root,
-        round=rnd,
-        case_checklist=loaded["case"],
-        office_checklist=loaded["office"],
-        followup_checklist=loaded["followup"],
-        cases=cases,
-        office_reviews=office_reviews,
-        followups=followups,
-        case_files=case_files,
-        problems=problems,
-    )
+            data.followups[office_id] = review
+    return data
+
+
+def _unreadable_folder(folder: Path, exc: OSError) -> Problem:
+    return Problem(display_path(folder), message=_("mappen kan ikke leses ({error})").format(error=exc.strerror or exc),
+                   hint=_("sjekk at du har lov til å lese mappen"))
+
+
+def _stray_folders(opened: OpenedRound) -> list[Problem]:
+    """Warnings for folders in the round that are not offices."""
+    office_ids = {o.id for o in opened.round.offices}
+    try:
+        children = sorted(opened.root.iterdir())
+    except OSError as exc:
+        return [_unreadable_folder(opened.root, exc)]
+    out = []
+    for child in children:
+        if child.is_dir() and child.name not in office_ids and child.name != "checklists" and not child.name.startswith("."):
+            near = suggest(child.name, office_ids)
+            out.append(Problem(display_path(child), message=_("mappen er ikke et kontor i {file}").format(file=ROUND_FILE),
+                               hint=(_("mente du '{near}'?").format(near=near) if near
+                                     else _("legg kontoret til under offices i {file}, eller flytt mappen").format(file=ROUND_FILE)),
+                               severity="warning"))
+    return out
+
+
+def _review_jobs(opened: OpenedRound) -> tuple[list[tuple[str, str, Path]], list[Problem]]:
+    """The review files of every office folder, by kind; an unreadable folder is an error.
+
+    Files of a kind whose checklist is named but cannot be used are left out: the round's
+    own problem says why, and checking them against no checklist would say nothing.
+    """
+    jobs: list[tuple[str, str, Path]] = []
+    problems: list[Problem] = []
+    unusable = {scope for scope in SCOPES
+                if getattr(opened.round.checklists, scope) is not None and opened.checklists[scope] is None}
+    for office in opened.round.offices:
+        folder = opened.root / office.id
+        try:
+            if not folder.is_dir():
+                continue
+            if folder.is_symlink() and round_file_problem(folder, opened.root):
+                problems.append(round_file_problem(folder, opened.root))
+                continue
+            files = sorted(folder.iterdir())
+        except OSError as exc:
+            problems.append(_unreadable_folder(folder, exc))
+            continue
+        for file in files:
+            if not _is_yaml(file):
+                continue
+            refused = round_file_problem(file, opened.root)
+            if refused:
+                problems.append(refused)  # a link out of the round (error), a FIFO or device (warning)
+                continue
+            kind = {OFFICE_FILE: "office", FOLLOWUP_FILE: "followup"}.get(file.name, "case")
+            if kind not in unusable:
+                jobs.append((kind, office.id, file))
+    return jobs, problems
 
 
 _MODELS = {"case": CaseReview, "office": OfficeReview, "followup": FollowupReview}
@@ -615,7 +676,7 @@ def _one_job(job, loaded):
                           hint=_("oppgi checklists.{scope} i {file}").format(scope=kind, file=ROUND_FILE),
                           severity="warning")
         try:
-            load_mapping(file)  # unchecked, but still read: the input limits and identity-number guard hold
+            read_mapping(file)  # unchecked, but still read: the input limits and identity-number guard hold
         except YamlFileError as exc:
             return None, [*exc.problems, warning]
         return None, [warning]
@@ -645,6 +706,29 @@ def _worker_chunk(chunk):
     return out
 
 
+def _pool(ctx, workers: int):
+    """A pool whose workers leave Ctrl-C to the parent, which stops them (no traceback per worker).
+
+    The workers are forked while Ctrl-C only takes a note, and keep that handler; a
+    Ctrl-C noted while they start is raised in the parent once they have.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return ctx.Pool(workers)
+    noted: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
+    try:
+        pool = ctx.Pool(workers)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if noted:
+        pool.terminate()
+        raise KeyboardInterrupt
+    return pool
+
+
 def _run_jobs(jobs, loaded, workers: int | None, keep_reviews: bool = True):
     """Read the review files; when only problems are wanted, on several cores."""
     if workers is None:
@@ -661,7 +745,7 @@ def _run_jobs(jobs, loaded, workers: int | None, keep_reviews: bool = True):
     _WORKER_STATE["keep"] = keep_reviews
     size = max(1, -(-len(jobs) // workers))
     chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-    with ctx.Pool(workers) as pool:
+    with _pool(ctx, workers) as pool:
         parts = pool.map(_worker_chunk, chunks)
     return [r for part in parts for r in part]
 

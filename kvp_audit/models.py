@@ -12,6 +12,8 @@ import re
 from enum import Enum
 from typing import Any, Literal, Union
 
+from .i18n import _
+
 from pydantic import (
     BaseModel,
     PrivateAttr,
@@ -79,6 +81,49 @@ class FactType(str, Enum):
     text = "text"
 
 
+class FindingKind(str, Enum):
+    """The kind of a finding in a report: a failed krav, a failed anbefaling, or good practice."""
+
+    avvik = "avvik"
+    merknad = "merknad"
+    god_praksis = "god praksis"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def label(self) -> str:
+        """The word in the current language."""
+        return {"avvik": _("avvik"), "merknad": _("merknad"), "god praksis": _("god praksis")}[self.value]
+
+
+class FollowupStatus(str, Enum):
+    """Where a finding stands at follow-up; «ikke fulgt opp» is a finding nobody has recorded."""
+
+    lukket = "lukket"
+    delvis = "delvis"
+    aapen = "åpen"
+    ikke_fulgt_opp = "ikke fulgt opp"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def label(self) -> str:
+        """The word in the current language."""
+        return {"lukket": _("lukket"), "delvis": _("delvis"), "åpen": _("åpen"),
+                "ikke fulgt opp": _("ikke fulgt opp")}[self.value]
+
+
+# The kinds and statuses each file may hold, as the words the files use.
+OPEN_KINDS = (FindingKind.avvik, FindingKind.merknad)
+RECORDED_STATUSES = (FollowupStatus.lukket, FollowupStatus.delvis, FollowupStatus.aapen)
+CARRIED_STATUSES = (FollowupStatus.aapen, FollowupStatus.delvis, FollowupStatus.ikke_fulgt_opp)
+_CarriedKind = Literal[tuple(k.value for k in OPEN_KINDS)]  # type: ignore[valid-type]
+_CarriedStatus = Literal[tuple(s.value for s in CARRIED_STATUSES)]  # type: ignore[valid-type]
+_RecordedStatus = Literal[tuple(s.value for s in RECORDED_STATUSES)]  # type: ignore[valid-type]
+
+
 SOURCES = ("saksmappe", "Arena", "Modia", "Gosys", "aktivitetsplan", "samtale")
 Source = Literal["saksmappe", "Arena", "Modia", "Gosys", "aktivitetsplan", "samtale"]
 
@@ -100,15 +145,16 @@ class ScaleValue(_Strict):
         None,
         ge=0,
         le=1,
+        allow_inf_nan=False,
         description="Poeng mellom 0 og 1; tomt for verdier som ikke telles.",
     )
 
     @model_validator(mode="after")
     def _score_matches_outcome(self) -> ScaleValue:
         if self.outcome.counts and self.score is None:
-            raise ValueError(f"verdien '{self.value}' gir et utfall som telles, og trenger score (0-1)")
+            raise ValueError(_("verdien '{value}' gir et utfall som telles, og trenger score (0-1)").format(value=self.value))
         if not self.outcome.counts and self.score is not None:
-            raise ValueError(f"verdien '{self.value}' telles ikke, og kan ikke ha score")
+            raise ValueError(_("verdien '{value}' telles ikke, og kan ikke ha score").format(value=self.value))
         return self
 
 
@@ -132,9 +178,9 @@ class Fact(_Strict):
     @model_validator(mode="after")
     def _options_for_choice(self) -> Fact:
         if self.type == FactType.choice and not self.options:
-            raise ValueError("et valg-fakta (type: choice) må ha options")
+            raise ValueError(_("et valg-fakta (type: choice) må ha options"))
         if self.type != FactType.choice and self.options:
-            raise ValueError("bare fakta av type choice kan ha options")
+            raise ValueError(_("bare fakta av type choice kan ha options"))
         return self
 
 
@@ -157,7 +203,8 @@ class Criterion(_Strict):
         None,
         description="krav (ikke oppfylt gir avvik) eller anbefaling (ikke oppfylt gir merknad); påkrevd for svarskala.",
     )
-    weight: float = Field(1.0, gt=0, description="Kriteriets vekt i vektede resultater.")
+    weight: float = Field(1.0, gt=0, le=1000, allow_inf_nan=False,
+                          description="Kriteriets vekt i vektede resultater (over 0, høyst 1000).")
     answer: AnswerType = Field(
         AnswerType.scale,
         description="Svartype: scale (gir poeng), eller number, date, choice, text (bare registrert).",
@@ -186,11 +233,11 @@ class Criterion(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Criterion:
         if self.answer == AnswerType.scale and self.severity is None:
-            raise ValueError("et kriterium med svarskala må ha severity: krav eller anbefaling")
+            raise ValueError(_("et kriterium med svarskala må ha severity: krav eller anbefaling"))
         if self.answer == AnswerType.choice and not self.options:
-            raise ValueError("et kriterium med answer: choice må ha options")
+            raise ValueError(_("et kriterium med answer: choice må ha options"))
         if self.answer != AnswerType.choice and self.options:
-            raise ValueError("bare kriterier med answer: choice kan ha options")
+            raise ValueError(_("bare kriterier med answer: choice kan ha options"))
         return self
 
     @property
@@ -249,7 +296,7 @@ class Checklist(_Strict):
     def _fact_names(cls, value: dict[str, Fact]) -> dict[str, Fact]:
         for name in value:
             if not re.match(r"^[a-zæøå_][a-zæøå0-9_]*$", name):
-                raise ValueError(f"fakta-navnet '{name}' må være små bokstaver, tall og _")
+                raise ValueError(_("fakta-navnet '{name}' må være små bokstaver, tall og _").format(name=name))
         return value
 
     @property
@@ -299,7 +346,7 @@ class ChecklistRef(_Strict):
         if isinstance(value, str):
             ident, sep, version = value.partition("@")
             if not sep or not version:
-                raise ValueError(f"skriv sjekklisten som id@versjon, for eksempel kvp-sak@2026.1 (fikk '{value}')")
+                raise ValueError(_("skriv sjekklisten som id@versjon, for eksempel kvp-sak@2026.1 (fikk '{value}')").format(value=value))
             return {"id": ident, "version": version}
         return value
 
@@ -324,7 +371,7 @@ class Period(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Period:
         if self.end < self.start:
-            raise ValueError("slutt (end) kan ikke være før start")
+            raise ValueError(_("slutt (end) kan ikke være før start"))
         return self
 
 
@@ -340,16 +387,26 @@ class CarriedFinding(_Strict):
     """A finding from an earlier round that was still open when this round began."""
 
     id: str = Field(description="Funnets id i runden det kom fra: runde/kontor/kriterium.")
-    kind: Literal["avvik", "merknad"] = Field(description="avvik eller merknad.")
+    kind: _CarriedKind = Field(description="avvik eller merknad.")
     criterion: str = Field(description="Kriteriets id i sjekklisten funnet kom fra.")
     question: str = Field("", description="Kriteriets spørsmål, for lesbarhet.")
-    status: Literal["åpen", "delvis", "ikke fulgt opp"] = Field(
+    status: _CarriedStatus = Field(
         description="Status da runden ble laget: åpen, delvis eller ikke fulgt opp."
     )
     now: list[str] = Field(
         default_factory=list,
         description="Kriteriene i denne rundens sjekkliste som svarer til det gamle (via replaces); tom når det ikke finnes noe.",
     )
+
+    @field_validator("kind", mode="after")
+    @classmethod
+    def _kind_word(cls, value: str) -> FindingKind:
+        return FindingKind(value)
+
+    @field_validator("status", mode="after")
+    @classmethod
+    def _status_word(cls, value: str) -> FollowupStatus:
+        return FollowupStatus(value)
 
 
 class Round(_Strict):
@@ -376,7 +433,7 @@ class Round(_Strict):
         seen: set[str] = set()
         for office in value:
             if office.id in seen:
-                raise ValueError(f"kontoret '{office.id}' står to ganger")
+                raise ValueError(_("kontoret '{office}' står to ganger").format(office=office.id))
             seen.add(office.id)
         return value
 
@@ -449,7 +506,7 @@ class _Review(_Fast):
     def _initials(cls, value: list[str]) -> list[str]:
         for v in value:
             if not re.match(INITIALS_PATTERN, v):
-                raise ValueError(f"'{v}' er ikke initialer: bruk 2-4 store bokstaver, for eksempel 'KB', aldri navn")
+                raise ValueError(_("'{v}' er ikke initialer: bruk 2-4 store bokstaver, for eksempel 'KB', aldri navn").format(v=v))
         return value
 
     @field_validator("answers", mode="before")
@@ -492,21 +549,18 @@ class OfficeReview(_Review):
         return value
 
 
-class FindingStatus(str, Enum):
-    """The status of a finding at follow-up."""
-
-    lukket = "lukket"
-    delvis = "delvis"
-    aapen = "åpen"
-
-
 class FindingFollowup(_Strict):
     """What an office did with one finding from an earlier report."""
 
-    status: FindingStatus = Field(description="lukket, delvis eller åpen.")
+    status: _RecordedStatus = Field(description="lukket, delvis eller åpen.")
     action: str = Field("", description="Markdown: hva kontoret har gjort.")
     evidence: str = Field("", description="Markdown: dokumentasjonen dere så (rutine, saksnotater, ...).")
     date: dt.date | None = Field(None, description="Når oppfølgingen ble sjekket.")
+
+    @field_validator("status", mode="after")
+    @classmethod
+    def _status_word(cls, value: str) -> FollowupStatus:
+        return FollowupStatus(value)
 
 
 class FollowupReview(_Review):

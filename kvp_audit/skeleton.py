@@ -10,10 +10,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from .errors import InputError, UsageError, display_path
+from .errors import UsageError
 from .i18n import _
 from .models import AnswerType, Checklist, FactType, Office, Round
-from .privacy import find_national_id, new_case_key
+from .privacy import new_case_key
 from .yamlio import atomic_write
 
 FICTION_NOTE = "Fiktive eksempeldata: ingen virkelige personer eller saker."
@@ -167,17 +167,13 @@ def parse_office_option(text: str) -> Office:
         raise UsageError(_("'{text}' er ikke et gyldig kontor: skriv id=Navn, for eksempel nav-fjellby='NAV Fjellby'").format(text=text)) from None
 
 
-def create_round(
-    directory: Path, rnd: Round, office_checklist: Checklist | None, reviewers: list[str], today: dt.date
-) -> list[Path]:
-    """Create a round folder: the round file and a folder per office with its office review."""
+def write_round(directory: Path, rnd: Round, office_checklist: Checklist | None, reviewers: list[str],
+                today: dt.date, existing: Path | None = None) -> list[Path]:
+    """Write a round's files into ``directory``: the round file and a folder per office with its office review.
+
+    An office review already in ``existing`` (the folder the round will be moved into) is not written.
+    """
     target = directory / "runde.yaml"
-    if target.exists():
-        raise InputError(_("{path} finnes allerede; nye runder lages i en tom mappe").format(path=display_path(target)))
-    for text in (rnd.name, rnd.county, *(o.name for o in rnd.offices)):
-        masked = find_national_id(text)
-        if masked:
-            raise InputError(_("teksten ser ut som et fødselsnummer eller D-nummer ({masked})").format(masked=masked))
     written = []
     atomic_write(target, round_file_text(rnd))
     written.append(target)
@@ -186,7 +182,7 @@ def create_round(
         folder.mkdir(parents=True, exist_ok=True)
         if office_checklist is not None:
             path = folder / "kontor.yaml"
-            if not path.exists():
+            if not path.exists() and not (existing is not None and (existing / office.id / "kontor.yaml").exists()):
                 atomic_write(path, office_skeleton(office_checklist, office.id, reviewers, today))
                 written.append(path)
     return written

@@ -1,29 +1,26 @@
-"""Turning pydantic's errors into problems a reviewer can act on, in their language."""
+"""The rules a checklist must follow, and pydantic's errors as problems a reviewer can act on.
+
+:func:`check_checklist` validates a parsed checklist (schema, unique ids, conditions,
+advice); :func:`pydantic_problems` turns pydantic's errors into located, translated problems.
+"""
 
 from __future__ import annotations
 
 import difflib
 import types
 import typing
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import Problem
+from . import conditions
+from .errors import Problem, display_path
 from .i18n import _
+from .models import Checklist
+from .valuetypes import type_name
 from .yamlio import Locator
-
-_TYPE_NAMES = {
-    "string": "tekst",
-    "int": "et heltall",
-    "float": "et tall",
-    "bool": "true eller false",
-    "date": "en dato (ÅÅÅÅ-MM-DD)",
-    "dict": "nøkler og verdier (en mapping)",
-    "list": "en liste",
-    "model": "nøkler og verdier (en mapping)",
-}
-
 
 def _input_kind(value: Any) -> str:
     if isinstance(value, bool):
@@ -93,6 +90,18 @@ def check_office(rnd, office: str | None) -> None:
     raise UsageError(_("kontoret '{office}' er ikke med i runden").format(office=office)
                      + ("; " + _("mente du '{near}'?").format(near=near) if near else
                         "; " + _("kontorene er: {ids}").format(ids=", ".join(ids))))
+
+
+def check_initials(values) -> None:
+    """Raise a usage error for a reviewer that is not 2-4 capital letters (initials, never a name)."""
+    import re
+
+    from .errors import UsageError
+    from .models import INITIALS_PATTERN
+
+    for v in values:
+        if not re.match(INITIALS_PATTERN, v):
+            raise UsageError(_("'{v}' er ikke initialer: bruk 2-4 store bokstaver, for eksempel 'KB', aldri navn").format(v=v))
 
 
 def key_path(loc: tuple[Any, ...]) -> str:
@@ -169,13 +178,15 @@ def pydantic_problems(
                 message = _("'{value}' er ikke en dato som finnes").format(value=value)
                 hint = _("skriv datoen som ÅÅÅÅ-MM-DD, for eksempel 2026-03-12")
             elif kind.endswith("_type") or kind.endswith("_parsing") or kind in ("model_attributes_type",):
-                expected = _TYPE_NAMES.get(kind.split("_")[0], kind.split("_")[0])
-                if kind.startswith("date"):
-                    expected = _TYPE_NAMES["date"]
+                head = kind.split("_")[0]
                 if kind.startswith("model") or kind.startswith("dict"):
-                    expected = _TYPE_NAMES["dict"]
-                message = _("forventet {expected}, fikk {got}").format(expected=_(expected), got=_input_kind(value))
-                hint = _("rett verdien til {expected}").format(expected=_(expected))
+                    head = "dict"
+                expected = type_name(head) or head
+                message = _("forventet {expected}, fikk {got}").format(expected=expected, got=_input_kind(value))
+                hint = _("rett verdien til {expected}").format(expected=expected)
+            elif kind == "finite_number":
+                message = _("'{value}' er ikke et tall som kan regnes med").format(value=value)
+                hint = _("skriv et vanlig tall, for eksempel 12")
             elif kind == "value_error":
                 message = str(ctx.get("error", err["msg"]))
             elif kind in ("greater_than", "greater_than_equal", "less_than_equal", "less_than"):
@@ -197,3 +208,147 @@ def _pattern_hint(field: str) -> str:
     if field == "version":
         return _("skriv versjonen som tall og punktum, for eksempel 2026.1")
     return _("sjekk formen på verdien")
+
+
+# --------------------------------------------------------------------------- checklists
+
+
+@dataclass
+class _Where:
+    """Where a checklist's problems go: the file as shown, and the locator of its text."""
+
+    shown: str
+    locator: Locator
+
+    def problem(self, loc: tuple, key: str, message: str, hint: str = "", severity: str = "error",
+                at_key: bool | None = None) -> Problem:
+        line, col = self.locator.locate(loc) if at_key is None else self.locator.locate(loc, at_key=at_key)
+        return Problem(self.shown, line, col, key=key, message=message, hint=hint, severity=severity)
+
+
+def check_checklist(data: dict[str, Any], text: str, path: Path) -> tuple[Checklist | None, list[Problem]]:
+    """Validate a parsed checklist: schema, unique ids, conditions, and advice."""
+    where = _Where(display_path(path), Locator(text))
+    problems: list[Problem] = []
+    try:
+        checklist = Checklist.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(pydantic_problems(exc, Checklist, where.shown, where.locator))
+        checklist = None
+    themes = data.get("themes") if isinstance(data.get("themes"), list) else []
+    facts = data.get("facts") if isinstance(data.get("facts"), dict) else {}
+    seen_criteria: dict[str, str] = {}
+    seen_themes: set[str] = set()
+    for ti, theme in enumerate(themes):
+        if not isinstance(theme, dict):
+            continue
+        tid = theme.get("id")
+        if isinstance(tid, str):
+            if tid in seen_themes:
+                problems.append(where.problem(("themes", ti, "id"), f"themes[{ti}].id",
+                                              _("tema-id '{id}' er brukt før").format(id=tid),
+                                              _("gi hvert tema en egen id")))
+            seen_themes.add(tid)
+        criteria = theme.get("criteria") if isinstance(theme.get("criteria"), list) else []
+        for ci, crit in enumerate(criteria):
+            if isinstance(crit, dict):
+                problems += _criterion_problems(crit, ("themes", ti, "criteria", ci), facts, seen_criteria, where)
+    if checklist is not None:
+        problems += _replaces_problems(checklist, where)
+    if any(p.is_error for p in problems):
+        checklist = None
+    return checklist, problems
+
+
+def _criterion_problems(crit: dict, base: tuple, facts: dict, seen: dict[str, str], where: _Where) -> list[Problem]:
+    """A criterion's id (unique across the checklist), condition and advice."""
+    problems: list[Problem] = []
+    key = f"themes[{base[1]}].criteria[{base[3]}]"
+    cid = crit.get("id")
+    if isinstance(cid, str):
+        if cid in seen:
+            problems.append(where.problem(base + ("id",), f"{key}.id",
+                                          _("kriterie-id '{id}' er brukt før (i {where})").format(id=cid, where=seen[cid]),
+                                          _("gi kriteriet en ny id; en id brukes aldri om igjen")))
+        else:
+            seen[cid] = key
+    condition = crit.get("applies_when")
+    if isinstance(condition, str) and condition.strip():
+        problems += _condition_problems(condition, facts, where, base, key)
+    answer = crit.get("answer", "scale")
+    if answer == "scale" and not str(crit.get("recommendation") or "").strip():
+        problems.append(where.problem(base, f"{key}.recommendation",
+                                      _("kriteriet '{id}' har ingen anbefalingstekst").format(id=cid),
+                                      _("skriv recommendation: rapporten bruker den når kriteriet ikke er oppfylt"),
+                                      severity="warning", at_key=False))
+    if answer == "scale" and crit.get("severity") == "krav" and not crit.get("legal_basis"):
+        problems.append(where.problem(base, f"{key}.legal_basis",
+                                      _("kravet '{id}' har ikke noe rettslig grunnlag").format(id=cid),
+                                      _("skriv legal_basis, for eksempel 'sotjl. § 30'"),
+                                      severity="warning", at_key=False))
+    return problems
+
+
+def _condition_problems(condition: str, facts: dict, where: _Where, base: tuple, key: str) -> list[Problem]:
+    """Everything in a condition that scoring would fail on: syntax, unknown facts, types, values."""
+    loc, at = base + ("applies_when",), f"{key}.applies_when"
+    try:
+        parsed = conditions.parse(condition)
+    except conditions.ConditionError as exc:
+        return [where.problem(loc, at, str(exc), _("skriv for eksempel: status == 'avsluttet' and har_barn"))]
+    problems: list[Problem] = []
+    fact_names = set(facts)
+    for name in sorted(parsed.names - fact_names):
+        near = suggest(name, fact_names)
+        hint = (_("mente du '{near}'?").format(near=near) if near
+                else _("definer '{name}' under facts, eller bruk et av: {facts}").format(
+                    name=name, facts=", ".join(sorted(fact_names)) or "-"))
+        problems.append(where.problem(loc, at, _("betingelsen bruker ukjent fakta '{name}'").format(name=name), hint))
+    types = {name: fact.get("type") for name, fact in facts.items() if isinstance(fact, dict)}
+    for message in conditions.type_problems(parsed, types):
+        problems.append(where.problem(loc, at, message, _(
+            "sammenlign et fakta med en verdi av samme type: en dato med 'ÅÅÅÅ-MM-DD', et tall med et tall, "
+            "tekst med tekst, og true/false med true eller false")))
+    problems.extend(_condition_values(parsed, facts, where.shown, where.locator, base, key))
+    return problems
+
+
+def _replaces_problems(checklist: Checklist, where: _Where) -> list[Problem]:
+    """A criterion may replace only ids of older versions, never itself or an id still in use."""
+    problems: list[Problem] = []
+    own = set(checklist.criterion_map())
+    for ti, theme in enumerate(checklist.themes):
+        for ci, crit in enumerate(theme.criteria):
+            loc, key = ("themes", ti, "criteria", ci, "replaces"), f"themes[{ti}].criteria[{ci}].replaces"
+            for old in crit.replaces:
+                if old == crit.id:
+                    problems.append(where.problem(loc, key, _("kriteriet '{id}' kan ikke erstatte seg selv").format(id=crit.id),
+                                                  _("list bare id-er fra eldre versjoner")))
+                elif old in own:
+                    problems.append(where.problem(loc, key, _("'{old}' finnes fortsatt i denne versjonen, og kan ikke være erstattet").format(old=old),
+                                                  _("en id brukes aldri om igjen: gi det nye kriteriet en ny id")))
+    return problems
+
+
+def _condition_values(parsed, facts, shown, locator, base, key) -> list[Problem]:
+    """Warn when a condition compares a choice fact with a value it can never have."""
+    import ast
+
+    out: list[Problem] = []
+    for node in ast.walk(parsed.tree):
+        if not isinstance(node, ast.Compare) or not isinstance(node.left, ast.Name):
+            continue
+        fact = facts.get(node.left.id)
+        if not isinstance(fact, dict) or fact.get("type") != "choice":
+            continue
+        options = fact.get("options") or []
+        for comp in node.comparators:
+            values = [e.value for e in comp.elts] if isinstance(comp, (ast.List, ast.Tuple)) else (
+                [comp.value] if isinstance(comp, ast.Constant) else [])
+            for v in values:
+                if v not in options:
+                    line, col = locator.locate(base + ("applies_when",))
+                    out.append(Problem(shown, line, col, key=f"{key}.applies_when",
+                                       message=_("'{value}' er ikke et mulig valg for '{fact}'").format(value=v, fact=node.left.id),
+                                       hint=_("bruk en av: {options}").format(options=", ".join(options))))
+    return out

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Problem, display_path
+from ..errors import InputError, Problem
 from ..i18n import _
 from ..load import FOLLOWUP_FILE, _is_yaml
 from ..models import Checklist, Office
@@ -143,10 +143,7 @@ class FindingIndex:
 
 def followup_target(site: RoundSite, index: FindingIndex, office: Office) -> FollowupTarget | None:
     """The follow-up file of an office, or None when the round has no follow-up checklist."""
-    ref = site.round.checklists.followup
-    if ref is None:
-        return None
-    checklist, _problems = site.library.get(ref)
+    checklist = site.followup_checklist
     if checklist is None:
         return None
     findings = index.findings(office)
@@ -270,12 +267,10 @@ class FollowupTarget(ReviewTarget):
                             _("Velg en status. «Ikke fulgt opp» fjerner funnet fra filen, og kan bare velges "
                               "når tiltak, dokumentasjon og dato er tomme."), severity=p.severity)
             out.append(p)
-        ids = self.finding_ids
-        for fid in records:
-            if fid not in ids:
-                out.append(Problem(display_path(self.path), None, None, f"findings.{fid}",
-                                   _("funnet '{id}' finnes ikke i runden eller blant funnene som er ført videre")
-                                   .format(id=fid), severity="warning"))
+        from ..followup import unknown_finding_problems
+        from ..yamlio import Locator
+
+        out += unknown_finding_problems(records, self.finding_ids, self.path, Locator(text), self.path.parent.parent)
         return review, out
 
     def _finding_of(self, key: str) -> str | None:

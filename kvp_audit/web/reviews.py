@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Problem
+from ..errors import Problem
 from ..i18n import _
 from ..load import (
     OFFICE_FILE,
@@ -26,12 +26,11 @@ from ..load import (
     check_review,
     find_round_file,
     library_for,
-    load_round_file,
+    open_round,
 )
 from ..models import (
     CASE_KEY_PATTERN,
     INITIALS_PATTERN,
-    AnswerType,
     CaseReview,
     Checklist,
     FactType,
@@ -41,6 +40,7 @@ from ..models import (
     Round,
 )
 from ..scoring import applies
+from ..valuetypes import FACT_TYPES, answer_type, fact_type
 from ..yamlio import YamlFileError, atomic_write, parse_mapping, read_text
 
 CASE = "case"
@@ -53,7 +53,6 @@ HEADER_FIELDS = {
 }
 SELECTIONS = ("kontoret", "tilfeldig")
 _MODELS = {CASE: CaseReview, OFFICE: OfficeReview, FOLLOWUP: FollowupReview}
-_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 
 
 def text_hash(text: str | bytes | None) -> str:
@@ -90,18 +89,14 @@ class RoundSite:
         stamp = self.round_file.stat().st_mtime_ns
         if stamp == self._stamp:
             return
-        rnd, problems = load_round_file(self.round_file)
-        if rnd is None:
-            raise InputError(_("rundefilen kan ikke brukes"), problems)
-        case_checklist, problems = self.library.get(rnd.checklists.case)
-        if case_checklist is None:
-            raise InputError(_("sjekklisten '{ref}' kan ikke brukes").format(ref=rnd.checklists.case), problems)
-        office_checklist = None
-        if rnd.checklists.office is not None:
-            office_checklist, _problems = self.library.get(rnd.checklists.office)
-        self.round: Round = rnd
-        self.case_checklist: Checklist = case_checklist
-        self.office_checklist: Checklist | None = office_checklist
+        opened = open_round(self.round_file, self.library)
+        self.opened = opened
+        self.round: Round = opened.round
+        self.case_checklist: Checklist = opened.require_case_checklist()
+        # None when the round names none, or one that cannot be used (see self.problems).
+        self.office_checklist: Checklist | None = opened.office_checklist
+        self.followup_checklist: Checklist | None = opened.followup_checklist
+        self.problems: list[Problem] = opened.problems
         self._stamp = stamp
 
     def office(self, office_id: str) -> Office | None:
@@ -128,14 +123,11 @@ class RoundSite:
 
     def all_case_keys(self) -> set[str]:
         """Every case key used anywhere in the round (a new key must differ from all)."""
-        keys: set[str] = set()
+        from ..load import existing_case_keys
+
+        keys = existing_case_keys(self.opened)
         for office in self.round.offices:
-            for key, path in self.case_files(office).items():
-                keys.add(key)
-                keys.add(path.stem)
-                inside = _key_in_file(path)
-                if inside:
-                    keys.add(inside)
+            keys.update(self.case_files(office))
         return keys
 
     def case_targets(self, office: Office) -> list[ReviewTarget]:
@@ -414,42 +406,21 @@ class FormValues:
 
 
 def _to_number(text: str) -> Any:
-    t = text.strip()
-    if not _NUMBER.match(t):
-        return text  # left as text: validation says it is not a number
-    t = t.replace(",", ".")
-    return int(t) if "." not in t else float(t)
+    return FACT_TYPES[FactType.number].from_text(text) if text else text
 
 
 def _to_date(text: str) -> Any:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        return text
+    return FACT_TYPES[FactType.date].from_text(text) if text else text
 
 
 def typed_fact(spec, text: str) -> Any:
     """A fact's form text as the value to write (None when empty)."""
-    if text == "":
-        return None
-    if spec.type == FactType.bool:
-        return {"true": True, "false": False}.get(text, text)
-    if spec.type == FactType.number:
-        return _to_number(text)
-    if spec.type == FactType.date:
-        return _to_date(text)
-    return text
+    return fact_type(spec).from_text(text)
 
 
 def typed_answer(crit, text: str) -> Any:
     """An answer's form text as the value to write (None when unanswered)."""
-    if text == "":
-        return None
-    if crit.answer == AnswerType.number:
-        return _to_number(text)
-    if crit.answer == AnswerType.date:
-        return _to_date(text)
-    return text
+    return answer_type(crit).from_text(text)
 
 
 def typed_facts(values: FormValues, checklist: Checklist) -> dict[str, Any]:
