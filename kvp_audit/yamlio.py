@@ -141,7 +141,12 @@ def _size_problem(path: Path, size: int) -> Problem:
 
 def _unreadable(path: Path, exc: OSError) -> YamlFileError:
     return YamlFileError(Problem(display_path(path), message=_("filen kan ikke leses ({error})").format(
-        error=exc.strerror or exc)))
+        error=exc.strerror or exc), hint=_("sjekk at filen finnes og at du har lov til å lese den")))
+
+
+def _open_for_reading(path: Path) -> int:
+    """Open without blocking: a FIFO swapped in after the check must not hang the reader."""
+    return os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
 
 
 def read_bytes(path: Path) -> bytes:
@@ -161,7 +166,7 @@ def read_bytes(path: Path) -> bytes:
     if info.st_size > MAX_FILE_BYTES:
         raise YamlFileError(_size_problem(path, info.st_size))
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        fd = _open_for_reading(path)
     except OSError as exc:
         raise _unreadable(path, exc) from None
     try:
