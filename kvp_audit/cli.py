@@ -265,7 +265,8 @@ def checklist_diff(old: str, new: str, dirs: tuple[Path, ...]) -> None:
       kvp-audit checklist diff kvp-sak@2024.1 kvp-sak@2026.1
       kvp-audit checklist diff gammel/kvp-sak.yaml checklists/kvp-sak.yaml
     """
-    from .compare import IDENTICAL, map_criteria, relation_label
+    from .compare import IDENTICAL, map_criteria
+    from .present import relation_label
     from .errors import InputError
     from .i18n import ngettext
     from .load import library_for, load_checklist

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from .i18n import _
 from .models import Checklist
-from .scoring import Tally, format_count
+from .present import change_labels, count_text, county_labels, format_count
+from .scoring import Tally
 
 # change of one criterion at one office between two rounds
 BETTER, WORSE, SAME, NEW, DROPPED = "bedre", "dårligere", "uendret", "ny", "utgått"
@@ -106,14 +107,6 @@ def change_of(before: Tally, after: Tally) -> str:
     if diff < -EPSILON:
         return WORSE
     return SAME
-
-
-def count_text(tally: Tally) -> str:
-    """'1 av 4 saker, 3 delvis': the counts behind a change, partly met included."""
-    text = format_count(tally)
-    if tally.partly and tally.counted:
-        text += ", " + _("{n} delvis").format(n=tally.partly)
-    return text
 
 
 @dataclass
@@ -264,16 +257,6 @@ def compare_offices(data, scores) -> dict:
 
 # --------------------------------------------------------------------------- text views
 
-def _labels() -> dict[str, str]:
-    return {BETTER: _("bedre"), WORSE: _("dårligere"), SAME: _("uendret"), NEW: _("ny"), DROPPED: _("utgått"),
-            IDENTICAL: "", RENAMED: _("nytt navn"), SPLIT: _("delt"), MERGED: _("slått sammen"), "": "–"}
-
-
-def relation_label(relation: str) -> str:
-    """samme, nytt navn, delt or slått sammen, in the current language."""
-    return _labels()[relation] or _("samme")
-
-
 def _relation_note(item: CriterionChange, labels: dict[str, str]) -> str:
     if item.relation == IDENTICAL:
         return ""
@@ -284,7 +267,7 @@ def comparison_table(cmp: RoundComparison, all_criteria: bool = False) -> str:
     """A round comparison as text: per office the counts, then the criteria that changed."""
     from .textout import table
 
-    labels = _labels()
+    labels = change_labels()
     out = [_("{a} → {b} (sjekkliste {ca} → {cb})").format(a=cmp.before_name, b=cmp.after_name,
                                                             ca=cmp.checklists[0], cb=cmp.checklists[1]), ""]
     rows = []
@@ -343,9 +326,9 @@ def offices_table(view: dict) -> str:
 def render_html(kind: str, payload: dict, checklist: Checklist, lang: str, user_templates=None) -> str:
     """The comparison as one self-contained, accessible HTML page."""
     from . import __version__
-    from .report import environment, render, source_lang_attr
+    from .report.templating import environment, render, source_lang_attr
 
-    labels = {**_labels(), "over": _("over fylket"), "under": _("under fylket"), "som fylket": _("som fylket")}
+    labels = {**change_labels(), **county_labels()}
     title = (f"{payload['before']['name']} → {payload['after']['name']}" if kind == "rounds"
              else f"{payload['name']} – {payload['county']}")
     context = {"kind": kind, "lang": lang, "tool_version": __version__, "title": title, "labels": labels,

@@ -260,12 +260,17 @@ def build_tables(data, scores: RoundScore | None = None) -> ExportTables:
         from .scoring import score_round
 
         scores = score_round(data)
-    from .followup import followup_items
+    out = ExportTables(_meta(data), {name: [] for name in TABLES})
+    out.rows["kriterier"].extend(_criteria_rows(data))
+    plans = {CASE: _plan(data.case_checklist), OFFICE: _plan(data.office_checklist) if data.office_checklist else []}
+    for office in data.round.offices:
+        _office_rows(out, data, scores, office, plans)
+    return out
 
-    rnd = data.round
-    case_cl: Checklist = data.case_checklist
-    office_cl: Checklist | None = data.office_checklist
-    meta = {
+
+def _meta(data) -> dict:
+    rnd, case_cl, office_cl = data.round, data.case_checklist, data.office_checklist
+    return {
         "format": FORMAT_NAME,
         "format_versjon": FORMAT_VERSION,
         "verktoy": "kvp-audit",
@@ -279,87 +284,97 @@ def build_tables(data, scores: RoundScore | None = None) -> ExportTables:
         "sjekkliste_kontor": office_cl.ref if office_cl else None,
         "merknad": rnd.note or None,
     }
-    out = ExportTables(meta, {name: [] for name in TABLES})
-    rid = rnd.id
 
-    criteria = out.rows["kriterier"]
-    for kind, checklist in ((CASE, case_cl), (OFFICE, office_cl)):
+
+def _criteria_rows(data) -> list[tuple]:
+    rows = []
+    for kind, checklist in ((CASE, data.case_checklist), (OFFICE, data.office_checklist)):
         if checklist is None:
             continue
         for theme in checklist.themes:
             for c in theme.criteria:
-                criteria.append((
-                    rid, checklist.ref, kind, theme.id, theme.title, c.id, c.question, c.answer.value,
+                rows.append((
+                    data.round.id, checklist.ref, kind, theme.id, theme.title, c.id, c.question, c.answer.value,
                     c.severity.value if c.severity else None, list(c.legal_basis), c.weight,
                     c.unit or None, c.applies_when or None, list(c.replaces),
                 ))
+    return rows
 
-    case_plan = _plan(case_cl)
-    office_plan = _plan(office_cl) if office_cl else []
-    all_criteria = dict(case_cl.criterion_map())
-    if office_cl:
-        all_criteria.update(office_cl.criterion_map())
-    case_ids = set(case_cl.criterion_map())
 
-    for office in rnd.offices:
-        s = scores.offices[office.id]
-        oid, oname = office.id, office.name
-        reviews = sorted(data.cases.get(office.id, []), key=lambda c: c.case)
-        office_review = data.office_reviews.get(office.id)
-        kinds = [f.kind for f in s.findings]
-        out.rows["kontorer"].append((
-            rid, oid, oname, office.municipality or None, len(reviews), office_review is not None,
-            *_counts(s.total), kinds.count("avvik"), kinds.count("merknad"), kinds.count("god praksis"),
+def _office_rows(out: ExportTables, data, scores: RoundScore, office, plans: dict) -> None:
+    """One office's rows in every table but ``kriterier``."""
+    from .followup import followup_items
+
+    rid, oid, oname = data.round.id, office.id, office.name
+    case_cl, office_cl = data.case_checklist, data.office_checklist
+    s = scores.offices[office.id]
+    reviews = sorted(data.cases.get(office.id, []), key=lambda c: c.case)
+    office_review = data.office_reviews.get(office.id) if office_cl is not None else None
+    kinds = [f.kind for f in s.findings]
+    out.rows["kontorer"].append((
+        rid, oid, oname, office.municipality or None, len(reviews), data.office_reviews.get(office.id) is not None,
+        *_counts(s.total), kinds.count("avvik"), kinds.count("merknad"), kinds.count("god praksis"),
+    ))
+
+    svar = out.rows["svar"]
+    for review in reviews:
+        head = (rid, oid, oname, CASE, review.case, review.selection or None, review.date.isoformat())
+        svar.extend(_answer_rows(head, plans[CASE], review.answers, s.cases[review.case]))
+    if office_review is not None:
+        head = (rid, oid, oname, OFFICE, OFFICE_CASE_KEY, None, min(office_review.visit_dates).isoformat())
+        svar.extend(_answer_rows(head, plans[OFFICE], office_review.answers, s.office_review or {}))
+
+    themes = out.rows["kontor_tema"]
+    for theme in case_cl.themes:
+        tally = s.by_theme.get(theme.id)
+        if tally is not None:
+            themes.append((rid, oid, oname, CASE, theme.id, theme.title, *_counts(tally),
+                           tally.weighted, tally.weight))
+    if office_review is not None:
+        for theme, tally in _theme_tallies(office_cl, s.office_by_criterion):
+            themes.append((rid, oid, oname, OFFICE, theme.id, theme.title, *_counts(tally),
+                           tally.weighted, tally.weight))
+
+    out.rows["funn"].extend(_finding_rows(data, s, (rid, oid, oname)))
+    for item in followup_items(data, scores, office.id):
+        out.rows["oppfolging"].append((
+            rid, oid, oname, item.id, item.kind, item.criterion, item.carried, item.status,
+            item.action or None, item.evidence or None, item.date or None, item.found_again,
         ))
+    if office_review is not None:
+        out.rows["kontortall"].extend(_figure_rows(office_cl, office_review, (rid, oid, oname)))
 
-        svar = out.rows["svar"]
-        for review in reviews:
-            head = (rid, oid, oname, CASE, review.case, review.selection or None, review.date.isoformat())
-            svar.extend(_answer_rows(head, case_plan, review.answers, s.cases[review.case]))
-        if office_review is not None and office_cl is not None:
-            head = (rid, oid, oname, OFFICE, OFFICE_CASE_KEY, None, min(office_review.visit_dates).isoformat())
-            svar.extend(_answer_rows(head, office_plan, office_review.answers, s.office_review or {}))
 
-        themes = out.rows["kontor_tema"]
-        for theme in case_cl.themes:
-            tally = s.by_theme.get(theme.id)
-            if tally is not None:
-                themes.append((rid, oid, oname, CASE, theme.id, theme.title, *_counts(tally),
-                               tally.weighted, tally.weight))
-        if office_review is not None and office_cl is not None:
-            for theme, tally in _theme_tallies(office_cl, s.office_by_criterion):
-                themes.append((rid, oid, oname, OFFICE, theme.id, theme.title, *_counts(tally),
-                               tally.weighted, tally.weight))
+def _finding_rows(data, s, head: tuple) -> list[tuple]:
+    case_ids = set(data.case_checklist.criterion_map())
+    all_criteria = dict(data.case_checklist.criterion_map())
+    if data.office_checklist:
+        all_criteria.update(data.office_checklist.criterion_map())
+    rows = []
+    for f in s.findings:
+        crit = all_criteria[f.criterion]
+        kind = CASE if f.criterion in case_ids else OFFICE
+        t = f.tally
+        rows.append((
+            *head, f.id, f.kind, kind, f.theme, f.criterion, crit.question,
+            crit.severity.value if crit.severity else None, list(crit.legal_basis),
+            t.counted, t.met, t.partly, t.not_met, t.n_cases,
+            list(f.cases) if kind == CASE else [],
+        ))
+    return rows
 
-        for f in s.findings:
-            crit = all_criteria[f.criterion]
-            kind = CASE if f.criterion in case_ids else OFFICE
-            t = f.tally
-            out.rows["funn"].append((
-                rid, oid, oname, f.id, f.kind, kind, f.theme, f.criterion, crit.question,
-                crit.severity.value if crit.severity else None, list(crit.legal_basis),
-                t.counted, t.met, t.partly, t.not_met, t.n_cases,
-                list(f.cases) if kind == CASE else [],
-            ))
 
-        for item in followup_items(data, scores, office.id):
-            out.rows["oppfolging"].append((
-                rid, oid, oname, item.id, item.kind, item.criterion, item.carried, item.status,
-                item.action or None, item.evidence or None, item.date or None, item.found_again,
-            ))
-
-        if office_review is not None and office_cl is not None:
-            figures = out.rows["kontortall"]
-            for c in office_cl.criteria():
-                if c.answer == AnswerType.scale:
-                    continue
-                answer = office_review.answers.get(c.id)
-                figures.append((rid, oid, oname, "kriterium", c.id, c.question,
-                                _value(answer.answer) if answer is not None else None, c.unit or None))
-            for name, fact in office_cl.facts.items():
-                figures.append((rid, oid, oname, "fakta", name, fact.label or name,
-                                _value(office_review.facts.get(name)), None))
-    return out
+def _figure_rows(office_cl: Checklist, office_review, head: tuple) -> list[tuple]:
+    rows = []
+    for c in office_cl.criteria():
+        if c.answer == AnswerType.scale:
+            continue
+        answer = office_review.answers.get(c.id)
+        rows.append((*head, "kriterium", c.id, c.question,
+                     _value(answer.answer) if answer is not None else None, c.unit or None))
+    for name, fact in office_cl.facts.items():
+        rows.append((*head, "fakta", name, fact.label or name, _value(office_review.facts.get(name)), None))
+    return rows
 
 
 # --------------------------------------------------------------------------- staging
@@ -381,12 +396,14 @@ class _Staged:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc_type is None:
-            for tmp, target in self.pairs:
-                os.chmod(tmp, (target.stat().st_mode & 0o777) if target.exists() else 0o644)
-            for tmp, target in self.pairs:
-                os.replace(tmp, target)
-        else:
+        try:
+            if exc_type is None:
+                for tmp, target in self.pairs:
+                    os.chmod(tmp, (target.stat().st_mode & 0o777) if target.exists() else 0o644)
+                for tmp, target in self.pairs:
+                    os.replace(tmp, target)
+        finally:
+            # Whatever was not moved into place (an error, or Ctrl-C even while moving) is removed.
             for tmp, _target in self.pairs:
                 try:
                     os.unlink(tmp)
@@ -577,15 +594,38 @@ def write_xlsx(tables: ExportTables, out: Path) -> list[Path]:
         for row in rows:
             ws.append([_xlsx_cell(ws, v, WriteOnlyCell) for v in row])
 
-    sheet("meta", ["nokkel", "verdi"], [[k, v] for k, v in tables.meta.items()])
-    for name, table in TABLES.items():
-        sheet(name, table.names, [[_flat(v) for v in row] for row in tables.rows[name]])
-    _fix_timestamps(wb)
-    with _Staged() as staged:
-        tmp = staged.new(out)
-        wb.save(tmp)
-        _reproducible_zip(tmp)
+    try:
+        sheet("meta", ["nokkel", "verdi"], [[k, v] for k, v in tables.meta.items()])
+        for name, table in TABLES.items():
+            sheet(name, table.names, [[_flat(v) for v in row] for row in tables.rows[name]])
+        _fix_timestamps(wb)
+        with _Staged() as staged:
+            tmp = staged.new(out)
+            wb.save(tmp)
+            _reproducible_zip(tmp)
+    except BaseException:
+        _discard(wb)
+        raise
     return [out]
+
+
+def _discard(wb) -> None:
+    """Close a write-only workbook that will not be saved (an error, or Ctrl-C) and remove its
+    temporary files. Left to the garbage collector, its half-written sheets fail noisily at
+    exit ("Exception ignored in ...") and their files stay until the interpreter ends."""
+    for ws in getattr(wb, "_sheets", []):
+        writer = getattr(ws, "_writer", None)
+        for stream in (getattr(ws, "_rows", None), getattr(writer, "xf", None)):
+            if stream is not None:
+                try:
+                    stream.close()
+                except Exception:  # a stream broken by the interruption: only its file matters
+                    pass
+        if writer is not None:
+            try:
+                writer.cleanup()
+            except (OSError, ValueError):
+                pass
 
 
 def _xlsx_cell(ws, value: Any, cell_class) -> Any:

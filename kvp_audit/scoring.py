@@ -11,6 +11,7 @@ The rules (also in the README):
   no score (None), never 0.
 * Counts are always kept: "3 av 4 saker" means met in 3 of the 4 cases where it counted.
   A percentage is shown only when at least 5 cases count (MIN_CASES_FOR_PERCENT).
+  Scoring returns numbers only; :mod:`kvp_audit.present` puts them into words.
 * Findings per office: a krav not fully met (nei or delvis) in at least one case is an
   avvik; an anbefaling not fully met is a merknad; a criterion met in every case where
   it counted is god praksis.
@@ -22,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Iterable, NamedTuple
 
 from . import conditions
-from .i18n import _, ngettext
 from .models import Checklist, Criterion, Outcome, Severity
 
 MIN_CASES_FOR_PERCENT = 5
@@ -363,24 +363,3 @@ def _score_round(data) -> RoundScore:
                 with_avvik.setdefault(f.criterion, []).append(office.id)
     return RoundScore(rnd.id, offices, by_criterion, by_theme, total, with_avvik)
 
-
-def _unit(unit: str, n: int) -> str:
-    """'sak' or 'saker', 'vurdering' or 'vurderinger', by the count, in the current language."""
-    if unit == "vurderinger":
-        return ngettext("vurdering", "vurderinger", n)
-    return ngettext("sak", "saker", n)
-
-
-def format_count(tally: Tally, unit: str = "saker") -> str:
-    """'3 av 4 saker', with a percentage only when at least 5 cases count."""
-    if tally.counted == 0:
-        return _("ingen vurdert")
-    text = _("{met} av {n} {unit}").format(met=tally.met, n=tally.counted, unit=_unit(unit, tally.counted))
-    if tally.show_percent and tally.score is not None:
-        text = f"{format_percent(tally.score)} ({text})"
-    return text
-
-
-def format_percent(score: float) -> str:
-    """A score as a whole percentage with a non-breaking space, Norwegian style: '75 %'."""
-    return f"{round(score * 100):d}\u00a0%"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import unicodedata
 
 from .i18n import _, ngettext
-from .scoring import RoundScore, Tally, format_count
+from .present import format_count
+from .scoring import RoundScore, Tally
 
 
 def _width(text: str) -> int:

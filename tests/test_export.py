@@ -331,6 +331,49 @@ def test_a_failing_writer_writes_nothing(tables, tmp_path, fmt):
     assert list(tmp_path.iterdir()) == []
 
 
+INTERRUPTED_EXPORT = """
+import sys
+from openpyxl.worksheet import _writer
+from kvp_audit import export
+from kvp_audit.cli import main
+
+where, n = sys.argv[2], int(sys.argv[3])
+calls = [0]
+
+def interrupt_at(real):
+    def wrapper(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] == n:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+    return wrapper
+
+if where == "row":
+    _writer.WorksheetWriter.write_row = interrupt_at(_writer.WorksheetWriter.write_row)
+else:
+    export._reproducible_zip = interrupt_at(export._reproducible_zip)
+main(["export", sys.argv[1], "--format", "xlsx", "--out", "runde.xlsx"])
+"""
+
+
+@pytest.mark.parametrize("where, n", [("row", 5), ("row", 3000), ("save", 1)])
+def test_ctrl_c_during_an_xlsx_export_leaves_no_file_and_no_traceback(tmp_path, where, n):
+    import os
+    import subprocess
+    import sys
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    out = tmp_path / "ut"
+    out.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp), "SOURCE_DATE_EPOCH": "1767225600"}
+    done = subprocess.run([sys.executable, "-c", INTERRUPTED_EXPORT, str(EXAMPLE), where, str(n)],
+                          cwd=out, env=env, capture_output=True, text=True)
+    assert done.returncode == 130, done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+    assert list(out.iterdir()) == [] and list(temp.iterdir()) == []
+
+
 # --------------------------------------------------------------------------- the command
 
 

@@ -444,7 +444,7 @@ def test_summary_shows_office_reviews_and_figures_side_by_side(example_reports):
 
 
 def test_rerun_with_no_input_changed_does_not_load_the_round(hand_round, monkeypatch):
-    import kvp_audit.report as report
+    import kvp_audit.report.context as report
 
     assert len(build_reports(Path("runde"), Path("ut")).written) == 6
     real = report.load_bundle
@@ -481,3 +481,198 @@ def test_a_change_in_the_previous_round_is_an_input_change(tmp_path):
     # the report is checked again (not skipped unseen) and stays as it is
     third = build_reports(base / "2026", out, ["md"], office="nav-fjellby")
     assert third.written == [] and len(third.skipped) == 1
+
+
+# --------------------------------------------------------------------------- the rebuild cache keeps nothing stale
+
+
+def _comment(hand_round, text: str) -> None:
+    hand_round.case("nav-a", "K-AAAAA1", {"V-01": "ja", "V-02": {"answer": "nei", "comment": text},
+                                          "A-02": "delvis"}, har_barn=True)
+
+
+def _fresh(tmp_path: Path, name: str) -> dict[str, bytes]:
+    """The reports as a first build into an empty folder makes them now."""
+    out = tmp_path / name
+    build_reports(Path("runde"), out, force=True)
+    return {p.name: p.read_bytes() for p in out.iterdir() if p.name != MANIFEST}
+
+
+def _reports(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in out.iterdir() if p.name != MANIFEST}
+
+
+def test_an_edit_undone_after_an_office_run_rebuilds_that_office(hand_round, tmp_path):
+    _comment(hand_round, "Mangler begrunnelse.")
+    build_reports(Path("runde"), Path("ut"))
+    _comment(hand_round, "Midlertidig tekst.")
+    assert [p.name for p in build_reports(Path("runde"), Path("ut"), office="nav-a").written] == [
+        "nav-a.html", "nav-a.md"]
+    assert "Midlertidig tekst." in Path("ut/nav-a.html").read_text(encoding="utf-8")
+    _comment(hand_round, "Mangler begrunnelse.")  # the edit undone
+    result = build_reports(Path("runde"), Path("ut"))
+    assert sorted(p.name for p in result.written) == ["nav-a.html", "nav-a.md"]
+    assert "Midlertidig tekst." not in Path("ut/nav-a.html").read_text(encoding="utf-8")
+    assert _reports(Path("ut")) == _fresh(tmp_path, "fersk")
+    # and now every report is what the inputs give: the next run skips all without loading
+    assert build_reports(Path("runde"), Path("ut")).written == []
+
+
+KILLED_BUILD = """
+import os, signal, sys
+from pathlib import Path
+import kvp_audit.report.build as build
+
+real = build.atomic_write
+
+def write_then_die(path, data):
+    real(path, data)
+    if path.name == sys.argv[1]:
+        os.kill(os.getpid(), signal.SIGKILL)  # after the report, before the record
+
+build.atomic_write = write_then_die
+build.build_reports(Path("runde"), Path("ut"), office=sys.argv[2] or None)
+"""
+
+
+@pytest.mark.parametrize("office", ["", "nav-a"])
+def test_a_build_killed_after_writing_a_report_leaves_nothing_stale(hand_round, tmp_path, office):
+    import signal
+    import subprocess
+    import sys
+
+    _comment(hand_round, "Mangler begrunnelse.")
+    build_reports(Path("runde"), Path("ut"))
+    before = _reports(Path("ut"))
+    _comment(hand_round, "Midlertidig tekst.")
+    killed = subprocess.run([sys.executable, "-c", KILLED_BUILD, "nav-a.html", office], capture_output=True)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert "Midlertidig tekst." in Path("ut/nav-a.html").read_text(encoding="utf-8")
+    _comment(hand_round, "Mangler begrunnelse.")  # the edit undone: the inputs are those of the record
+    result = build_reports(Path("runde"), Path("ut"))
+    assert [p.name for p in result.written] == ["nav-a.html"]
+    assert _reports(Path("ut")) == before == _fresh(tmp_path, "fersk")
+
+
+def test_a_report_changed_on_disk_is_made_again(hand_round):
+    build_reports(Path("runde"), Path("ut"))
+    Path("ut/nav-b.md").write_text("redigert for hånd\n", encoding="utf-8")
+    Path("ut/oppsummering.html").unlink()
+    result = build_reports(Path("runde"), Path("ut"))
+    assert sorted(p.name for p in result.written) == ["nav-b.md", "oppsummering.html"]
+    assert "redigert for hånd" not in Path("ut/nav-b.md").read_text(encoding="utf-8")
+
+
+def test_a_record_from_an_older_version_or_broken_is_not_trusted(hand_round):
+    build_reports(Path("runde"), Path("ut"))
+    names = sorted(p.name for p in Path("ut").iterdir() if p.name != MANIFEST)
+    for old in ('{"nav-a.html": "abc", "__inndata__": {}}', "{ikke json"):
+        Path("ut", MANIFEST).write_text(old, encoding="utf-8")
+        assert sorted(p.name for p in build_reports(Path("runde"), Path("ut")).written) == names
+
+
+# --------------------------------------------------------------------------- Markdown and HTML stay inert
+
+HOSTILE = "![x](https://evil.example/o.png) <img src=https://evil.example/p.png> [r](javascript:alert(3)) *a* & b < 5"
+
+
+@pytest.fixture
+def hostile_round(round_builder):
+    """A round whose every text field holds Markdown and HTML that must stay text."""
+    b = round_builder
+    rnd = (b.root / "runde.yaml").read_text(encoding="utf-8")
+    rnd = rnd.replace("name: Testrunde 2026", f"name: 'Runde {HOSTILE}'").replace(
+        "county: Fiktivfylke", f"county: 'Fylke {HOSTILE}'").replace("name: NAV A", f"name: 'NAV {HOSTILE}'")
+    b.write("runde.yaml", rnd)
+    checklist = b.root / "checklists" / "mini-sak.yaml"
+    text = checklist.read_text(encoding="utf-8")
+    text = text.replace("title: Søknad og vedtak", f"title: 'Tema {HOSTILE}'")
+    text = text.replace("question: Er det fattet vedtak?", f"question: 'Spørsmål {HOSTILE}'")
+    text = text.replace("legal_basis: sotjl. § 41", f"legal_basis: 'Lov {HOSTILE}'")
+    checklist.write_text(text, encoding="utf-8")
+    comment = r"\[klikk\](javascript:alert(1)) \!\[y\](https://evil.example/x.png) antall < 5 & mer"
+    b.write("nav-a/K-AAAAA1.yaml", f"""\
+        case: K-AAAAA1
+        office: nav-a
+        reviewers: [KB]
+        date: 2026-02-01
+        facts: {{status: pågående, har_barn: false}}
+        answers:
+          V-01:
+            answer: nei
+            comment: '{comment}'
+          V-02:
+            answer: nei
+            comment: 'Se [rutinen](https://nav.example/rutine_(ny)) og **dette**.'
+        """)
+    return b
+
+
+def _converted(md: str) -> str:
+    """The Markdown report as the Markdown package the project uses makes it into HTML."""
+    import markdown
+
+    return markdown.markdown(md, extensions=["tables"])
+
+
+def _shown(html: str) -> str:
+    """The text a reader sees in HTML: tags removed, entities resolved, spaces joined."""
+    import html as _html
+
+    return " ".join(_html.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def _assert_inert(html: str, where: str) -> None:
+    assert not re.search(r"<img|<script|<[^>]*\ssrc=", html, re.I), where
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    assert all(h.startswith(("https:", "http:", "mailto:", "#")) for h in hrefs), (where, hrefs)
+    assert "&amp;lt;" not in html and "&amp;amp;" not in html, where  # escaped once, not twice
+
+
+def test_markdown_report_converted_shows_every_text_literally(hostile_round):
+    assert run("report", "runde", "--out", "ut", "--format", "md,html").exit_code == 0
+    for name in ("nav-a.md", "oppsummering.md"):
+        html = _converted(Path("ut", name).read_text(encoding="utf-8"))
+        _assert_inert(html, name)
+        shown = _shown(html)
+        for label in ("Runde", "Fylke", "NAV", "Tema"):
+            assert f"{label} {HOSTILE}" in shown, (name, label)
+    html = _converted(Path("ut/nav-a.md").read_text(encoding="utf-8"))
+    shown = _shown(html)
+    for label in ("Spørsmål", "Lov"):
+        assert f"{label} {HOSTILE}" in shown, label
+    # the reviewer's escaped Markdown stays text; their real link and emphasis stay live
+    assert "[klikk](javascript:alert(1)) ![y](https://evil.example/x.png) antall < 5 & mer" in shown
+    assert '<a href="https://nav.example/rutine_%28ny%29">rutinen</a>' in html
+    assert "<strong>dette</strong>" in html
+
+
+def test_html_report_shows_every_text_literally(hostile_round):
+    assert run("report", "runde", "--out", "ut", "--format", "html").exit_code == 0
+    for name in ("nav-a.html", "oppsummering.html"):
+        html = Path("ut", name).read_text(encoding="utf-8")
+        _assert_inert(html, name)
+        shown = _shown(html)
+        for label in ("Runde", "Fylke", "NAV", "Tema"):
+            assert f"{label} {HOSTILE}" in shown, (name, label)
+    shown = _shown(Path("ut/nav-a.html").read_text(encoding="utf-8"))
+    assert "[klikk](javascript:alert(1)) ![y](https://evil.example/x.png) antall < 5 & mer" in shown
+
+
+def test_markdown_escape_is_literal_after_conversion():
+    from kvp_audit.markup import md_escape, markdown_text
+
+    for text in ("a|b", r"back\slash", "`kode`", "*fet* _kursiv_", "[x](y)", "<b>&amp;</b>", "1 < 2 & 3 > 2"):
+        html = _converted(f"| {md_escape(text)} |\n| --- |\n| x |\n")
+        assert _shown(html).startswith(text + " "), text
+    assert md_escape(md_escape("*x*")) == md_escape("*x*")  # escaping is done once
+    assert markdown_text("[e](mailto:a@b.example) [h](http://a.example)") == \
+        "[e](mailto:a@b.example) [h](http://a.example)"
+    code = _converted(markdown_text("Skriv `<b>` og ``a`b``."))
+    assert "<code>&lt;b&gt;</code>" in code and "<code>a`b</code>" in code
+
+
+def test_a_forced_office_run_keeps_the_record_of_the_other_reports(hand_round):
+    build_reports(Path("runde"), Path("ut"))
+    assert len(build_reports(Path("runde"), Path("ut"), office="nav-a", force=True).written) == 2
+    assert build_reports(Path("runde"), Path("ut")).written == []

@@ -8,7 +8,8 @@ import pytest
 
 from kvp_audit.load import load_checklist, load_round
 from kvp_audit.models import CaseReview, Outcome
-from kvp_audit.scoring import evaluate, format_count, score_office, score_round
+from kvp_audit.present import format_count
+from kvp_audit.scoring import evaluate, score_office, score_round
 
 CHECKLIST, _ = load_checklist(Path(__file__).parent / "fixtures" / "mini-sak.yaml")
 

@@ -17,7 +17,7 @@ _GUIDANCE: dict[tuple[str, str, str], str] = {}
 
 def _markdown(checklist: Checklist, key: str, text: str) -> str:
     """Checklist Markdown as safe HTML, worked out once per checklist version."""
-    from ..report import markdown_html
+    from ..markup import markdown_html
 
     cache_key = (checklist.ref, key, text)
     html = _GUIDANCE.get(cache_key)

@@ -1,0 +1,179 @@
+"""Building a round's reports: plan one job per report, skip what the rebuild cache keeps,
+render the rest and write each file atomically, then the cache record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import UsageError
+from ..i18n import _, current_language, set_language
+from ..yamlio import atomic_write
+from . import context as _context
+from .cache import Manifest, _unchanged, content_digest, context_digest, input_digest, template_files
+from .context import RoundBundle, office_context
+from .files import FORMATS, report_dir, report_path
+from .pdf import write_pdfs
+from .summary import summary_context
+from .templating import environment, render
+
+
+@dataclass
+class Job:
+    """One report to build: its kind, office, formats and target files."""
+
+    name: str
+    template: str
+    context: dict
+    targets: dict[str, Path]
+    digest: str = ""
+
+    @property
+    def is_office(self) -> bool:
+        return self.template == "office"
+
+    @property
+    def title(self) -> str:
+        """The PDF's title: the office's name, or the round's for the summary."""
+        return self.context["office"]["name"] if self.is_office else self.context["round"]["name"]
+
+
+@dataclass
+class BuildResult:
+    """What a report run wrote and skipped."""
+
+    written: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+
+
+def plan_jobs(bundle: RoundBundle, out: Path, formats: list[str], lang: str, office: str | None) -> list[Job]:
+    """The reports of a round: one per office (or just ``office``) and the county summary."""
+    rnd = bundle.data.round
+    jobs = []
+    offices = [rnd.office(office)] if office else list(rnd.offices)
+    for o in offices:
+        ctx = office_context(bundle, o.id, lang)
+        jobs.append(Job(o.id, "office", ctx, {f: report_path(out, o.id, f, lang) for f in formats}))
+    if office is None:
+        ctx = summary_context(bundle, lang)
+        jobs.append(Job("oppsummering", "summary", ctx, {f: report_path(out, None, f, lang) for f in formats}))
+    return jobs
+
+
+def check_formats(formats: list[str]) -> None:
+    """Refuse a format the reports are not made in."""
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise UsageError(_("ukjent format '{fmt}'; bruk html, pdf eller md").format(fmt=fmt))
+
+
+def build_reports(
+    round_dir: Path,
+    out: Path | None = None,
+    formats: list[str] | None = None,
+    lang: str = "nb",
+    office: str | None = None,
+    user_templates: Path | None = None,
+    progress: bool = False,
+    workers: int | None = None,
+    force: bool = False,
+) -> BuildResult:
+    """Build the reports of a round; unchanged reports are skipped. Returns what was written."""
+    formats = formats or ["html", "md"]
+    check_formats(formats)
+    previous_lang = current_language()
+    set_language(lang)
+    try:
+        inputs = input_digest(round_dir, user_templates)
+        kept = None if force else _unchanged(round_dir, out, formats, lang, office, inputs)
+        if kept is not None:
+            return BuildResult(skipped=kept)
+        return _build(round_dir, out, formats, lang, office, user_templates, progress, workers, force, inputs)
+    finally:
+        set_language(previous_lang)
+
+
+def _build(round_dir: Path, out: Path | None, formats: list[str], lang: str, office: str | None,
+           user_templates: Path | None, progress: bool, workers: int | None, force: bool,
+           inputs: str) -> BuildResult:
+    """Load the round, and write every report the cache does not keep."""
+    from ..validation import check_office
+
+    bundle = _context.load_bundle(round_dir)
+    check_office(bundle.data.round, office)
+    out = report_dir(bundle.data.round.id, out)
+    env = environment(user_templates, lang)
+    templates = template_files(user_templates)
+    manifest = Manifest.load(out)
+    result = BuildResult()
+    todo = []
+    for job in plan_jobs(bundle, out, formats, lang, office):
+        for fmt, target in job.targets.items():
+            digest = context_digest(job.context, templates, fmt)
+            if not force and manifest.keeps(target, digest, inputs):
+                result.skipped.append(target)
+            else:
+                todo.append((job, fmt, target, digest))
+    bar = _progress(len(todo)) if progress and todo else None
+    try:
+        _write(todo, env, lang, workers, bar, manifest, inputs, result)
+    finally:
+        # Only reports already written are in the record, so it is right even after an error.
+        manifest.save()
+        if bar:
+            bar.stop()
+    return result
+
+
+def _write(todo: list, env, lang: str, workers: int | None, bar, manifest: Manifest, inputs: str,
+           result: BuildResult) -> None:
+    """Render and write the reports to make; PDFs last, on every core. ``result.written``
+    lists what was written, in the order of ``todo``, also when writing stops midway."""
+    pdf_work = []
+    digests = {}
+    written: set[Path] = set()
+
+    def done(target: Path, data_digest: str) -> None:
+        manifest.record(target, digests[target], inputs, data_digest)
+        written.add(target)
+        if bar:
+            bar.advance()
+
+    try:
+        for job, fmt, target, digest in todo:
+            digests[target] = digest
+            if fmt == "pdf":
+                html = render(env, f"{job.template}.html.j2", {**job.context, "for_pdf": True})
+                pdf_work.append((html, target, job.title, lang))
+                continue
+            data = render(env, f"{job.template}.{fmt}.j2", job.context).encode("utf-8")
+            atomic_write(target, data)
+            done(target, content_digest(data))
+        if pdf_work:
+            write_pdfs(pdf_work, workers, done)
+    finally:
+        result.written.extend(target for _job, _fmt, target, _digest in todo if target in written)
+
+
+class _progress:
+    """A rich progress bar on stderr, shown only on a terminal."""
+
+    def __init__(self, total: int):
+        import sys
+
+        self.bar = None
+        if not sys.stderr.isatty():
+            return
+        from rich.progress import Progress
+
+        self.bar = Progress(transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task(_("Lager rapporter"), total=total)
+
+    def advance(self) -> None:
+        if self.bar:
+            self.bar.advance(self.task)
+
+    def stop(self) -> None:
+        if self.bar:
+            self.bar.stop()

@@ -1,0 +1,98 @@
+"""Charts for the reports: inline SVG bar charts, each with a text alternative that holds
+every figure, so a reader who cannot see the bars reads the same numbers."""
+
+from __future__ import annotations
+
+from ..i18n import _
+
+
+def theme_chart(themes: list[dict], lang: str, county_label: bool = True) -> dict:
+    """An inline SVG bar chart of the themes, with its text alternative."""
+    from markupsafe import Markup, escape
+
+    bar_h, gap, label_w, width = 12, 10, 250, 700
+    series = [("office", _("Kontoret") if county_label else _("Fylket"), "#1f4e79")]
+    if county_label:
+        series.append(("county", _("Fylket"), "#8a5a00"))
+    if any(t.get("previous") for t in themes):
+        series.append(("previous", _("Forrige runde"), "#5c5c5c"))
+    group_h = len(series) * bar_h + gap
+    height = 30 + len(themes) * group_h + 20
+    title = _("Resultat per tema")
+    desc = _("Stolpene viser vektet resultat per tema; tallene står i tabellen over.")
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="chart-title chart-desc" '
+             f'viewBox="0 0 {width} {height}" width="100%" class="chart">',
+             f'<title id="chart-title">{escape(title)}</title>',
+             ""]  # the description, with every figure, is filled in below
+    x0 = label_w
+    scale_w = width - label_w - 150  # room for the count beside the longest bar
+    for i, (key, label, color) in enumerate(series):
+        lx = x0 + i * 150
+        parts.append(f'<rect x="{lx}" y="4" width="12" height="12" fill="{color}"/>'
+                     f'<text x="{lx + 16}" y="14" font-size="12" fill="#1a1a1a">{escape(label)}</text>')
+    y = 30
+    alt_lines = []
+    for theme in themes:
+        parts.append(f'<text x="0" y="{y + bar_h}" font-size="12" fill="#1a1a1a">{escape(theme["title"])}</text>')
+        alt = [theme["title"]]
+        for i, (key, label, color) in enumerate(series):
+            view = theme.get(key)
+            by = y + i * bar_h
+            if view and view.get("score") is not None:
+                w = max(1, round(scale_w * view["score"]))
+                parts.append(f'<rect x="{x0}" y="{by}" width="{w}" height="{bar_h - 2}" fill="{color}"/>')
+                shown = view["percent"] or view["text"]
+                parts.append(f'<text x="{x0 + w + 4}" y="{by + bar_h - 3}" font-size="10" fill="#1a1a1a">{escape(shown)}</text>')
+                alt.append(f"{label}: {view['text']}")
+            else:
+                alt.append(label + ": " + _("ingen vurdert"))
+        alt_lines.append("; ".join(alt))
+        y += group_h
+    parts.append("</svg>")
+    parts[2] = f'<desc id="chart-desc">{escape(desc)} {escape(". ".join(alt_lines))}.</desc>'
+    return {"svg": Markup("".join(parts)), "alt": alt_lines, "caption": desc}
+
+
+TREND_COLORS = ["#5c5c5c", "#8a5a00", "#1f4e79", "#1e6b34", "#6b2a7a"]
+
+
+def trend_chart(rows: list[dict], names: list[str]) -> dict:
+    """An inline SVG chart of each theme's county result across rounds, with its description."""
+    from markupsafe import Markup, escape
+
+    bar_h, gap, label_w, width = 10, 10, 250, 700
+    colors = TREND_COLORS[-len(names):] if len(names) <= len(TREND_COLORS) else TREND_COLORS * 2
+    group_h = len(names) * bar_h + gap
+    height = 30 + len(rows) * group_h + 10
+    scale_w = width - label_w - 150
+    title = _("Utvikling per tema")
+    alt = []
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="trend-title trend-desc" '
+             f'viewBox="0 0 {width} {height}" width="100%" class="chart">',
+             f'<title id="trend-title">{escape(title)}</title>', ""]
+    lx = 0
+    for i, name in enumerate(names):
+        parts.append(f'<rect x="{lx}" y="4" width="12" height="12" fill="{colors[i]}"/>'
+                     f'<text x="{lx + 16}" y="14" font-size="11" fill="#1a1a1a">{escape(name)}</text>')
+        lx += 16 + 7 * len(name) + 20
+    y = 30
+    for row in rows:
+        parts.append(f'<text x="0" y="{y + bar_h}" font-size="12" fill="#1a1a1a">{escape(row["title"])}</text>')
+        line = [row["title"]]
+        for i, cell in enumerate(row["cells"]):
+            by = y + i * bar_h
+            if cell.get("score") is not None:
+                w = max(1, round(scale_w * cell["score"]))
+                parts.append(f'<rect x="{label_w}" y="{by}" width="{w}" height="{bar_h - 2}" fill="{colors[i]}"/>')
+                shown = cell["percent"] or cell["text"]
+                parts.append(f'<text x="{label_w + w + 4}" y="{by + bar_h - 2}" font-size="9" '
+                             f'fill="#1a1a1a">{escape(shown)}</text>')
+            line.append(f"{names[i]}: {cell['text']}")
+        alt.append("; ".join(line))
+        y += group_h
+    parts.append("</svg>")
+    desc = _("Stolpene viser fylkets vektede resultat per tema i hver runde; tallene står i tabellen over.")
+    parts[2] = f'<desc id="trend-desc">{escape(desc)} {escape(". ".join(alt))}.</desc>'
+    return {"svg": Markup("".join(parts)), "caption": desc}
+
+

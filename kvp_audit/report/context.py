@@ -1,0 +1,285 @@
+"""The office report's render context: everything an office's report shows, as plain data
+built by pure functions from a loaded, scored round (and its previous round)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..i18n import _
+from ..markup import markdown_html, markdown_text
+from ..models import Outcome
+from ..present import (OUTCOME_SYMBOL, count_short, format_count, format_date, format_number, found_again_label,
+                       status_label, tally_view)
+from ..scoring import OFFICE_CASE_KEY, RoundScore, score_round
+from .charts import theme_chart
+from .templating import source_lang_attr
+
+
+@dataclass
+class RoundBundle:
+    """A loaded round with its scores, and its previous round when there is one."""
+
+    data: Any
+    scores: RoundScore
+    previous: RoundBundle | None = None
+
+
+def load_bundle(path: Path, with_previous: bool = True) -> RoundBundle:
+    """Load, validate and score a round (and the previous round named in runde.yaml)."""
+    from ..errors import InputError
+    from ..load import load_round
+
+    data = load_round(path)
+    if data.errors:
+        raise InputError(
+            _("runden har {n} feil; rett dem (se 'kvp-audit validate') før rapportene lages").format(n=len(data.errors)),
+            data.errors,
+        )
+    bundle = RoundBundle(data, score_round(data))
+    if with_previous and data.round.previous:
+        prev_path = (data.path / data.round.previous).resolve()
+        if (prev_path / "runde.yaml").is_file():
+            try:
+                bundle.previous = load_bundle(prev_path, with_previous=False)
+            except InputError:
+                bundle.previous = None  # a broken previous round only loses the comparison
+    return bundle
+
+
+def round_view(rnd, lang: str) -> dict:
+    """The round as the report headings show it."""
+    return {"id": rnd.id, "name": rnd.name, "county": rnd.county,
+            "start": format_date(rnd.period.start, lang), "end": format_date(rnd.period.end, lang)}
+
+
+def report_head(kind: str, data, lang: str) -> dict:
+    """What every report context starts with: its kind, language, the language of the
+    checklist's own text, the tool's version and the round."""
+    return {
+        "kind": kind,
+        "lang": lang,
+        "src_lang": source_lang_attr(data.case_checklist, lang),
+        "tool_version": __version__,
+        "round": round_view(data.round, lang),
+    }
+
+
+def checklist_view(checklist) -> dict:
+    """The checklist a report is made against: id, title and version."""
+    return {"id": checklist.id, "title": checklist.title, "version": checklist.version}
+
+
+def _reviewers(data, office_id: str) -> list[str]:
+    names: set[str] = set()
+    for case in data.cases.get(office_id, []):
+        names.update(case.reviewers)
+    review = data.office_reviews.get(office_id)
+    if review is not None:
+        names.update(review.reviewers)
+    return sorted(names)
+
+
+def _visit_dates(data, office_id: str) -> list[dt.date]:
+    review = data.office_reviews.get(office_id)
+    if review is not None:
+        return sorted(review.visit_dates)
+    return sorted({c.date for c in data.cases.get(office_id, [])})
+
+
+def _comments(data, office_id: str, criterion_id: str, in_office_review: bool) -> list[dict]:
+    out = []
+    if in_office_review:
+        review = data.office_reviews.get(office_id)
+        answer = review.answers.get(criterion_id) if review else None
+        if answer is not None and answer.comment:
+            out.append({"case": _("kontoret"), "html": markdown_html(answer.comment), "text": markdown_text(answer.comment)})
+        return out
+    for case in sorted(data.cases.get(office_id, []), key=lambda c: c.case):
+        answer = case.answers.get(criterion_id)
+        if answer is not None and answer.comment:
+            out.append({"case": case.case, "html": markdown_html(answer.comment), "text": markdown_text(answer.comment)})
+    return out
+
+
+def _finding_view(finding, crit, data, office_id: str, in_office: bool) -> dict:
+    cases = [c for c in finding.cases if c != OFFICE_CASE_KEY]
+    return {
+        "id": finding.id,
+        "kind": finding.kind,
+        "criterion": crit.id,
+        "question": crit.question,
+        "legal_basis": list(crit.legal_basis),
+        "cases": cases,
+        "office_level": in_office,
+        "count": format_count(finding.tally, "saker") if not in_office else "",
+        "recommendation_html": markdown_html(crit.recommendation),
+        "recommendation_text": markdown_text(crit.recommendation),
+        "has_recommendation": bool(crit.recommendation.strip()),
+        "comments": _comments(data, office_id, crit.id, in_office),
+    }
+
+
+def theme_rows(bundle: RoundBundle, office_id: str) -> list[dict]:
+    """Each theme: the office's result beside the county's and the previous round's."""
+    scores = bundle.scores
+    s = scores.offices[office_id]
+    prev_scores = _previous_scores(bundle, office_id)
+    themes = []
+    for theme in bundle.data.case_checklist.themes:
+        if theme.id not in s.by_theme:
+            continue
+        prev_tally = prev_scores.by_theme.get(theme.id) if prev_scores else None
+        themes.append({
+            "id": theme.id,
+            "title": theme.title,
+            "office": tally_view(s.by_theme[theme.id], "vurderinger"),
+            "county": tally_view(scores.by_theme[theme.id], "vurderinger"),
+            "previous": tally_view(prev_tally, "vurderinger") if prev_scores else None,
+        })
+    return themes
+
+
+def _previous_scores(bundle: RoundBundle, office_id: str):
+    if bundle.previous is not None and office_id in bundle.previous.scores.offices:
+        return bundle.previous.scores.offices[office_id]
+    return None
+
+
+def findings_view(bundle: RoundBundle, office_id: str) -> dict[str, list[dict]]:
+    """The office's avvik, merknader and god praksis, each with its question, cases and comments."""
+    data = bundle.data
+    case_crit = data.case_checklist.criterion_map()
+    office_crit = data.office_checklist.criterion_map() if data.office_checklist else {}
+    findings: dict[str, list] = {"avvik": [], "merknad": [], "god praksis": []}
+    for f in bundle.scores.offices[office_id].findings:
+        in_office = f.criterion in office_crit and f.criterion not in case_crit
+        crit = office_crit[f.criterion] if in_office else case_crit[f.criterion]
+        findings[f.kind].append(_finding_view(f, crit, data, office_id, in_office))
+    return findings
+
+
+def case_matrix(bundle: RoundBundle, office_id: str, cases: list) -> list[dict]:
+    """The criterion x case table, per theme: each case's outcome, and the count per criterion."""
+    s = bundle.scores.offices[office_id]
+    matrix = []
+    for theme in bundle.data.case_checklist.themes:
+        rows = []
+        for crit in theme.criteria:
+            if not crit.scored:
+                continue
+            cells = []
+            for case in cases:
+                result = s.cases[case.case][crit.id]
+                cells.append({"outcome": result.outcome.value, "symbol": OUTCOME_SYMBOL[result.outcome],
+                              "css": result.outcome.name})
+            rows.append({"id": crit.id, "question": crit.question, "cells": cells,
+                         "count": count_short(s.by_criterion[crit.id])})
+        if rows:
+            matrix.append({"title": theme.title, "rows": rows})
+    return matrix
+
+
+def _figure(crit, answer, lang: str) -> dict:
+    value = getattr(answer, "answer", None)
+    shown = "" if value is None else format_number(value, lang) if isinstance(value, (int, float)) else str(value)
+    return {"id": crit.id, "label": crit.question, "value": shown, "raw": value, "unit": crit.unit}
+
+
+def _office_review_row(crit, answer, result) -> dict:
+    return {"id": crit.id, "question": crit.question,
+            "outcome": result.outcome.value if result else Outcome.ubesvart.value,
+            "symbol": OUTCOME_SYMBOL[result.outcome] if result else "–",
+            "comment_html": markdown_html(answer.comment) if answer else "",
+            "comment_text": markdown_text(answer.comment) if answer else ""}
+
+
+def _against_target(figures: list[dict], lang: str) -> str | None:
+    raw = {f["id"]: f["raw"] for f in figures}
+    target, current = raw.get("TALL-MAALTALL"), raw.get("TALL-PRDATO")
+    if isinstance(target, (int, float)) and isinstance(current, (int, float)) and target:
+        return _("{current} deltakere per dato mot måltall {target}").format(
+            current=format_number(current, lang), target=format_number(target, lang))
+    return None
+
+
+def office_review_view(bundle: RoundBundle, office_id: str, lang: str) -> dict | None:
+    """The office review: its answers per theme, the office's figures, whom the team met."""
+    data = bundle.data
+    review = data.office_reviews.get(office_id)
+    if review is None or data.office_checklist is None:
+        return None
+    sections = []
+    figures = []
+    results = bundle.scores.offices[office_id].office_review or {}
+    for theme in data.office_checklist.themes:
+        items = []
+        for crit in theme.criteria:
+            answer = review.answers.get(crit.id)
+            if not crit.scored:
+                figures.append(_figure(crit, answer, lang))
+                continue
+            items.append(_office_review_row(crit, answer, results.get(crit.id)))
+        if items:
+            sections.append({"title": theme.title, "rows": items})
+    return {"sections": sections, "figures": figures, "against_target": _against_target(figures, lang),
+            "met": list(review.met), "note_html": markdown_html(review.note)}
+
+
+def followup_views(bundle: RoundBundle, office_id: str, findings: dict[str, list[dict]]) -> list[dict]:
+    """The findings carried from the previous round, with their status; this round's avvik and
+    merknader get their follow-up (``followup``) added in ``findings``."""
+    from ..followup import followup_items
+
+    carried = []
+    status_of = {}
+    for item in followup_items(bundle.data, bundle.scores, office_id):
+        if not item.carried:
+            if item.status != "ikke fulgt opp":
+                status_of[item.id] = {"status": status_label(item.status),
+                                      "action_html": markdown_html(item.action), "action_text": markdown_text(item.action)}
+            continue
+        carried.append({"id": item.id, "kind": item.kind, "criterion": item.criterion, "question": item.question,
+                        "status": status_label(item.status), "now": found_again_label(item.found_again),
+                        "now_criteria": list(item.now),
+                        "action_html": markdown_html(item.action), "action_text": markdown_text(item.action)})
+    for kind in ("avvik", "merknad"):
+        for view in findings[kind]:
+            view["followup"] = status_of.get(view["id"])
+    return carried
+
+
+def office_context(bundle: RoundBundle, office_id: str, lang: str) -> dict:
+    """Everything the office report shows, as plain data."""
+    data = bundle.data
+    rnd = data.round
+    office = rnd.office(office_id)
+    checklist = data.case_checklist
+    themes = theme_rows(bundle, office_id)
+    findings = findings_view(bundle, office_id)
+    cases = sorted(data.cases.get(office_id, []), key=lambda c: c.case)
+    matrix = case_matrix(bundle, office_id, cases)
+    office_review = office_review_view(bundle, office_id, lang)
+    carried = followup_views(bundle, office_id, findings)
+    visit = _visit_dates(data, office_id)
+    return {
+        **report_head("office", data, lang),
+        "office": {"id": office.id, "name": office.name},
+        "visit_dates": [format_date(d, lang) for d in visit],
+        "report_date": format_date(visit[-1] if visit else rnd.period.end, lang),
+        "reviewers": _reviewers(data, office_id),
+        "n_cases": len(cases),
+        "case_keys": [c.case for c in cases],
+        "checklist": checklist_view(checklist),
+        "previous_round": bundle.previous.data.round.name if _previous_scores(bundle, office_id) else None,
+        "total": tally_view(bundle.scores.offices[office_id].total, "vurderinger"),
+        "themes": themes,
+        "chart": theme_chart(themes, lang),
+        "findings": findings,
+        "matrix": matrix,
+        "office_review": office_review,
+        "carried": carried,
+    }
