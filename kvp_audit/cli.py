@@ -195,8 +195,9 @@ def checklist_validate(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(p for p in sorted(path.rglob("*")) if p.is_file() and _is_yaml(p))
-        elif path.is_file():
+            # FIFOs and devices with a YAML name are listed too: reading them says why they are skipped
+            files.extend(p for p in sorted(path.rglob("*")) if _is_yaml(p) and not p.is_dir())
+        elif path.exists():
             files.append(path)
         else:
             _fail(_("fant ikke '{path}'").format(path=display_path(path)))

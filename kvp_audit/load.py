@@ -18,6 +18,8 @@ from pydantic import ValidationError
 from . import conditions
 from .errors import InputError, Problem, display_path
 from .i18n import _
+from .names import name_warnings
+from .privacy import problems as privacy_problems
 from .models import (
     CASE_KEY_PATTERN,
     AnswerType,
@@ -32,7 +34,7 @@ from .models import (
 )
 from .validation import check_checklist, pydantic_problems, suggest
 from .valuetypes import answer_type, fact_type
-from .yamlio import Locator, YamlFileError, load_mapping, read_text
+from .yamlio import Locator, YamlFileError, load_mapping, read_text, round_file_problem
 
 ROUND_FILE = "runde.yaml"
 OFFICE_FILE = "kontor.yaml"
@@ -70,7 +72,7 @@ def load_checklist(path: Path) -> tuple[Checklist | None, list[Problem]]:
     try:
         data, text = read_mapping(path)
     except YamlFileError as exc:
-        return None, [exc.problem]
+        return None, exc.problems
     return check_checklist(data, text, path)
 
 
@@ -105,7 +107,7 @@ class ChecklistLibrary:
                     data, _text = read_mapping(path)
                 except YamlFileError as exc:
                     # A broken file here is an error, never a reason to use another checklist of that id.
-                    self._problems.append(exc.problem)
+                    self._problems.extend(exc.problems)
                     continue
                 if "themes" in data and "id" in data and "version" in data:
                     ref = f"{data['id']}@{data['version']}"
@@ -208,7 +210,7 @@ def load_round_file(path: Path) -> tuple[Round | None, list[Problem]]:
     try:
         data, text = read_mapping(path)
     except YamlFileError as exc:
-        return None, [exc.problem]
+        return None, exc.problems
     try:
         return Round.model_validate(data), []
     except ValidationError as exc:
@@ -396,7 +398,7 @@ def check_review(
     shown = display_path(path)
     locator = Locator(text)
     problems: list[Problem] = []
-    problems.extend(_privacy_problems(text, shown))
+    problems.extend(privacy_problems(text, review_data, path))
     if problems:
         return None, problems
     try:
@@ -410,6 +412,7 @@ def check_review(
                                 hint=_("rett office til '{folder}', eller flytt filen").format(folder=office_id)))
     problems += _fact_problems(review, checklist, shown, locator)
     problems += _answer_problems(review, review_data, checklist, shown, locator)
+    problems += name_warnings(review_data, text, path)
     return (review if not any(p.is_error for p in problems) else None), problems
 
 
@@ -497,41 +500,11 @@ def _answer_problem(crit, value: Any, scale) -> tuple[str, str] | None:
     return answer_type(crit).problem(value, options)
 
 
-def _privacy_problems(text: str, shown: str) -> list[Problem]:
-    """Refuse anything that looks like a fødselsnummer or D-nummer, anywhere in the file.
-
-    The raw text is scanned (comments included), so a number is caught whatever YAML
-    would make of it (``01019012480`` would otherwise become the integer 1019012480).
-    """
-    import re
-
-    from .privacy import _CANDIDATE, is_national_id, may_hold_national_id
-
-    out: list[Problem] = []
-    if not may_hold_national_id(text):
-        return out
-    # One pass over the whole text; lines are only worked out for a hit.
-    for match in _CANDIDATE.finditer(text):
-        digits = match.group(1) + match.group(2)
-        if not is_national_id(digits):
-            continue
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        line_end = text.find("\n", match.start())
-        line = text[line_start:line_end if line_end >= 0 else len(text)]
-        lineno = text.count("\n", 0, match.start()) + 1
-        key = re.match(r"^\s*(?:-\s*)?([^:#\s][^:#]*?)\s*:", line)
-        out.append(Problem(shown, lineno, match.start() - line_start + 1, key=key.group(1) if key else "",
-                           message=_("teksten ser ut som et fødselsnummer eller D-nummer ({masked})").format(
-                               masked=digits[:2] + "*" * 9),
-                           hint=_("fjern nummeret: saker kjennes bare ved den tilfeldige saksnøkkelen, og personnummer skal aldri lagres")))
-    return out
-
-
 def _load_review(path: Path, model, checklist: Checklist, office_id: str):
     try:
         data, text = read_mapping(path)
     except YamlFileError as exc:
-        return None, [exc.problem]
+        return None, exc.problems
     return check_review(data, text, path, model, checklist, office_id)
 
 
@@ -670,12 +643,19 @@ def _review_jobs(opened: OpenedRound) -> tuple[list[tuple[str, str, Path]], list
         try:
             if not folder.is_dir():
                 continue
+            if folder.is_symlink() and round_file_problem(folder, opened.root):
+                problems.append(round_file_problem(folder, opened.root))
+                continue
             files = sorted(folder.iterdir())
         except OSError as exc:
             problems.append(_unreadable_folder(folder, exc))
             continue
         for file in files:
-            if not file.is_file() or not _is_yaml(file):
+            if not _is_yaml(file):
+                continue
+            refused = round_file_problem(file, opened.root)
+            if refused:
+                problems.append(refused)  # a link out of the round (error), a FIFO or device (warning)
                 continue
             kind = {OFFICE_FILE: "office", FOLLOWUP_FILE: "followup"}.get(file.name, "case")
             if kind not in unusable:
@@ -692,9 +672,14 @@ def _one_job(job, loaded):
     if checklist is None:
         if kind == "case":
             return None, []
-        return None, [Problem(display_path(file), message=_("runden har ingen sjekkliste for '{scope}'").format(scope=kind),
-                              hint=_("oppgi checklists.{scope} i {file}").format(scope=kind, file=ROUND_FILE),
-                              severity="warning")]
+        warning = Problem(display_path(file), message=_("runden har ingen sjekkliste for '{scope}'").format(scope=kind),
+                          hint=_("oppgi checklists.{scope} i {file}").format(scope=kind, file=ROUND_FILE),
+                          severity="warning")
+        try:
+            read_mapping(file)  # unchecked, but still read: the input limits and identity-number guard hold
+        except YamlFileError as exc:
+            return None, [*exc.problems, warning]
+        return None, [warning]
     return _load_review(file, _MODELS[kind], checklist, office_id)
 
 

@@ -5,12 +5,29 @@ duplicate keys are refused). It is several times faster than PyYAML but does not
 the position of each value, so when a file has a problem, PyYAML's composer (which keeps
 line and column marks) is run on that file only to *place* the message. PyYAML never
 supplies data.
+
+Every text is checked by :func:`check_text` before any parser sees it. The parsers
+recurse (yaml-rs crashes the whole process on ``- - - …`` nested 20,000 deep, PyYAML
+and ruamel.yaml raise RecursionError) and stop or disagree at control characters, so
+the limits below are deliberate and documented in docs/format.md:
+
+- ``MAX_FILE_BYTES``: 5 MB. A case file is about 5 kB, a national round's biggest
+  checklist about 60 kB; a bigger file is a wrong file.
+- ``MAX_DEPTH``: 64 levels of nesting (indentation steps, ``- ``/``? `` on one line,
+  and ``[``/``{`` brackets counted together). A real file needs fewer than 10; every
+  parser used here is safe far beyond 64.
+- ``MAX_LINE_CHARS``: 50,000 characters on one line. The web form writes a comment on
+  one line however long it is (25 pages of text fit); a whole case written as JSON on
+  one line is about 20 kB.
+- No control characters but TAB, LF and CR (CRLF files from Windows editors are fine);
+  a UTF-8 byte order mark at the start is accepted and dropped.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable
@@ -19,39 +36,172 @@ from .errors import Problem, display_path
 from .i18n import _
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_LINE_CHARS = 50_000
 
 _POS = re.compile(r"line (\d+), column (\d+)")
+# C0 and C1 controls and DEL, but TAB, LF and CR. NEL (U+0085) is among them: YAML 1.1
+# readers (PyYAML, ruamel.yaml) take it for a line break and YAML 1.2 (yaml-rs) does not.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _classes() -> bytes:
+    """A bytes.translate table that sorts a text's UTF-8 bytes into what check_text looks for."""
+    table = bytearray(b" " * 256)
+    for i in [*range(0, 9), 11, 12, *range(14, 32), 127]:
+        table[i] = 0  # a C0 control or DEL
+    for i in range(0x80, 0xA0):
+        table[i] = 0x80  # a continuation byte that, after 0xC2, makes a C1 control
+    table[0xC2] = 0xC2
+    table[ord("\n")] = ord("\n")
+    for c in " \t?:-":
+        table[ord(c)] = ord("p")  # indentation and block indicators
+    for c in "[{":
+        table[ord(c)] = ord("b")  # flow openers
+    return bytes(table)
+
+
+_CLASS_TABLE = _classes()
+# A line whose indentation and block indicators are this long might nest deeper than
+# MAX_DEPTH (one level takes at least half a column); only then is the text scanned line
+# by line. Likewise when it holds as many brackets as the limit.
+_DEEP_PREFIX = b"p" * (MAX_DEPTH // 2 - 1)
 
 
 class YamlFileError(Exception):
-    """A file that could not be read as one YAML mapping; carries the problem."""
+    """A file that could not be read as one YAML mapping; carries the problem (and any others)."""
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: Problem, problems: list[Problem] | None = None):
         super().__init__(problem.message)
         self.problem = problem
+        self.problems = problems or [problem]
+
+
+def not_regular_problem(path: Path, mode: int) -> Problem | None:
+    """The problem with reading ``path`` when its ``st_mode`` is not a regular file, else None.
+
+    A FIFO would block every command forever and a device such as /dev/zero would be read
+    until memory runs out, so only regular files are ever opened.
+    """
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        kind = _("en mappe")
+    elif stat.S_ISFIFO(mode):
+        kind = _("en navngitt pipe (FIFO)")
+    elif stat.S_ISCHR(mode):
+        kind = _("en tegnenhet (for eksempel /dev/zero)")
+    elif stat.S_ISBLK(mode):
+        kind = _("en blokkenhet")
+    elif stat.S_ISSOCK(mode):
+        kind = _("en socket")
+    else:
+        kind = _("en spesialfil")
+    return Problem(display_path(path),
+                   message=_("'{name}' er {kind}, ikke en vanlig fil, og leses ikke").format(name=path.name, kind=kind),
+                   hint=_("flytt den ut av runden; bare vanlige YAML-filer leses"))
+
+
+def round_file_problem(path: Path, root: Path) -> Problem | None:
+    """Why ``path``, found in a round folder, is not read: None for a regular file inside the round.
+
+    A symbolic link that leads outside the round is refused (an error): a case file
+    linked in from elsewhere would carry someone else's data into the reports. A FIFO,
+    device, socket or folder with a YAML name is skipped with a warning.
+    """
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            target = Path(os.path.realpath(path))
+            home = Path(os.path.realpath(root))
+            if target != home and home not in target.parents:
+                return Problem(display_path(path),
+                               message=_("filen er en lenke til {target}, utenfor runden, og leses ikke").format(
+                                   target=target),
+                               hint=_("kopier filen inn i runden i stedet for å lenke til den"))
+            info = os.stat(path)
+    except OSError as exc:
+        return Problem(display_path(path), message=_("filen kan ikke leses ({error})").format(error=exc.strerror or exc))
+    problem = not_regular_problem(path, info.st_mode)
+    if problem is not None:
+        return Problem(problem.path, message=problem.message, hint=problem.hint, severity="warning")
+    return None
+
+
+def _size_problem(path: Path, size: int) -> Problem:
+    return Problem(
+        display_path(path),
+        line=1,
+        message=_("filen er {size:.1f} MB, mer enn grensen på {limit} MB for en YAML-fil").format(
+            size=size / 1024 / 1024, limit=MAX_FILE_BYTES // 1024 // 1024
+        ),
+        hint=_("sjekk at det er riktig fil; en saksvurdering er vanligvis under 20 kB"),
+    )
+
+
+def _unreadable(path: Path, exc: OSError) -> YamlFileError:
+    return YamlFileError(Problem(display_path(path), message=_("filen kan ikke leses ({error})").format(
+        error=exc.strerror or exc), hint=_("sjekk at filen finnes og at du har lov til å lese den")))
+
+
+def _open_for_reading(path: Path) -> int:
+    """Open without blocking: a FIFO swapped in after the check must not hang the reader."""
+    return os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+
+
+def read_bytes(path: Path) -> bytes:
+    """Read a regular file of at most ``MAX_FILE_BYTES``, or raise :class:`YamlFileError`.
+
+    The file is checked before it is opened (a FIFO is never opened for a blocking read)
+    and again on the open descriptor (it may have been swapped in between); no more than
+    the limit and one byte is ever read.
+    """
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+    problem = not_regular_problem(path, info.st_mode)
+    if problem:
+        raise YamlFileError(problem)
+    if info.st_size > MAX_FILE_BYTES:
+        raise YamlFileError(_size_problem(path, info.st_size))
+    try:
+        fd = _open_for_reading(path)
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+    try:
+        problem = not_regular_problem(path, os.fstat(fd).st_mode)
+        if problem:
+            raise YamlFileError(problem)
+        chunks: list[bytes] = []
+        left = MAX_FILE_BYTES + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+    finally:
+        os.close(fd)
+    raw = b"".join(chunks)
+    if len(raw) > MAX_FILE_BYTES:
+        raise YamlFileError(_size_problem(path, len(raw)))
+    return raw
 
 
 def read_text(path: Path) -> str:
-    """Read a file as UTF-8 text, refusing files too large to be audit data."""
+    """Read a regular file as UTF-8 text, a leading byte order mark dropped.
+
+    The text is checked by :func:`check_text` when it is parsed (:func:`parse_mapping`,
+    :func:`loads`), not here, so that it is checked once.
+    """
+    raw = read_bytes(path)
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise YamlFileError(Problem(display_path(path), message=_("filen kan ikke leses ({error})").format(error=exc.strerror))) from None
-    if size > MAX_FILE_BYTES:
-        raise YamlFileError(
-            Problem(
-                display_path(path),
-                line=1,
-                message=_("filen er {size:.1f} MB, mer enn grensen på {limit} MB for en YAML-fil").format(
-                    size=size / 1024 / 1024, limit=MAX_FILE_BYTES // 1024 // 1024
-                ),
-                hint=_("sjekk at det er riktig fil; en saksvurdering er vanligvis under 20 kB"),
-            )
-        )
-    try:
-        return path.read_bytes().decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        line = raw[: exc.start].count(b"\n") + 1
         raise YamlFileError(
             Problem(
                 display_path(path),
@@ -60,10 +210,175 @@ def read_text(path: Path) -> str:
                 hint=_("lagre filen som UTF-8 i editoren"),
             )
         ) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def check_text(text: str, path: Path | str | None = None) -> None:
+    """Refuse text no parser should see: control characters, overlong lines, deep nesting.
+
+    Raises :class:`YamlFileError` with the file and line. Cheap for ordinary files: the
+    line-by-line nesting scan runs only when a quick count says the text might be deep.
+    """
+    shown = display_path(path) if path is not None else "-"
+    # One pass in C over the bytes; the exact place is looked for only when something is wrong.
+    classes = text.encode("utf-8", "surrogatepass").translate(_CLASS_TABLE)
+    if b"\x00" in classes or b"\xc2\x80" in classes:
+        bad = _CONTROL.search(text)
+        line, column = _line_col(text, bad.start())
+        raise YamlFileError(Problem(
+            shown, line, column,
+            message=_("linjen har kontrolltegnet U+{code:04X}, som YAML-lesere leser ulikt (en NUL avslutter filen)").format(
+                code=ord(bad.group())),
+            hint=_("slett tegnet (det kommer som regel fra innliming); bare tabulator og linjeskift er lov")))
+    if len(text) > MAX_LINE_CHARS:
+        start = 0
+        while start <= len(text):
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+            if end - start > MAX_LINE_CHARS:
+                line = text.count("\n", 0, start) + 1
+                raise YamlFileError(Problem(
+                    shown, line, 1,
+                    message=_("linjen har {count} tegn, mer enn grensen på {limit}").format(
+                        count=end - start, limit=MAX_LINE_CHARS),
+                    hint=_("del teksten over flere linjer (en blokk med | eller >)")))
+            start = end + 1
+    if (classes.count(b"b") >= MAX_DEPTH or classes.startswith(_DEEP_PREFIX)
+            or b"\n" + _DEEP_PREFIX in classes):
+        deep = nesting_too_deep(text)
+        if deep is not None:
+            raise YamlFileError(Problem(
+                shown, deep, 1,
+                message=_("YAML-strukturen er nestet dypere enn grensen på {limit} nivåer").format(limit=MAX_DEPTH),
+                hint=_("en saksvurdering trenger under 10 nivåer: sjekk at filen ikke er skadet eller generert feil")))
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
+
+
+def nesting_too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
+    """The first line (1-based) where the nesting of ``text`` passes ``limit`` levels, or None.
+
+    An estimate that errs on the generous side: block levels are the open indentation
+    columns (a sequence at its key's column counts as one more; each ``- ``, ``? ``,
+    ``: `` at a line's start opens one more), flow levels the open brackets outside quotes
+    and comments. Block scalar content (``|``, ``>``) is skipped only while it is
+    indented deeper than its key.
+    """
+    stack: list[int] = []  # columns of the open block nodes
+    weights: list[int] = []  # levels each column holds (2: a mapping and its sequence)
+    dashes: list[bool] = []  # whether the column's first line was a "- " entry
+    flow = 0
+    quote = ""
+    scalar_above: int | None = None  # inside a block scalar: content is indented deeper than this
+    for lineno, line in enumerate(text.split("\n"), 1):
+        line = line.rstrip("\r")
+        n = len(line)
+        i = 0
+        while i < n and line[i] in " \t":
+            i += 1
+        if scalar_above is not None:
+            if i == n or i > scalar_above:
+                continue
+            scalar_above = None
+        if i == n or (line[i] == "#" and not quote):
+            continue
+        j, indicators, node_col = i, 0, i
+        while j < n and line[j] in "-?:" and (j + 1 == n or line[j + 1] in " \t"):
+            indicators += 1
+            node_col = j
+            j += 1
+            while j < n and line[j] in " \t":
+                j += 1
+        if quote or flow:
+            # inside a quoted scalar or a bracket: indentation means nothing, but count
+            # indicators anyway (a generous estimate is the safe one)
+            depth = sum(weights) + indicators
+        else:
+            while stack and stack[-1] > i:
+                stack.pop()
+                weights.pop()
+            dash = indicators > 0 and line[i] == "-"
+            if not stack or stack[-1] < i:
+                stack.append(i)
+                weights.append(1)
+            elif dash and weights[-1] == 1 and not dashes[len(stack) - 1]:
+                weights[-1] = 2  # "key:" then "- " at the same column: a sequence inside the mapping
+            del dashes[len(stack):]
+            dashes[len(stack) - 1:] = [dash]
+            # "- - -" opens a node after each indicator; later lines may be indented to them
+            for col in range(i + 2, j + 1, 2):
+                if col > stack[-1]:
+                    stack.append(col)
+                    weights.append(1)
+                    dashes.append(False)
+            depth = sum(weights)
+        if depth + flow > limit:
+            return lineno
+        token_start, token_col = True, j
+        k = j if not quote else 0
+        while k < n:
+            c = line[k]
+            if quote:
+                if c == "\\" and quote == '"':
+                    k += 2
+                    continue
+                if c == quote:
+                    if quote == "'" and k + 1 < n and line[k + 1] == "'":
+                        k += 2
+                        continue
+                    quote = ""
+                    token_start = False
+                k += 1
+                continue
+            if c == "#" and (k == 0 or line[k - 1] in " \t"):
+                break
+            if c in " \t":
+                k += 1
+                continue
+            if flow:
+                if c in "[{":
+                    flow += 1
+                    if depth + flow > limit:
+                        return lineno
+                elif c in "]}":
+                    flow -= 1
+                elif c in "\"'" and token_start:
+                    quote = c
+                token_start = c in ",[{:"
+                k += 1
+                continue
+            if token_start:
+                token_col = k
+                if c in "[{":
+                    flow = 1
+                    if depth + flow > limit:
+                        return lineno
+                    k += 1
+                    continue
+                if c in "\"'":
+                    quote = c
+                    k += 1
+                    continue
+                if c in "|>":
+                    scalar_above = node_col
+                    break
+                if c in "&!*":  # an anchor, tag or alias: the node itself comes after it
+                    while k < n and line[k] not in " \t":
+                        k += 1
+                    continue
+            # a plain scalar or a key (brackets in it are text); ": " starts its value
+            token_start = False
+            if c == ":" and (k + 1 == n or line[k + 1] in " \t"):
+                token_start, node_col = True, token_col
+            k += 1
+    return None
 
 
 def loads(text: str) -> Any:
-    """Parse YAML text with the tool's one set of rules (yaml-rs, YAML 1.2).
+    """Parse YAML text with the tool's one set of rules (yaml-rs, YAML 1.2), after :func:`check_text`.
 
     Dates are left as text: yaml-rs would read even a quoted '2026-01-01' as a date, so a
     comment that happens to be a date could not be saved as text. Fields that hold dates
@@ -71,15 +386,25 @@ def loads(text: str) -> Any:
     """
     import yaml_rs
 
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    check_text(text)
     return yaml_rs.loads(text, parse_datetime=False)
 
 
 def parse_mapping(text: str, path: Path) -> dict[str, Any]:
     """Parse ``text`` as one YAML mapping with yaml-rs, or raise :class:`YamlFileError`."""
+    return _parse_mapping(text, path)
+
+
+def _parse_mapping(text: str, path: Path) -> dict[str, Any]:
     import yaml_rs
 
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    check_text(text, path)
     try:
-        data = loads(text)
+        data = yaml_rs.loads(text, parse_datetime=False)
     except yaml_rs.YAMLDecodeError as exc:
         raise YamlFileError(_syntax_problem(str(exc), text, display_path(path))) from None
     except (ValueError, OverflowError) as exc:  # e.g. an impossible date such as 2026-02-30
@@ -115,9 +440,28 @@ def parse_mapping(text: str, path: Path) -> dict[str, Any]:
 
 
 def load_mapping(path: Path) -> tuple[dict[str, Any], str]:
-    """Read and parse a YAML file; return the mapping and the text (for placing errors)."""
+    """Read and parse a YAML file; return the mapping and the text (for placing errors).
+
+    Every file the commands read goes through here, so the identity-number guard runs
+    here for every file kind (round, checklist, case, office and follow-up files) and
+    file name; a file that cannot be parsed is still scanned as text. (The web form
+    reads a file with an identity number, so that it can be removed there; it refuses
+    to save one through the same check, :func:`kvp_audit.load.check_review`.)
+    """
+    from .privacy import problems as privacy_problems
+
     text = read_text(path)
-    return parse_mapping(text, path), text
+    try:
+        data = parse_mapping(text, path)
+    except YamlFileError as exc:
+        refused = privacy_problems(text, None, path)
+        if refused:
+            raise YamlFileError(exc.problem, [*exc.problems, *refused]) from None
+        raise
+    refused = privacy_problems(text, data, path)
+    if refused:
+        raise YamlFileError(refused[0], refused)
+    return data, text
 
 
 def _syntax_problem(message: str, text: str, shown: str) -> Problem:
@@ -162,8 +506,9 @@ def _compose(text: str):
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
+        check_text(text)
         return yaml.compose(text, Loader=loader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, YamlFileError, RecursionError):
         return None
 
 

@@ -29,15 +29,9 @@ def _yaml():
 
 
 def _refuse_unsafe_text(text: str, path: Path | None) -> None:
-    """The round-trip loader's one gate: the limits yamlio puts on any text before it parses.
-
-    LEAD: this is the single call site for yamlio's pre-parse check (nesting depth,
-    size, control characters). Until that check exists the lookup finds nothing, and
-    deep nesting is still refused below (ruamel then stops with a RecursionError).
-    """
-    check = getattr(yamlio, "check_text", None)
-    if check is not None:
-        check(text, path)
+    """The round-trip loader's one gate: the limits yamlio puts on any text before it parses
+    (nesting depth, line length, control characters), so the form refuses what the CLI refuses."""
+    yamlio.check_text(text, path)
 
 
 def load_document(text: str, path: Path | None = None):

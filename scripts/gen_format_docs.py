@@ -84,7 +84,40 @@ def markdown() -> str:
             for name, field in model.model_fields.items():
                 lines.append(f"| `{name}` | {_type(field.annotation)} | {_default(field)} | {field.description or ''} |")
             lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _limits())
+
+
+def _limits() -> list[str]:
+    """What every file must keep to before any YAML reader sees it (kvp_audit/yamlio.py)."""
+    from kvp_audit.yamlio import MAX_DEPTH, MAX_FILE_BYTES, MAX_LINE_CHARS
+
+    return [
+        "## Grenser for alle filene",
+        "",
+        "Hver fil sjekkes før den leses som YAML, og en fil over en grense avvises med fil og linje.",
+        "Grensene ligger langt over det en virkelig fil trenger, og langt under der YAML-leserne",
+        "krasjer (en fil med `- ` nestet 20 000 ganger fikk tidligere hele programmet til å krasje).",
+        "",
+        "| grense | verdi | hvorfor |",
+        "| --- | --- | --- |",
+        f"| filstørrelse | {MAX_FILE_BYTES // 1024 // 1024} MB | en sak er rundt 5 kB, den største sjekklisten rundt 60 kB |",
+        f"| nesting | {MAX_DEPTH} nivåer | innrykk, `- `/`? ` på samme linje og `[`/`{{` telles sammen; en sak trenger under 10 |",
+        f"| linjelengde | {MAX_LINE_CHARS:,} tegn".replace(",", " ") + " | skjemaet skriver en kommentar på én linje, hvor lang den enn er |",
+        "| kontrolltegn | ingen | unntatt tabulator, LF og CR (CRLF fra Windows går fint); en NUL avsluttet før filen stille |",
+        "| tegnsett | UTF-8 | et byte order mark (BOM) først i filen godtas |",
+        "",
+        "Bare vanlige filer leses: en FIFO, en enhet (som `/dev/zero`) eller en mappe med YAML-navn",
+        "hoppes over med en advarsel som sier hvorfor. En sak-, kontor- eller oppfølgingsfil (eller en",
+        "kontormappe) som er en symbolsk lenke til et sted utenfor runden, avvises: den ville tatt",
+        "andres data med inn i rapportene. Lenker innenfor runden følges.",
+        "",
+        "Alle filer og filnavn skannes for fødselsnummer, D-nummer og H-nummer, skrevet på alle",
+        "vanlige måter (`15.09.99 47613`, `150999 476 13`, med hardt mellomrom, `/`, siffer i full",
+        "bredde, over to linjer) og etter at YAML har lest teksten (en `>-`-blokk som slår sammen",
+        "linjer, `\\x31`-koder). Både dagens kontrollsiffer og Skatteetatens nye fra 2032 kjennes igjen.",
+        "Tekst som ligner et navn («Kari Hansen») i merknader og kommentarer gir en advarsel.",
+        "",
+    ]
 
 
 def write() -> dict[Path, str]:

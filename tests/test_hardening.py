@@ -177,8 +177,17 @@ def unreadable(monkeypatch):
             raise PermissionError(13, "Permission denied", str(self))
         return real_iterdir(self)
 
+    def open_for_reading(path):
+        if Path(path).resolve() in refused:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path)
+
+    from kvp_audit import yamlio
+
+    real_open = yamlio._open_for_reading
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     monkeypatch.setattr(Path, "iterdir", iterdir)
+    monkeypatch.setattr(yamlio, "_open_for_reading", open_for_reading)  # the one place files are opened
     return lambda path: refused.add(Path(path).resolve())
 
 

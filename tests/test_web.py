@@ -863,13 +863,13 @@ def test_a_file_with_a_control_character_is_never_a_500_and_never_written(client
     path = case_file(round_dir)
     data = path.read_bytes().replace(b"answers:", b"answers: #" + raw, 1)
     path.write_bytes(data)
-    page = client.get(CASE_URL)
-    assert page.status_code == 200
+    page = client.get(CASE_URL).get_data(as_text=True)
+    assert "Filen kan ikke leses" in page and f"kontrolltegnet U+{ord(raw):04X}" in page
     response = client.post(CASE_URL, data={"csrf_token": token_of(client), "base_hash": file_hash(path),
                                            "reviewers": "KB", "answer.SV-01": "nei"})
     assert response.status_code == 422
     text = response.get_data(as_text=True)
-    assert "Filen kan ikke leses" in text and "K-3RRV79.yaml" in text
+    assert "Filen kan ikke leses" in text and "K-3RRV79.yaml" in text and "kontrolltegnet" in text
     assert path.read_bytes() == data
     autosave = client.post(CASE_URL, headers={"X-Requested-With": "fetch"},
                            data={"csrf_token": token_of(client), "base_hash": file_hash(path), "reviewers": "KB"})
@@ -944,3 +944,48 @@ def test_routes_are_plain_functions_of_the_app_module(app):
     for name, view in views.items():
         assert getattr(app_module, name) is view and view.__closure__ is None, name
     assert app_module.web_state(app).site.round.id == "fiktivfylke-2026"
+
+
+def test_a_deeply_nested_file_is_unreadable_in_the_form_and_never_written(client, round_dir):
+    """20,000 levels of '- ' (which crashed the process): every page answers; the form shows why and writes nothing."""
+    path = case_file(round_dir)
+    data = path.read_bytes() + b"extra:\n" + b"- " * 20000 + b"\n"
+    path.write_bytes(data)
+    page = client.get(CASE_URL)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Filen kan ikke leses" in text and "nestet dypere" in text
+    assert client.get(f"/kontor/{OFFICE}/").status_code == 200
+    assert client.get("/").status_code == 200
+    response = client.post(CASE_URL, data={"csrf_token": token_of(client), "base_hash": "", "reviewers": "KB"})
+    assert response.status_code == 422 and "nestet dypere" in response.get_data(as_text=True)
+    assert path.read_bytes() == data
+
+
+def test_a_fifo_as_office_review_blocks_nothing(client, round_dir):
+    """kontor.yaml as a named pipe (which blocked every read forever): the pages answer, the form explains."""
+    import os
+    import threading
+
+    path = round_dir / OFFICE / "kontor.yaml"
+    path.unlink()
+    os.mkfifo(path)
+    answers: dict = {}
+
+    def visit():
+        answers["office"] = client.get(f"/kontor/{OFFICE}/").status_code
+        page = client.get(f"/kontor/{OFFICE}/kontorvurdering")
+        answers["form"] = page.status_code, page.get_data(as_text=True)
+        answers["post"] = client.post(f"/kontor/{OFFICE}/kontorvurdering",
+                                      data={"csrf_token": token_of(client), "base_hash": "", "reviewers": "KB"}).status_code
+
+    thread = threading.Thread(target=visit, daemon=True)
+    thread.start()
+    thread.join(20)
+    if thread.is_alive():  # release a blocked reader before failing
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+    assert not thread.is_alive(), "a request blocked on the FIFO"
+    assert answers["office"] == 200
+    assert answers["form"][0] == 200 and "Filen kan ikke leses" in answers["form"][1]
+    assert "pipe" in answers["form"][1]
+    assert answers["post"] == 422
+    assert not path.is_file()

@@ -442,13 +442,9 @@ def not_applicable(values: FormValues, checklist: Checklist) -> list[str]:
 
 def mask_national_ids(text: str) -> str:
     """The text with anything that looks like a national identity number masked."""
-    from ..privacy import _CANDIDATE, is_national_id
+    from ..privacy import mask_national_ids as mask
 
-    def repl(match):
-        digits = match.group(1) + match.group(2)
-        return digits[:2] + "*" * 9 if is_national_id(digits) else match.group(0)
-
-    return _CANDIDATE.sub(repl, text)
+    return mask(text)
 
 
 def refused_fields(values: FormValues) -> dict[str, str]:

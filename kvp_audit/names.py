@@ -1,0 +1,130 @@
+"""Warnings about free text that looks like a person's name (reports become public).
+
+A common Norwegian first name with a capital letter, followed by another capitalised
+word ("Kari Nordmann", "Ola Hansen"), is most likely a participant's or a caseworker's
+name. It is only ever a warning, never a refusal: "Per" and "Liv" are words too. The
+first names are the Norwegian ones Faker's ``no_NO`` person provider ships (a list
+kept up to date by others, from Statistics Norway's most common names); it is read
+from Faker's source file on first use, without importing Faker (which takes a third of
+a second), so commands that never scan free text do not pay for it.
+
+Only free text is scanned: ``note``, answer ``comment``s and text answers, and the
+follow-up's ``action`` and ``evidence``. Office names, checklist text and fact values
+are not.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+FREE_TEXT_KEYS = frozenset({"note", "comment", "answer", "action", "evidence"})
+
+# Capitalised words the text of a review uses that are never a surname after a first
+# name ("Per Arena-utskrift ..."): NAV's systems and public bodies.
+_NOT_SURNAMES = frozenset({"Arena", "Modia", "Gosys", "Kommune", "Kommunen", "Statsforvalteren", "Fylkesmannen"})
+
+# The second word is a lookahead, so that "Veileder Ola Nordmann" finds "Ola Nordmann".
+_PAIR = re.compile(r"(?<![\w-])([A-ZÆØÅ][a-zæøåéèü]+)(?=((?:[ \u00a0]+|-)([A-ZÆØÅ][a-zæøåéèü]+))(?!\w))")
+
+
+# ASCII punctuation (and the hyphen of "Anne-Lise") as spaces, for the quick look at the words.
+_PUNCTUATION = bytes(32 if (chr(i) in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~") else i for i in range(256))
+
+
+@lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    """Faker's Norwegian first names (empty when Faker is not installed)."""
+    return _faker_names("first_names_male", "first_names_female")
+
+
+@lru_cache(maxsize=1)
+def _first_names_bytes() -> frozenset[bytes]:
+    return frozenset(name.encode("utf-8") for name in first_names())
+
+
+@lru_cache(maxsize=1)
+def last_names() -> frozenset[str]:
+    """Faker's Norwegian last names (empty when Faker is not installed)."""
+    return _faker_names("last_names")
+
+
+def _faker_names(*variables: str) -> frozenset[str]:
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec("faker")
+    if spec is None or not spec.origin:
+        return frozenset()
+    source = Path(spec.origin).parent / "providers" / "person" / "no_NO" / "__init__.py"
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return frozenset()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in variables for t in node.targets):
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+            names.update(v for v in value if isinstance(v, str))
+    return frozenset(names)
+
+
+def find_names(text: str) -> list[tuple[int, str]]:
+    """Where ``text`` has a first name followed by a capitalised word: (offset, "Kari N.")."""
+    if not text or len(text) < 5 or (" " not in text and "-" not in text):
+        return []
+    out = []
+    known = None
+    taken = 0  # "Anne-Lise Berg" is one name, not also "Lise Berg"
+    for match in _PAIR.finditer(text):
+        known = known if known is not None else first_names()
+        first, second = match.group(1), match.group(3)
+        if match.start() >= taken and first in known and second not in _NOT_SURNAMES:
+            out.append((match.start(), f"{first} {second[0]}."))
+            taken = match.end() + len(match.group(2))
+    return out
+
+
+def _free_texts(data: dict) -> list[tuple[tuple, str]]:
+    """The free-text values of a review and their key paths (answers and findings one level down)."""
+    out = [((key,), data[key]) for key in FREE_TEXT_KEYS if isinstance(data.get(key), str)]
+    for group in ("answers", "findings"):
+        entries = data.get(group)
+        if not isinstance(entries, dict):
+            continue
+        for name, entry in entries.items():
+            if isinstance(entry, str):
+                out.append(((group, name), entry))
+            elif isinstance(entry, dict):
+                out.extend(((group, name, key), entry[key]) for key in entry
+                           if key in FREE_TEXT_KEYS and isinstance(entry[key], str))
+    return out
+
+
+def name_warnings(data: dict, text: str, path: Path | str) -> list:
+    """A warning for each name-like pair of words in a review's free text, with file and line."""
+    from .errors import Problem, display_path
+    from .i18n import _
+    from .yamlio import Locator
+
+    out = []
+    locator = None
+    # one look at all the words of the file rules out the usual review, which holds no first name
+    if _first_names_bytes().isdisjoint(text.encode("utf-8").translate(_PUNCTUATION).split()):
+        return out
+    texts = _free_texts(data)
+    for keys, value in texts:
+        for _offset, shown in find_names(value):
+            locator = locator or Locator(text)
+            line, column = locator.locate(keys)
+            out.append(Problem(
+                display_path(path), line, column, key=".".join(map(str, keys)),
+                message=_("teksten ser ut til å inneholde et navn ({name}); rapportene blir offentlige").format(name=shown),
+                hint=_("skriv «deltakeren» eller «veilederen» i stedet for navnet; er det ikke et navn, kan advarselen stå"),
+                severity="warning"))
+    return out
