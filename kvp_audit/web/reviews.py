@@ -409,10 +409,6 @@ class FormValues:
         return masked(self, fields)
 
 
-def _to_number(text: str) -> Any:
-    return FACT_TYPES[FactType.number].from_text(text) if text else text
-
-
 def _to_date(text: str) -> Any:
     return FACT_TYPES[FactType.date].from_text(text) if text else text
 
