@@ -169,3 +169,12 @@ def test_bm_04_asks_what_sotjl_43_says():
     assert question == ("Er opplysninger innhentet i samarbeid med deltakeren, "
                         "eller slik at deltakeren kjenner til innhentingen?")
     assert "samtykke" not in question
+
+
+@pytest.mark.parametrize("lang, expected", [("nb", "92\u00a0%"), ("nn", "92\u00a0%"), ("en", "92%")])
+def test_percentages_follow_the_language(lang, expected):
+    from kvp_audit.present import format_percent
+
+    assert format_percent(0.92, lang) == expected
+    set_language(lang)
+    assert format_percent(0.92) == expected
