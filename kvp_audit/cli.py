@@ -16,7 +16,7 @@ import click
 
 from . import __version__
 from .errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KvpAuditError, display_path
-from .i18n import _, install_click_translations, set_language
+from .i18n import _, install_click_translations, ngettext, pgettext, set_language
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -98,7 +98,7 @@ def _fail(message: str, problems=()) -> None:
 
 
 def _interrupted() -> None:
-    click.echo("kvp-audit: " + _("avbrutt"), err=True)
+    click.echo("kvp-audit: " + pgettext("kommando", "avbrutt"), err=True)
     sys.exit(EXIT_INTERRUPTED)
 
 
@@ -131,9 +131,7 @@ def _print_problems(problems, fmt: str, strict: bool) -> int:
             click.echo(p.format())
     failed = bool(errors) or (strict and bool(warnings))
     if fmt != "json":
-        from .i18n import ngettext
-
-        summary = _("{errors} feil").format(errors=len(errors)) + ", " + ngettext(
+        summary = ngettext("{errors} feil", "{errors} feil", len(errors)).format(errors=len(errors)) + ", " + ngettext(
             "{n} advarsel", "{n} advarsler", len(warnings)).format(n=len(warnings))
         if not problems:
             summary = _("Ingen problemer funnet.")
@@ -367,7 +365,9 @@ def new_round(directory: Path, name: str | None, county: str | None, offices: tu
     for path in created.written:
         click.echo(_("skrev {path}").format(path=display_path(path)))
     if from_round is not None:
-        click.echo(_("{n} funn fra {round} er ikke lukket og er ført videre (se carried i runde.yaml)").format(
+        click.echo(ngettext("{n} funn fra {round} er ikke lukket og er ført videre (se carried i runde.yaml)",
+                            "{n} funn fra {round} er ikke lukket og er ført videre (se carried i runde.yaml)",
+                            created.carried_count).format(
             n=created.carried_count, round=created.previous_name))
         for fid in created.unmapped:
             click.echo(_("advarsel") + ": " + _("{id}: kriteriet finnes ikke i den nye sjekklisten og ingen "
@@ -455,7 +455,9 @@ def score(round_dir: Path, office: str | None, fmt: str) -> None:
 
     data = _load(round_dir)
     if data.errors:
-        raise InputError(_("runden har {n} feil; rett dem (se 'kvp-audit validate') før poengberegning").format(
+        raise InputError(ngettext("runden har {n} feil; rett den (se 'kvp-audit validate') før poengberegning",
+                                  "runden har {n} feil; rett dem (se 'kvp-audit validate') før poengberegning",
+                                  len(data.errors)).format(
             n=len(data.errors)), data.errors)
     check_office(data.round, office)
     for p in data.warnings:
@@ -513,7 +515,9 @@ def _scored(round_dir: Path):
 
     data = _load(round_dir)
     if data.errors:
-        raise InputError(_("runden {path} har {n} feil; rett dem (se 'kvp-audit validate') først").format(
+        raise InputError(ngettext("runden {path} har {n} feil; rett den (se 'kvp-audit validate') først",
+                                  "runden {path} har {n} feil; rett dem (se 'kvp-audit validate') først",
+                                  len(data.errors)).format(
             path=display_path(round_dir), n=len(data.errors)), data.errors)
     for p in data.warnings:
         click.echo(p.format(), err=True)
@@ -657,7 +661,9 @@ def report(round_dir: Path, office: str | None, fmt: str, report_lang: str | Non
     for path in result.written:
         click.echo(_("skrev {path}").format(path=display_path(path)))
     if result.skipped:
-        click.echo(_("{n} rapporter er uendret og ble ikke skrevet på nytt").format(n=len(result.skipped)))
+        click.echo(ngettext("{n} rapport er uendret og ble ikke skrevet på nytt",
+                            "{n} rapporter er uendret og ble ikke skrevet på nytt",
+                            len(result.skipped)).format(n=len(result.skipped)))
 
 
 @main.command("demo", context_settings=CONTEXT)
@@ -687,8 +693,9 @@ def demo(out: Path, fmt: str) -> None:
         rnd, _problems = load_round_file(find_round_file(round_dir))
         target = out / (rnd.id if rnd else round_dir.name)
         result = build_reports(round_dir, out=target, formats=_formats(fmt), lang=current_language(), progress=True)
-        click.echo(_("  {written} skrevet, {skipped} uendret, i {path}").format(
-            written=len(result.written), skipped=len(result.skipped), path=display_path(target)))
+        click.echo("  " + ngettext("{n} fil skrevet", "{n} filer skrevet", len(result.written)).format(
+            n=len(result.written)) + ", " + ngettext("{n} uendret", "{n} uendret", len(result.skipped)).format(
+            n=len(result.skipped)) + ", " + _("i {path}").format(path=display_path(target)))
 
 
 # --------------------------------------------------------------------------- serve

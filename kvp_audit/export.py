@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from . import __version__
-from .i18n import _
+from .i18n import _, ngettext
 from .models import AnswerType, Checklist
 from .scoring import OFFICE_CASE_KEY, RoundScore, Tally
 
@@ -856,7 +856,9 @@ def export_round(data, fmt: str, out: Path, scores: RoundScore | None = None) ->
     fmt = format_for(fmt, out)
     check_target(out)
     if data.errors:
-        raise RoundErrors(_("runden har {n} feil; rett dem (se 'kvp-audit validate') før eksport. Ingenting ble skrevet").format(
+        raise RoundErrors(ngettext("runden har {n} feil; rett den (se 'kvp-audit validate') før eksport. Ingenting ble skrevet",
+                                   "runden har {n} feil; rett dem (se 'kvp-audit validate') før eksport. Ingenting ble skrevet",
+                                   len(data.errors)).format(
             n=len(data.errors)), data.errors)
     tables = build_tables(data, scores)
     return WRITERS[fmt](tables, out)

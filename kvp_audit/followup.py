@@ -201,5 +201,5 @@ def followup_table(view: dict) -> str:
                     note += ", " + _("ikke funnet igjen")
             kind = FindingKind(f["kind"]).label
             rows.append([f["id"], kind, f["status"], note])
-        out.append(table([_("Funn-id"), _("Type"), _("Status"), _("Merknad")], rows))
+        out.append(table([_("Funn-id"), _("Type"), _("Status"), _("Kommentar")], rows))
     return "\n".join(out) + "\n"

@@ -59,6 +59,15 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _current.ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """Translate a word that means two things, by the context it is used in.
+
+    "delvis" is an answer (partly met) and a follow-up status (partly closed); "avbrutt"
+    is a programme that was discontinued and a command that was aborted.
+    """
+    return _current.pgettext(context, message)
+
+
 def click_gettext(message: str) -> str:
     """click's own message in the current language."""
     return _click.gettext(message)

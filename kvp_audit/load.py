@@ -429,7 +429,7 @@ def _fact_problems(review, checklist: Checklist, shown: str, locator: Locator) -
             line, col = locator.locate(("facts", name), at_key=True)
             near = suggest(name, list(facts))
             problems.append(Problem(shown, line, col, key=f"facts.{name}",
-                                    message=_("ukjent fakta '{name}'").format(name=name),
+                                    message=_("et ukjent faktum: '{name}'").format(name=name),
                                     hint=_("mente du '{near}'?").format(near=near) if near
                                     else _("sjekklisten kjenner: {facts}").format(facts=", ".join(facts) or "-")))
         elif value is not None:
@@ -440,7 +440,7 @@ def _fact_problems(review, checklist: Checklist, shown: str, locator: Locator) -
         if spec.required and review.facts.get(name) is None:
             line, col = locator.locate(("facts",), at_key=True)
             problems.append(Problem(shown, line, col, key=f"facts.{name}",
-                                    message=_("mangler fakta '{name}'; kriterier som avhenger av det, regnes som aktuelle").format(name=name),
+                                    message=_("mangler faktumet '{name}'; kriterier som avhenger av det, regnes som aktuelle").format(name=name),
                                     hint=_("fyll inn {name}: {label}").format(name=name, label=spec.label or name),
                                     severity="warning"))
     return problems

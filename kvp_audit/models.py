@@ -111,7 +111,10 @@ class FollowupStatus(str, Enum):
     @property
     def label(self) -> str:
         """The word in the current language."""
-        return {"lukket": _("lukket"), "delvis": _("delvis"), "åpen": _("åpen"),
+        from .i18n import pgettext
+
+        # "delvis" is also an answer (partly met); as a status it means partly closed.
+        return {"lukket": _("lukket"), "delvis": pgettext("oppfølging", "delvis"), "åpen": _("åpen"),
                 "ikke fulgt opp": _("ikke fulgt opp")}[self.value]
 
 

@@ -32,9 +32,15 @@ OUTCOME_SYMBOL = {
 # --------------------------------------------------------------------------- numbers
 
 
-def format_percent(score: float) -> str:
-    """A score as a whole percentage with a non-breaking space, Norwegian style: '75 %'."""
-    return f"{round(score * 100):d}\u00a0%"
+def format_percent(score: float, lang: str | None = None) -> str:
+    """A share as a whole percentage in the language's style: '75 %' (nb, nn), '75%' (en)."""
+    from babel.numbers import format_percent as babel_percent
+
+    from .i18n import current_language
+
+    whole = round(score * 100)  # rounded as before, so the Norwegian text is unchanged
+    # The locale's own pattern: Norwegian has a no-break space before the sign, English none.
+    return babel_percent(whole / 100, locale=LOCALES[lang or current_language()])
 
 
 def format_number(value: float | int, lang: str) -> str:

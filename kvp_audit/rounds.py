@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .errors import InputError, Problem, UsageError, display_path
-from .i18n import _
+from .i18n import _, ngettext
 from .load import ROUND_FILE, library_for
 from .models import CarriedFinding, Checklist, Office, Round
 
@@ -118,7 +118,9 @@ def _previous(from_round: Path):
 
     data = load_round(Path(from_round))
     if data.errors:
-        raise InputError(_("runden {path} har {n} feil; rett dem (se 'kvp-audit validate') først").format(
+        raise InputError(ngettext("runden {path} har {n} feil; rett den (se 'kvp-audit validate') først",
+                                  "runden {path} har {n} feil; rett dem (se 'kvp-audit validate') først",
+                                  len(data.errors)).format(
             path=display_path(from_round), n=len(data.errors)), data.errors)
     return data, score_round(data)
 

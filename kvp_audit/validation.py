@@ -6,6 +6,8 @@ advice); :func:`pydantic_problems` turns pydantic's errors into located, transla
 
 from __future__ import annotations
 
+import re
+
 import difflib
 import types
 import typing
@@ -281,12 +283,40 @@ def _criterion_problems(crit: dict, base: tuple, facts: dict, seen: dict[str, st
                                       _("kriteriet '{id}' har ingen anbefalingstekst").format(id=cid),
                                       _("skriv recommendation: rapporten bruker den når kriteriet ikke er oppfylt"),
                                       severity="warning", at_key=False))
+    problems += _wording_problems(crit, where, base, key)
     if answer == "scale" and crit.get("severity") == "krav" and not crit.get("legal_basis"):
         problems.append(where.problem(base, f"{key}.legal_basis",
                                       _("kravet '{id}' har ikke noe rettslig grunnlag").format(id=cid),
                                       _("skriv legal_basis, for eksempel 'sotjl. § 30'"),
                                       severity="warning", at_key=False))
     return problems
+
+
+_SHOULD = re.compile(r"\bbør\b", re.IGNORECASE)
+_MUST = re.compile(r"\bmå\b", re.IGNORECASE)
+
+
+def _wording_problems(crit: dict, where: _Where, base: tuple, key: str) -> list[Problem]:
+    """Warn when a recommendation's wording says the opposite of its severity.
+
+    A krav is a duty in law or regulation, so its recommendation says «må» or «skal»; an
+    anbefaling is advice, so it says «bør». The report quotes the text as it stands.
+    """
+    text = str(crit.get("recommendation") or "")
+    if crit.get("answer", "scale") != "scale" or not text.strip():
+        return []
+    cid = crit.get("id")
+    if crit.get("severity", "krav") == "krav" and _SHOULD.search(text):
+        return [where.problem(base + ("recommendation",), f"{key}.recommendation",
+                              _("kravet '{id}' sier «bør» i anbefalingen, men et krav er en plikt").format(id=cid),
+                              _("skriv «må» eller «skal», eller gjør kriteriet til en anbefaling (severity: anbefaling)"),
+                              severity="warning")]
+    if crit.get("severity") == "anbefaling" and _MUST.search(text):
+        return [where.problem(base + ("recommendation",), f"{key}.recommendation",
+                              _("anbefalingen '{id}' sier «må», men en anbefaling er ikke en plikt").format(id=cid),
+                              _("skriv «bør», eller gjør kriteriet til et krav (severity: krav) med rettslig grunnlag"),
+                              severity="warning")]
+    return []
 
 
 def _condition_problems(condition: str, facts: dict, where: _Where, base: tuple, key: str) -> list[Problem]:
@@ -303,7 +333,7 @@ def _condition_problems(condition: str, facts: dict, where: _Where, base: tuple,
         hint = (_("mente du '{near}'?").format(near=near) if near
                 else _("definer '{name}' under facts, eller bruk et av: {facts}").format(
                     name=name, facts=", ".join(sorted(fact_names)) or "-"))
-        problems.append(where.problem(loc, at, _("betingelsen bruker ukjent fakta '{name}'").format(name=name), hint))
+        problems.append(where.problem(loc, at, _("betingelsen bruker et ukjent faktum, '{name}'").format(name=name), hint))
     types = {name: fact.get("type") for name, fact in facts.items() if isinstance(fact, dict)}
     for message in conditions.type_problems(parsed, types):
         problems.append(where.problem(loc, at, message, _(

@@ -102,7 +102,7 @@ def test_new_round_new_case_validate_score(tmp_path):
     # A fresh skeleton is valid but incomplete: the missing required fact is a warning.
     result = run("validate", "r")
     assert result.exit_code == 0
-    assert f"r/nav-a/{key}.yaml:9:1: advarsel: facts.status: mangler fakta 'status'" in result.output
+    assert f"r/nav-a/{key}.yaml:9:1: advarsel: facts.status: mangler faktumet 'status'" in result.output
     path = tmp_path / "r" / "nav-a" / f"{key}.yaml"
     text = path.read_text()
     text = text.replace("  status:  #", "  status: avsluttet  #", 1)
@@ -155,7 +155,7 @@ def test_score_refuses_invalid_round(round_builder):
     result = run("score", "runde")
     assert result.exit_code == 2
     assert result.output.endswith(
-        "kvp-audit: runden har 1 feil; rett dem (se 'kvp-audit validate') før poengberegning\n")
+        "kvp-audit: runden har 1 feil; rett den (se 'kvp-audit validate') før poengberegning\n")
 
 
 def test_score_table(round_builder):

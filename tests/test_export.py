@@ -448,7 +448,7 @@ def test_cli_round_with_errors_writes_nothing(round_builder, tmp_path):
         result = run("runde", "--format", fmt, "--out", f"runde.{fmt}")
         assert result.exit_code == 1, result.output
         assert "'kanskje' er ikke et gyldig svar" in result.output
-        assert "runden har 1 feil; rett dem (se 'kvp-audit validate') før eksport. Ingenting ble skrevet" in result.output
+        assert "runden har 1 feil; rett den (se 'kvp-audit validate') før eksport. Ingenting ble skrevet" in result.output
     assert set(Path.cwd().iterdir()) == before
 
 

@@ -30,7 +30,12 @@ def test_compiled_catalogue_matches_po(lang):
     compiled = gettext.GNUTranslations((folder / "messages.mo").open("rb"))
     for message in catalog:
         if message.id and not isinstance(message.id, tuple):
-            assert compiled.gettext(message.id) == message.string, message.id
+            found = (compiled.pgettext(message.context, message.id) if message.context
+                     else compiled.gettext(message.id))
+            assert found == message.string, message.id
+        elif message.id:
+            for n, form in ((1, 0), (2, 1)):
+                assert compiled.ngettext(*message.id, n) == message.string[form], message.id
 
 
 def test_messages_follow_the_language(round_builder):

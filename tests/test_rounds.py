@@ -214,7 +214,7 @@ def test_create_round_from_a_round_with_errors_writes_nothing(county):
     (county / "2026" / "nav-bergtun" / "K-3RRV79.yaml").write_text("case: [\n", encoding="utf-8")
     with pytest.raises(InputError) as info:
         create_round(county / "2028", from_round=county / "2026")
-    assert info.value.message.endswith("har 1 feil; rett dem (se 'kvp-audit validate') først")
+    assert info.value.message.endswith("har 1 feil; rett den (se 'kvp-audit validate') først")
     assert not (county / "2028").exists()
 
 

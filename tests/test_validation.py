@@ -92,9 +92,9 @@ def test_duplicate_criterion_ids_and_unknown_facts_are_all_reported(tmp_path):
     assert formatted(problems) == [
         "sjekkliste.yaml:16:13: feil: themes[0].criteria[1].id: kriterie-id 'C-1' er brukt før (i themes[0].criteria[0])\n"
         "    Gjør slik: gi kriteriet en ny id; en id brukes aldri om igjen",
-        "sjekkliste.yaml:19:23: feil: themes[0].criteria[1].applies_when: betingelsen bruker ukjent fakta 'barn'\n"
+        "sjekkliste.yaml:19:23: feil: themes[0].criteria[1].applies_when: betingelsen bruker et ukjent faktum, 'barn'\n"
         "    Gjør slik: definer 'barn' under facts, eller bruk et av: status",
-        "sjekkliste.yaml:19:23: feil: themes[0].criteria[1].applies_when: betingelsen bruker ukjent fakta 'statsu'\n"
+        "sjekkliste.yaml:19:23: feil: themes[0].criteria[1].applies_when: betingelsen bruker et ukjent faktum, 'statsu'\n"
         "    Gjør slik: mente du 'status'?",
     ]
 
@@ -244,7 +244,7 @@ def test_wrong_fact_values_and_unknown_facts(round_builder):
     path = round_builder.root / "nav-a" / "K-AAAA11.yaml"
     path.write_text(path.read_text().replace("facts:\n", "facts:\n  barn: true\n"))
     assert problems_of(round_builder) == [
-        "runde/nav-a/K-AAAA11.yaml:6:3: feil: facts.barn: ukjent fakta 'barn'\n"
+        "runde/nav-a/K-AAAA11.yaml:6:3: feil: facts.barn: et ukjent faktum: 'barn'\n"
         "    Gjør slik: mente du 'har_barn'?",
         "runde/nav-a/K-AAAA11.yaml:7:11: feil: facts.status: 'ferdig' passer ikke for 'status'\n"
         "    Gjør slik: forventet en av: pågående, avsluttet, avbrutt",

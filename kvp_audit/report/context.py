@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..markup import markdown_html, markdown_text
 from ..models import Outcome
 from ..present import (OUTCOME_SYMBOL, count_short, format_count, format_date, format_number, found_again_label,
@@ -36,7 +36,9 @@ def load_bundle(path: Path, with_previous: bool = True) -> RoundBundle:
     data = load_round(path)
     if data.errors:
         raise InputError(
-            _("runden har {n} feil; rett dem (se 'kvp-audit validate') før rapportene lages").format(n=len(data.errors)),
+            ngettext("runden har {n} feil; rett den (se 'kvp-audit validate') før rapportene lages",
+                     "runden har {n} feil; rett dem (se 'kvp-audit validate') før rapportene lages",
+                     len(data.errors)).format(n=len(data.errors)),
             data.errors,
         )
     bundle = RoundBundle(data, score_round(data))
@@ -201,7 +203,8 @@ def _against_target(figures: list[dict], lang: str) -> str | None:
     raw = {f["id"]: f["raw"] for f in figures}
     target, current = raw.get("TALL-MAALTALL"), raw.get("TALL-PRDATO")
     if isinstance(target, (int, float)) and isinstance(current, (int, float)) and target:
-        return _("{current} deltakere per dato mot måltall {target}").format(
+        return ngettext("{current} deltaker på besøksdagen; måltallet er {target}",
+                        "{current} deltakere på besøksdagen; måltallet er {target}", int(current)).format(
             current=format_number(current, lang), target=format_number(target, lang))
     return None
 
