@@ -112,6 +112,7 @@ def scan_text(text: str) -> list[Hit]:
     hits: list[Hit] = []
     for run in _RUN.finditer(text):
         groups = [(m.start() + run.start(), m.end() + run.start()) for m in _GROUP.finditer(run.group())]
+        in_date = _date_groups([e - s for s, e in groups])
         for first in range(len(groups)):
             total, last = 0, first
             for last in range(first, len(groups)):
@@ -122,12 +123,26 @@ def scan_text(text: str) -> list[Hit]:
                 continue
             window = groups[first:last + 1]
             sizes = [e - s for s, e in window]
-            if len(window) > 1 and (min(sizes) < 2 or not _ends_at_six(window) or sizes[:3] == [4, 2, 2]):
-                continue  # 4-2-2 is an ISO date (2026-03-15 123), not a way to write a number
+            if len(window) > 1 and (min(sizes) < 2 or not _ends_at_six(window)
+                                    or any(in_date[first:last + 1])):
+                continue  # a date with a four-digit year (2026-03-15 123, 15.03.2026 12) is not a number
             digits = _ascii_digits("".join(text[s:e] for s, e in window))
             if is_national_id(digits):
                 hits.append(Hit(window[0][0], window[-1][1], digits))
     return hits
+
+
+def _date_groups(sizes: list[int]) -> list[bool]:
+    """Which digit groups belong to a date written with a four-digit year: 4-2-2 or 2-2-4.
+
+    No spelling of an identity number has a four-digit year, so a window that takes any
+    group of such a date (``11.08.1946 74121`` read as ``08 1946 74121``) is not a number.
+    """
+    marks = [False] * len(sizes)
+    for i in range(len(sizes) - 2):
+        if sizes[i:i + 3] in ([4, 2, 2], [2, 2, 4]):
+            marks[i] = marks[i + 1] = marks[i + 2] = True
+    return marks
 
 
 def _ends_at_six(window: list[tuple[int, int]]) -> bool:

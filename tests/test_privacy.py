@@ -365,3 +365,15 @@ def test_a_phone_number_is_never_refused(phone, count, template):
     digits = f"{phone:08d}"
     spaced = " ".join(digits[i:i + 2] for i in range(0, 8, 2))
     assert find_national_id(template.format(p=phone, s=spaced, n=count)) is None
+
+
+@pytest.mark.parametrize("text", ["11.08.1946 74121 saker", "20.08.1992 25716 saker", "19.08.2029 39849 saker",
+                                  "12.04.1900 98880 saker", "28.12.2059 96042 saker"])
+def test_a_date_with_a_four_digit_year_is_not_read_as_part_of_a_number(text):
+    # Found by the lead's own campaign: '08.1946 74121' has valid check digits.
+    assert find_national_id(text) is None
+
+
+def test_a_number_next_to_a_date_is_still_refused():
+    assert find_national_id("15.03.2026: 150999 47613") == "15*********"
+    assert find_national_id("2026-03-15 15.09.99 47613") == "15*********"
