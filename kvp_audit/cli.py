@@ -448,7 +448,7 @@ def score(round_dir: Path, office: str | None, fmt: str) -> None:
       kvp-audit score examples/fiktivfylke/2026 --office nav-fjellby
       kvp-audit score examples/fiktivfylke/2026 --format json > poeng.json
     """
-    from .errors import InputError, UsageError
+    from .errors import InputError
     from .scoring import score_round
     from .textout import score_json, score_table
     from .validation import check_office

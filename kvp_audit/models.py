@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import Enum
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from .i18n import _
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
 
 FREE_TEXT_KEYS = frozenset({"note", "comment", "answer", "action", "evidence"})
 

@@ -89,17 +89,31 @@ def case_skeleton(checklist: Checklist, office_id: str, key: str, reviewers: lis
     return review_body(checklist, header)
 
 
-def office_skeleton(checklist: Checklist, office_id: str, reviewers: list[str], date: dt.date) -> str:
-    """The text of a new office review file (kontor.yaml)."""
-    header = [
-        "# " + _("Kontorvurdering") + f": {checklist.title} ({checklist.ref})",
+def _office_header(title: str, checklist: Checklist, office_id: str, reviewers: list[str]) -> list[str]:
+    """The first lines of a file about the office as a whole (kontor.yaml, oppfolging.yaml)."""
+    return [
+        "# " + title + f": {checklist.title} ({checklist.ref})",
         "# " + _("Skriv roller (leder, KVP-veileder), aldri navn."),
         f"office: {office_id}",
         f"reviewers: [{', '.join(reviewers)}]",
+    ]
+
+
+def office_skeleton(checklist: Checklist, office_id: str, reviewers: list[str], date: dt.date) -> str:
+    """The text of a new office review file (kontor.yaml)."""
+    header = _office_header(_("Kontorvurdering"), checklist, office_id, reviewers) + [
         f"visit_dates: [{date.isoformat()}]",
         "met: []  # " + _("roller, for eksempel leder, KVP-veileder"),
     ]
     return review_body(checklist, header)
+
+
+def followup_skeleton(checklist: Checklist, office_id: str, reviewers: list[str], date: dt.date) -> str:
+    """The text of a new follow-up file (oppfolging.yaml), with no finding followed up yet."""
+    header = _office_header(_("Oppfølgingsverksted"), checklist, office_id, reviewers) + [
+        f"date: {date.isoformat()}",
+    ]
+    return review_body(checklist, header) + "findings: {}\n"
 
 
 def round_file_text(rnd: Round) -> str:

@@ -39,7 +39,7 @@ from flask import (
 
 from .. import i18n
 from ..errors import KvpAuditError
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..report import template_dir
 from . import reviews
 from .followups import FindingIndex, followup_summary, followup_target
@@ -323,7 +323,8 @@ def build_report(office_id: str):
         return _render_office(office, [exc.message, *problems], status=422)
     finally:
         i18n.set_language(g.lang)
-    flash(_("Rapporten er laget ({n} filer).").format(n=len(result.written)))
+    flash(ngettext("Rapporten er laget ({n} fil).", "Rapporten er laget ({n} filer).",
+                   len(result.written)).format(n=len(result.written)))
     return redirect(url_for("office_page", office_id=office.id), code=303)
 
 

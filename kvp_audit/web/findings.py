@@ -8,13 +8,11 @@ reads the same for every form. It imports only :mod:`.fields` of the web form's 
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Problem
 from ..i18n import _
-from ..models import Checklist
 from ..yamlrt import child_map, is_map, new_map, put, text_scalar
 from .fields import clean_text, to_date, widget_text
 
@@ -47,20 +45,6 @@ class Finding:
     carried: bool = False          # from the previous round
     carried_status: str = ""       # its status when it was carried into this round
     found_again: bool | None = None
-
-
-def followup_skeleton(checklist: Checklist, office_id: str, reviewers: list[str], date: dt.date) -> str:
-    """The text of a new follow-up file (oppfolging.yaml), with no finding followed up yet."""
-    from ..skeleton import review_body
-
-    header = [
-        "# " + _("Oppfølgingsverksted") + f": {checklist.title} ({checklist.ref})",
-        "# " + _("Skriv roller (leder, KVP-veileder), aldri navn."),
-        f"office: {office_id}",
-        f"reviewers: [{', '.join(reviewers)}]",
-        f"date: {date.isoformat()}",
-    ]
-    return review_body(checklist, header) + "findings: {}\n"
 
 
 @dataclass

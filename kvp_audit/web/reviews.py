@@ -48,7 +48,7 @@ from ..yamlio import YamlFileError, atomic_write, parse_mapping, read_text
 from ..yamlrt import child_map, dump_document, is_map, load_document, new_map, put, put_list, text_scalar
 from .fields import clean_text as _clean
 from .fields import widget_text
-from .findings import PREFIX, FindingSet, followup_skeleton, split_field
+from .findings import PREFIX, FindingSet, split_field
 
 CASE = "case"
 OFFICE = "office"
@@ -243,7 +243,7 @@ class ReviewTarget:
 
     def skeleton(self, reviewers: list[str] | None = None, today: dt.date | None = None) -> str:
         """The text of a new file of this kind (case files are made by ``add_case``, never here)."""
-        from ..skeleton import office_skeleton
+        from ..skeleton import followup_skeleton, office_skeleton
 
         make = followup_skeleton if self.kind == FOLLOWUP else office_skeleton
         return make(self.checklist, self.office.id, reviewers or [], today or dt.date.today())
