@@ -658,6 +658,8 @@ def report(round_dir: Path, office: str | None, fmt: str, report_lang: str | Non
     lang = report_lang or current_language()
     result = build_reports(round_dir, out=out, formats=_formats(fmt), lang=lang, office=office,
                            user_templates=templates, progress=True, force=force)
+    for problem in result.warnings:  # e.g. a name in a comment: the report may become public
+        click.echo(problem.format(), err=True)
     for path in result.written:
         click.echo(_("skrev {path}").format(path=display_path(path)))
     if result.skipped:

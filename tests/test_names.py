@@ -67,6 +67,16 @@ def test_validate_warns_and_strict_fails(round_builder):
     assert CliRunner().invoke(main, ["validate", "--strict", str(round_builder.root)]).exit_code == 1
 
 
+def test_report_prints_the_warning_before_the_report_is_sent(round_builder):
+    round_builder.write("nav-a/K-AAAA11.yaml", CASE)
+    result = CliRunner().invoke(main, ["report", str(round_builder.root), "--out", "ut", "--format", "md"])
+    assert result.exit_code == 0
+    assert result.output.startswith(
+        "runde/nav-a/K-AAAA11.yaml:9:32: advarsel: answers.V-01.comment: teksten ser ut til å inneholde et navn "
+        "(Kari H.); rapportene blir offentlige\n")
+    assert "skrev ut/nav-a.md" in result.output
+
+
 def test_office_names_and_checklist_text_are_not_scanned(round_builder):
     from conftest import ROUND_YAML
 

@@ -44,6 +44,7 @@ class BuildResult:
 
     written: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # the round's warnings (names in free text, ...)
 
 
 def plan_jobs(bundle: RoundBundle, out: Path, formats: list[str], lang: str, office: str | None) -> list[Job]:
@@ -105,7 +106,7 @@ def _build(round_dir: Path, out: Path | None, formats: list[str], lang: str, off
     env = environment(user_templates, lang)
     templates = template_files(user_templates)
     manifest = Manifest.load(out)
-    result = BuildResult()
+    result = BuildResult(warnings=bundle.data.warnings)
     todo = []
     for job in plan_jobs(bundle, out, formats, lang, office):
         for fmt, target in job.targets.items():
