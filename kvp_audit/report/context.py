@@ -31,7 +31,7 @@ class RoundBundle:
 def load_bundle(path: Path, with_previous: bool = True) -> RoundBundle:
     """Load, validate and score a round (and the previous round named in runde.yaml)."""
     from ..errors import InputError
-    from ..load import load_round
+    from ..load import load_round, previous_chain
 
     data = load_round(path)
     if data.errors:
@@ -42,13 +42,12 @@ def load_bundle(path: Path, with_previous: bool = True) -> RoundBundle:
             data.errors,
         )
     bundle = RoundBundle(data, score_round(data))
-    if with_previous and data.round.previous:
-        prev_path = (data.path / data.round.previous).resolve()
-        if (prev_path / "runde.yaml").is_file():
-            try:
-                bundle.previous = load_bundle(prev_path, with_previous=False)
-            except InputError:
-                bundle.previous = None  # a broken previous round only loses the comparison
+    chain = previous_chain(data.path, 2) if with_previous and data.round.previous else []
+    if len(chain) == 2:
+        try:
+            bundle.previous = load_bundle(chain[1], with_previous=False)
+        except InputError:
+            bundle.previous = None  # a broken previous round only loses the comparison
     return bundle
 
 
