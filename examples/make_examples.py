@@ -34,8 +34,10 @@ OFFICES_2024 = [
     ("nav-bergtun", "NAV Bergtun"), ("nav-sjohavn", "NAV Sjøhavn"), ("nav-lia", "NAV Lia"),
     ("nav-vidda", "NAV Vidda"),
 ]
-# In 2026 NAV Vidda has merged with a neighbour into NAV Midtdal.
-OFFICES_2026 = OFFICES_2024[:-1] + [("nav-midtdal", "NAV Midtdal")]
+# In 2026 NAV Vidda has merged with a neighbour into NAV Midtdal, and NAV Sørholmen (new in
+# the round) has ten cases, so that the report's page limit for a large sample is tried.
+OFFICES_2026 = OFFICES_2024[:-1] + [("nav-midtdal", "NAV Midtdal"), ("nav-sorholmen", "NAV Sørholmen")]
+CASES = {"nav-sorholmen": 10}
 NOT_IMPROVING = {"nav-skogli", "nav-lia"}
 REVIEWERS = ["KB", "TH", "ÅS", "MR", "EL"]
 
@@ -256,6 +258,7 @@ def make_round(folder: Path, year: int, offices, case_checklist, office_checklis
         visit = start + dt.timedelta(days=7 * index + 3)
         reviewers = sorted(rng.sample(REVIEWERS, 2))
         n = cases_per_office if cases_per_office else rng.choice([2, 3, 4, 4, 4, 4, 5, 6])
+        n = CASES.get(oid, n)  # drawn all the same, so the offices after it are unchanged
         for i in range(n):
             key = draw_key(rng, taken)
             facts = draw_facts(rng, start)

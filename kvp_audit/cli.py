@@ -501,7 +501,7 @@ def export(round_dir: Path, fmt: str | None, out: Path | None) -> None:
         out = Path(data.round.id + DEFAULT_SUFFIX[fmt])
     for p in data.warnings:
         click.echo(p.format(), err=True)
-    for path in export_round(data, fmt, out):
+    for path in export_round(data, fmt, out, progress=True):
         click.echo(_("skrev {path}").format(path=display_path(path)))
 
 
@@ -685,19 +685,23 @@ def demo(out: Path, fmt: str) -> None:
     from .i18n import current_language
     from .report import build_reports, example_rounds
 
+    from .load import find_round_file, load_round_file
+    from .progress import Progress
+
     rounds = example_rounds()
     if not rounds:
         raise InputError(_("fant ikke eksempelrundene (examples/*/*/runde.yaml); kjør kommandoen fra mappen med koden"))
-    for round_dir in rounds:
-        click.echo(_("Runde {path}").format(path=display_path(round_dir)))
-        from .load import find_round_file, load_round_file
-
-        rnd, _problems = load_round_file(find_round_file(round_dir))
-        target = out / (rnd.id if rnd else round_dir.name)
-        result = build_reports(round_dir, out=target, formats=_formats(fmt), lang=current_language(), progress=True)
-        click.echo("  " + ngettext("{n} fil skrevet", "{n} filer skrevet", len(result.written)).format(
+    done = []
+    with Progress() as display:  # one display for every round; nothing drawn in a pipe or CI
+        for round_dir in rounds:
+            rnd, _problems = load_round_file(find_round_file(round_dir))
+            target = out / (rnd.id if rnd else round_dir.name)
+            done.append((target, build_reports(round_dir, out=target, formats=_formats(fmt),
+                                               lang=current_language(), progress=display)))
+    for target, result in done:
+        click.echo(display_path(target) + ": " + ngettext("{n} fil skrevet", "{n} filer skrevet", len(result.written)).format(
             n=len(result.written)) + ", " + ngettext("{n} uendret", "{n} uendret", len(result.skipped)).format(
-            n=len(result.skipped)) + ", " + _("i {path}").format(path=display_path(target)))
+            n=len(result.skipped)))
 
 
 # --------------------------------------------------------------------------- serve

@@ -20,7 +20,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from . import __version__
 from .i18n import _, ngettext
@@ -253,8 +253,13 @@ def _theme_tallies(checklist: Checklist, by_criterion: dict[str, Tally]) -> list
     return out
 
 
-def build_tables(data, scores: RoundScore | None = None) -> ExportTables:
-    """Build every export table from a loaded round (and its scores, computed if not given)."""
+def _no_tick(_what: str) -> None:
+    """Progress that nobody watches."""
+
+
+def build_tables(data, scores: RoundScore | None = None, tick: Callable[[str], None] = _no_tick) -> ExportTables:
+    """Build every export table from a loaded round (and its scores, computed if not given);
+    ``tick`` is called with each office's id once its rows are built."""
     if scores is None:
         from .scoring import score_round
 
@@ -264,6 +269,7 @@ def build_tables(data, scores: RoundScore | None = None) -> ExportTables:
     plans = {CASE: _plan(data.case_checklist), OFFICE: _plan(data.office_checklist) if data.office_checklist else []}
     for office in data.round.offices:
         _office_rows(out, data, scores, office, plans)
+        tick(office.id)
     return out
 
 
@@ -438,8 +444,9 @@ def _csv_cell(value: Any) -> Any:
     return _flat(value)
 
 
-def write_csv(tables: ExportTables, out: Path) -> list[Path]:
-    """Write each table as UTF-8 CSV (comma, header row); the long table goes to ``out``."""
+def write_csv(tables: ExportTables, out: Path, tick: Callable[[str], None] = _no_tick) -> list[Path]:
+    """Write each table as UTF-8 CSV (comma, header row); the long table goes to ``out``.
+    ``tick`` is called with each table's name once it is written (the same in every writer)."""
     paths = csv_paths(out)
     with _Staged() as staged:
         for name, path in paths.items():
@@ -452,13 +459,15 @@ def write_csv(tables: ExportTables, out: Path) -> list[Path]:
                     continue
                 writer.writerow(TABLES[name].names)
                 writer.writerows([_csv_cell(v) for v in row] for row in tables.rows[name])
+            if name != "meta":
+                tick(name)
     return list(paths.values())
 
 
 # --------------------------------------------------------------------------- JSON
 
 
-def write_json(tables: ExportTables, out: Path) -> list[Path]:
+def write_json(tables: ExportTables, out: Path, tick: Callable[[str], None] = _no_tick) -> list[Path]:
     """Write one JSON document with the metadata and every table as a list of objects (one per line)."""
     def dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
@@ -472,6 +481,7 @@ def write_json(tables: ExportTables, out: Path) -> list[Path]:
         for ri, row in enumerate(rows):
             parts.append(("," if ri else "") + "\n      " + dumps(dict(zip(names, row))))
         parts.append("\n    ]" if rows else "]")
+        tick(name)
     parts.append("\n  }\n}\n")
     with _Staged() as staged:
         tmp = staged.new(out)
@@ -559,7 +569,7 @@ MAX_WIDTH_SAMPLE = 2000  # rows looked at when sizing columns: enough for a fair
 XLSX_MAX_ROWS = 1_048_576  # rows in one Excel sheet, the header included
 
 
-def write_xlsx(tables: ExportTables, out: Path) -> list[Path]:
+def write_xlsx(tables: ExportTables, out: Path, tick: Callable[[str], None] = _no_tick) -> list[Path]:
     """Write one sheet per table (and one for the metadata): header frozen, filters on, widths set."""
     from .errors import UsageError
 
@@ -597,6 +607,7 @@ def write_xlsx(tables: ExportTables, out: Path) -> list[Path]:
         sheet("meta", ["nokkel", "verdi"], [[k, v] for k, v in tables.meta.items()])
         for name, table in TABLES.items():
             sheet(name, table.names, [[_flat(v) for v in row] for row in tables.rows[name]])
+            tick(name)
         _fix_timestamps(wb)
         with _Staged() as staged:
             tmp = staged.new(out)
@@ -764,7 +775,7 @@ def _sqlite_cell(value: Any) -> Any:
     return _flat(value)
 
 
-def write_sqlite(tables: ExportTables, out: Path) -> list[Path]:
+def write_sqlite(tables: ExportTables, out: Path, tick: Callable[[str], None] = _no_tick) -> list[Path]:
     """Write a SQLite database: the tables, views, a ``meta`` table and a ``kolonner`` table documenting each column."""
     import sqlite3
 
@@ -790,6 +801,7 @@ def write_sqlite(tables: ExportTables, out: Path) -> list[Path]:
                     marks = ", ".join("?" * len(table.columns))
                     conn.executemany(f"INSERT INTO {name} VALUES ({marks})",
                                      ([_sqlite_cell(v) for v in row] for row in tables.rows[name]))
+                    tick(name)
                 conn.execute("CREATE INDEX svar_kontor ON svar (kontor, vurdering, tema)")
                 conn.execute("CREATE INDEX svar_kriterium ON svar (kriterium)")
                 conn.execute("CREATE INDEX funn_kontor ON funn (kontor)")
@@ -845,11 +857,14 @@ def check_target(out: Path) -> None:
             path=display_path(out), example=display_path(out / "eksport.xlsx")))
 
 
-def export_round(data, fmt: str, out: Path, scores: RoundScore | None = None) -> list[Path]:
+def export_round(data, fmt: str, out: Path, scores: RoundScore | None = None, progress=False) -> list[Path]:
     """Export a loaded round in one format to ``out``; return the files written.
 
     Refuses a round with errors (nothing is written): its scores would be wrong.
+    ``progress``: True for a bar on a terminal (offices, then tables), as for the reports.
     """
+    from .progress import shown
+
     from .errors import RoundErrors
 
     fmt = format_for(fmt, out)
@@ -859,5 +874,7 @@ def export_round(data, fmt: str, out: Path, scores: RoundScore | None = None) ->
                                    "runden har {n} feil; rett dem (se 'kvp-audit validate') før eksport. Ingenting ble skrevet",
                                    len(data.errors)).format(
             n=len(data.errors)), data.errors)
-    tables = build_tables(data, scores)
-    return WRITERS[fmt](tables, out)
+    with shown(progress) as display:
+        bar = display.task(_("Eksport {round}").format(round=data.round.id), len(data.round.offices) + len(TABLES))
+        tables = build_tables(data, scores, bar.advance)
+        return WRITERS[fmt](tables, out, bar.advance)

@@ -55,7 +55,8 @@ def test_example_round_is_valid(root):
     assert [p.format() for p in data.problems] == []
     assert len(data.round.offices) >= 8
     for office in data.round.offices:
-        assert 2 <= len(data.cases[office.id]) <= 6, office.id
+        # one office of the 2026 round has ten cases, so the report's page limit for 10 is tried
+        assert 2 <= len(data.cases[office.id]) <= (10 if office.id == "nav-sorholmen" else 6), office.id
 
 
 def test_examples_say_they_are_fictional():

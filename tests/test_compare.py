@@ -290,7 +290,7 @@ def test_example_rounds_compare_through_the_split_and_the_rename():
     assert by_id["IP-01"]["compared_with"] == ["IP-90"] and by_id["IP-01"]["relation"] == "delt"
     assert by_id["IP-02"]["compared_with"] == ["IP-90"]
     assert by_id["OP-02"]["compared_with"] == ["OP-90"] and by_id["OP-02"]["relation"] == "nytt navn"
-    assert data["only_in_before"] == ["nav-vidda"] and data["only_in_after"] == ["nav-midtdal"]
+    assert data["only_in_before"] == ["nav-vidda"] and data["only_in_after"] == ["nav-midtdal", "nav-sorholmen"]
 
 
 def test_example_2026_carries_the_open_findings_of_2024():

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import UsageError, display_path
 from ..i18n import _, current_language, set_language
+from ..progress import Progress, shown
 from ..yamlio import atomic_write
 from . import context as _context
 from .cache import Manifest, _unchanged, content_digest, context_digest, input_digest, template_files
@@ -75,11 +76,14 @@ def build_reports(
     lang: str = "nb",
     office: str | None = None,
     user_templates: Path | None = None,
-    progress: bool = False,
+    progress: bool | Progress = False,
     workers: int | None = None,
     force: bool = False,
 ) -> BuildResult:
-    """Build the reports of a round; unchanged reports are skipped. Returns what was written."""
+    """Build the reports of a round; unchanged reports are skipped. Returns what was written.
+
+    ``progress``: True for a bar on a terminal (never in a pipe or CI), or a display of the
+    caller's to add this round's bar to (``demo`` shows all its rounds in one)."""
     formats = formats or ["html", "md"]
     check_formats(formats)
     previous_lang = current_language()
@@ -89,17 +93,20 @@ def build_reports(
         kept = None if force else _unchanged(round_dir, out, formats, lang, office, inputs)
         if kept is not None:
             return BuildResult(skipped=kept)
-        return _build(round_dir, out, formats, lang, office, user_templates, progress, workers, force, inputs)
+        with shown(progress) as display:
+            return _build(round_dir, out, formats, lang, office, user_templates, display, workers, force,
+                          inputs)
     finally:
         set_language(previous_lang)
 
 
 def _build(round_dir: Path, out: Path | None, formats: list[str], lang: str, office: str | None,
-           user_templates: Path | None, progress: bool, workers: int | None, force: bool,
+           user_templates: Path | None, display: Progress, workers: int | None, force: bool,
            inputs: str) -> BuildResult:
     """Load the round, and write every report the cache does not keep."""
     from ..validation import check_office
 
+    bar = display.task(_("Rapporter {round}").format(round=display_path(round_dir)), what=_("leser runden"))
     bundle = _context.load_bundle(round_dir)
     check_office(bundle.data.round, office)
     out = report_dir(bundle.data.round.id, out)
@@ -115,14 +122,12 @@ def _build(round_dir: Path, out: Path | None, formats: list[str], lang: str, off
                 result.skipped.append(target)
             else:
                 todo.append((job, fmt, target, digest))
-    bar = _progress(len(todo)) if progress and todo else None
+    bar.start(len(todo))
     try:
         _write(todo, env, lang, workers, bar, manifest, inputs, result)
     finally:
         # Only reports already written are in the record, so it is right even after an error.
         manifest.save()
-        if bar:
-            bar.stop()
     return result
 
 
@@ -137,8 +142,7 @@ def _write(todo: list, env, lang: str, workers: int | None, bar, manifest: Manif
     def done(target: Path, data_digest: str) -> None:
         manifest.record(target, digests[target], inputs, data_digest)
         written.add(target)
-        if bar:
-            bar.advance()
+        bar.advance(target.name)
 
     try:
         for job, fmt, target, digest in todo:
@@ -154,27 +158,3 @@ def _write(todo: list, env, lang: str, workers: int | None, bar, manifest: Manif
             write_pdfs(pdf_work, workers, done)
     finally:
         result.written.extend(target for _job, _fmt, target, _digest in todo if target in written)
-
-
-class _progress:
-    """A rich progress bar on stderr, shown only on a terminal."""
-
-    def __init__(self, total: int):
-        import sys
-
-        self.bar = None
-        if not sys.stderr.isatty():
-            return
-        from rich.progress import Progress
-
-        self.bar = Progress(transient=True)
-        self.bar.start()
-        self.task = self.bar.add_task(_("Lager rapporter"), total=total)
-
-    def advance(self) -> None:
-        if self.bar:
-            self.bar.advance(self.task)
-
-    def stop(self) -> None:
-        if self.bar:
-            self.bar.stop()
