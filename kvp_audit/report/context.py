@@ -92,10 +92,20 @@ def _visit_dates(data, office_id: str) -> list[dt.date]:
     return sorted({c.date for c in data.cases.get(office_id, [])})
 
 
+def inline_html(html: str) -> str:
+    """The inside of sanitised HTML that is one paragraph, to run on after a label ('K-1: ...');
+    empty when it is more than one paragraph or a list, which need their own lines."""
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1 and "<ul" not in html \
+            and "<ol" not in html and "<blockquote" not in html:
+        return html[3:-4]
+    return ""
+
+
 def _comment(answer, case: str) -> dict | None:
     if answer is None or not answer.comment:
         return None
-    return {"case": case, "html": markdown_html(answer.comment), "text": markdown_text(answer.comment)}
+    html = markdown_html(answer.comment)
+    return {"case": case, "html": html, "inline_html": inline_html(html), "text": markdown_text(answer.comment)}
 
 
 def _comments(data, office_id: str, criterion_id: str, in_office_review: bool, failing: list[str]) -> list[dict]:
@@ -151,6 +161,7 @@ def _finding_view(finding, crit, data, office_id: str, in_office: bool, results:
         "office_level": in_office,
         "count": format_count(finding.tally, "saker") if not in_office else "",
         "recommendation_html": markdown_html(crit.recommendation),
+        "recommendation_inline": inline_html(markdown_html(crit.recommendation)),
         "recommendation_text": markdown_text(crit.recommendation),
         "has_recommendation": bool(crit.recommendation.strip()),
         "comments": _comments(data, office_id, crit.id, in_office, finding.cases) if finding.cases else [],
@@ -324,6 +335,8 @@ def office_review_view(bundle: RoundBundle, office_id: str, lang: str) -> dict |
             items.append(_office_review_row(crit, answer, results.get(crit.id)))
         if items:
             sections.append({"title": theme.title, "rows": items})
+    if all(f["value"] == "" for f in figures):
+        figures = []  # no figure given: no table of empty rows
     view.update(done=True, sections=sections, figures=figures, against_target=_against_target(figures, lang))
     return view
 
