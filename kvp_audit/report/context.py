@@ -287,10 +287,11 @@ def _figure(crit, answer, lang: str) -> dict:
 
 
 def _office_review_row(crit, answer, result) -> dict:
+    html = markdown_html(answer.comment) if answer else ""
     return {"id": crit.id, "question": crit.question,
             "outcome": result.outcome.value if result else Outcome.ubesvart.value,
             "symbol": OUTCOME_SYMBOL[result.outcome] if result else "–",
-            "comment_html": markdown_html(answer.comment) if answer else "",
+            "comment_html": inline_html(html) or html,  # one paragraph sits in its cell without margins
             "comment_text": markdown_text(answer.comment) if answer else ""}
 
 
