@@ -39,7 +39,8 @@ from .yamlio import Locator, YamlFileError, load_mapping, read_text, round_file_
 ROUND_FILE = "runde.yaml"
 OFFICE_FILE = "kontor.yaml"
 FOLLOWUP_FILE = "oppfolging.yaml"
-RESERVED_FILES = {OFFICE_FILE, FOLLOWUP_FILE}
+REPORT_FILE = "rapport.yaml"
+RESERVED_FILES = {OFFICE_FILE, FOLLOWUP_FILE, REPORT_FILE}
 
 
 def bundled_checklist_dir() -> Path:
