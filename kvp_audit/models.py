@@ -685,15 +685,6 @@ class ReportFile(_Strict):
     def _empty_text(cls, value: Any) -> Any:
         return "" if value is None else value
 
-    @field_validator("reply_deadline")
-    @classmethod
-    def _after_date(cls, value: dt.date | None, info) -> dt.date | None:
-        date = info.data.get("date")
-        if value is not None and date is not None and value < date:
-            raise ValueError(_("svarfristen ({deadline}) er før rapportdatoen ({date})").format(
-                deadline=value.isoformat(), date=date.isoformat()))
-        return value
-
 
 def json_schema(kind: str = "checklist") -> dict:
     """Return the JSON Schema of a file kind: checklist, round, case, office, followup or report."""
