@@ -9,19 +9,28 @@ falling back on the round's ``report:`` block in ``runde.yaml``, and a draft (st
 from __future__ import annotations
 
 import datetime as dt
+import re
 
-from ..markup import markdown_html, markdown_text
+from ..markup import Md, markdown_html, markdown_text
 from ..models import ReportStatus, RoundReport
 from ..present import format_date
 
 TEXT_KEYS = ("summary", "visit", "sample", "conclusion")
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
 def _markdown(text: str) -> dict | None:
-    """A Markdown text for both outputs, or None when there is none."""
+    """A Markdown text for both outputs, or None when there is none.
+
+    The Markdown report gets one line per paragraph (a Markdown comment becomes one line),
+    so a team's summary keeps its paragraphs there too.
+    """
     if not text or not text.strip():
         return None
-    return {"html": markdown_html(text), "text": markdown_text(text)}
+    paragraphs = [p for p in _PARAGRAPH_BREAK.split(text.strip()) if p.strip()]
+    return {"html": markdown_html(text), "text": Md("\n\n".join(markdown_text(p) for p in paragraphs))}
 
 
 def _people(people) -> list[dict]:
@@ -89,6 +98,8 @@ def county_letter_view(data, lang: str) -> dict:
         "date": format_date(date, lang),
         "reference": rnd.report.reference,
         "sender": rnd.report.sender,
+        "team": [],
+        "reply_deadline": "",
         "signature": _people(rnd.report.signature),
         "text": _markdown(summary.text),
     }
