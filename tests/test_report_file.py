@@ -456,7 +456,7 @@ def test_every_report_field_is_documented():
 
 def test_readme_describes_the_report_file():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### Rapportfilen (rapport.yaml)"):]
+    section = readme[readme.index("### Rapportfilen (`rapport.yaml`)"):]
     for word in ("status: utkast", "reply_deadline", "reply_weeks", "team", "signature", "UTKAST"):
         assert word in section.split("\n## ")[0], word
     assert re.search(r"kvp-audit checklist schema --kind report", readme)
