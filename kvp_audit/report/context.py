@@ -17,6 +17,7 @@ from ..present import (OUTCOME_SYMBOL, count_short, format_count, format_date, f
 from ..scoring import (MIN_CASES_FOR_GOOD_PRACTICE, MIN_CASES_FOR_PERCENT, OFFICE_CASE_KEY, RoundScore,
                        score_round)
 from .charts import theme_chart
+from .letter import letter_view
 from .templating import source_lang_attr
 
 
@@ -400,4 +401,5 @@ def office_context(bundle: RoundBundle, office_id: str, lang: str) -> dict:
         "matrix": matrix,
         "office_review": office_review,
         "carried": carried,
+        **letter_view(data, office_id, lang, visit),  # letter, draft, and the report date it gives
     }
