@@ -103,7 +103,7 @@ def test_office_report_sections_come_in_the_letter_order(example_out):
         "h2 Vedlegg A: Kriterier og saker", "h2 Vedlegg B: Metode og beregning"]
     md = (example_out / "2026" / "nav-strandvik.md").read_text(encoding="utf-8")
     # the Markdown has the report date, the office review and the criterion x case table
-    assert "- **Rapportdato:** 11. februar 2026\n" in md
+    assert "- **Rapportdato:** 20. mars 2026\n" in md  # the date in rapport.yaml
     assert "| KR-01: Har kontoret skriftlige rutiner for kvalifiseringsprogrammet? | nei |" in md
     assert "| Kriterium | K-0Q4QKD | K-KEQ5XT | K-QEHNCQ | K-TYYN02 | K-Y19M81 | Oppfylt, saker |\n" in md
 
