@@ -113,11 +113,21 @@ def _last_on(page):
     return last
 
 
+def _is_heading(box) -> bool:
+    """A heading element or caption, or a paragraph that is nothing but bold text (the title of
+    the team's assessment of a theme)."""
+    if _tag(box) in HEADING_TAGS:
+        return True
+    element = getattr(box, "element", None)
+    return (_tag(box) == "p" and len(element) == 1 and element[0].tag == "strong"
+            and not (element.text or "").strip() and not (element[0].tail or "").strip())
+
+
 def test_no_page_ends_with_a_heading(pages):
     alone = []
     for number, page in enumerate(pages[:-1], 1):
         box, ancestors = _last_on(page)
-        heading = next((a for a in ancestors if _tag(a) in HEADING_TAGS), None)
+        heading = next((a for a in ancestors if _is_heading(a)), None)
         if heading is not None:
             alone.append(f"side {number}: <{_tag(heading)}> {' '.join(heading.element.itertext())[:60]}")
     assert not alone, alone
