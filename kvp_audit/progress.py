@@ -44,6 +44,10 @@ class Task:
         """One more item is done; ``what`` names it (a file, an office, a table)."""
         self.display.bar.update(self.task_id, advance=1, what=what)
 
+    def doing(self, what: str) -> None:
+        """Say what is being done now, before the next item is done."""
+        self.display.bar.update(self.task_id, what=what)
+
 
 class _NoTask:
     """What ``task`` gives when nothing is drawn: every call does nothing."""
@@ -52,6 +56,9 @@ class _NoTask:
         """Nothing is drawn."""
 
     def advance(self, what: str = "") -> None:
+        """Nothing is drawn."""
+
+    def doing(self, what: str) -> None:
         """Nothing is drawn."""
 
 

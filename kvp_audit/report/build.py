@@ -155,6 +155,7 @@ def _write(todo: list, env, lang: str, workers: int | None, bar, manifest: Manif
             atomic_write(target, data)
             done(target, content_digest(data))
         if pdf_work:
+            bar.doing(_("lager PDF-ene"))
             write_pdfs(pdf_work, workers, done)
     finally:
         result.written.extend(target for _job, _fmt, target, _digest in todo if target in written)
