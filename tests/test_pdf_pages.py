@@ -143,6 +143,15 @@ def _texts(layout):
     return [(box, ancestors) for box, ancestors in layout if isinstance(box, boxes.TextBox) and box.text.strip()]
 
 
+def test_a_chart_and_its_caption_share_a_page(pages):
+    seen: dict[int, set[int]] = {}
+    for number, page in enumerate(pages, 1):
+        for box, _ancestors in page:
+            if _tag(box) == "figure":
+                seen.setdefault(id(box.element), set()).add(number)
+    assert seen and all(len(on) == 1 for on in seen.values()), seen
+
+
 def test_body_text_at_least_9_pt_and_table_text_at_least_8_pt(layout):
     from weasyprint.formatting_structure import boxes
 
