@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import Problem
 from ..i18n import _
-from ..models import Checklist, Office, Round
+from ..models import Checklist, Office, ReportStatus, Round
 from ..yamlio import YamlFileError, parse_mapping, read_text
 from ..yamlrt import child_map, is_map, new_map, put, text_scalar
 from .fields import clean_text, to_date, widget_text
@@ -37,7 +37,7 @@ HEADER = ("status", "date", "reply_deadline", "reference", "sender")
 PEOPLE = ("team", "signature")
 PERSON_PARTS = ("name", "title")
 TEXTS = ("summary", "visit", "sample", "conclusion")
-STATUSES = ("utkast", "endelig")
+STATUSES = tuple(s.value for s in ReportStatus)
 MAX_ROWS = 40          # rows of a people table the form reads; a team is a handful of people
 _ROW_FIELD = re.compile(r"^(team|signature)\.(\d+)\.(name|title)$")
 _PROBLEM_ROW = re.compile(r"^(team|signature)\[(\d+)\](?:\.(name|title))?")
@@ -69,20 +69,22 @@ class ReportValues:
     def from_data(cls, data: dict, theme_ids: list[str]) -> ReportValues:
         """The form fields for a report file's parsed data."""
         out = cls()
+        # Stripped as the model strips them: a block's final line break is not a change.
         for name in HEADER:
-            out.header[name] = widget_text(data.get(name))
+            out.header[name] = widget_text(data.get(name)).strip()
         for group in PEOPLE:
             rows = data.get(group) if isinstance(data.get(group), list) else []
             out.people[group] = [
-                {part: widget_text(row.get(part)) if isinstance(row, dict) else (widget_text(row) if part == "name" else "")
+                {part: (widget_text(row.get(part)) if isinstance(row, dict) else widget_text(row) if part == "name"
+                        else "").strip()
                  for part in PERSON_PARTS}
                 for row in rows]
         texts = data.get("text") if isinstance(data.get("text"), dict) else {}
         for name in TEXTS:
-            out.text[name] = widget_text(texts.get(name))
+            out.text[name] = widget_text(texts.get(name)).strip()
         themes = texts.get("themes") if isinstance(texts.get("themes"), dict) else {}
         for tid in theme_ids:
-            out.themes[tid] = widget_text(themes.get(tid))
+            out.themes[tid] = widget_text(themes.get(tid)).strip()
         return out
 
     @classmethod
@@ -90,13 +92,13 @@ class ReportValues:
         """The fields of a posted form (a MultiDict); only names the report file knows are read."""
         out = cls()
         for name in HEADER:
-            out.header[name] = clean_text(form.get(name, ""))
+            out.header[name] = _one_line(form.get(name, ""))
         cells: dict[str, dict[int, dict[str, str]]] = {group: {} for group in PEOPLE}
         for name in form.keys():
             match = _ROW_FIELD.match(name)
             if match and int(match.group(2)) < MAX_ROWS:
                 group, index, part = match.group(1), int(match.group(2)), match.group(3)
-                cells[group].setdefault(index, {p: "" for p in PERSON_PARTS})[part] = clean_text(form.get(name, ""))
+                cells[group].setdefault(index, {p: "" for p in PERSON_PARTS})[part] = _one_line(form.get(name, ""))
         for group in PEOPLE:
             out.people[group] = [cells[group][i] for i in sorted(cells[group])]
         for name in TEXTS:
@@ -143,6 +145,11 @@ class ReportValues:
     def copy(self) -> ReportValues:
         return ReportValues(dict(self.header), {g: [dict(r) for r in rows] for g, rows in self.people.items()},
                             dict(self.text), dict(self.themes))
+
+
+def _one_line(text: str) -> str:
+    """A one-line input's text: a line break (only a hand-made post sends one) becomes a space."""
+    return re.sub(r"\s*\n\s*", " ", clean_text(text))
 
 
 # --------------------------------------------------------------------------- actions without JavaScript
@@ -193,7 +200,7 @@ class ReportTarget:
     path: Path
     round: Round
     checklist: Checklist          # the case checklist: the team may write a text per theme
-    round_dir: Path
+    known_themes: tuple[str, ...] = ()   # every theme id rapport.yaml may name (case and office checklists)
     kind: str = REPORT
     key: str = ""
     template: str = "report.html.j2"
@@ -213,10 +220,23 @@ class ReportTarget:
         apply_report(doc, values, self.theme_ids)
 
     def check(self, data: dict, text: str) -> tuple[Any, list[Problem]]:
-        """Validate the file as ``kvp-audit validate`` does."""
-        from ..load import check_report_file
+        """Validate the file as ``kvp-audit validate`` does (theme ids of the round's checklists, the deadline)."""
+        from ..load import check_report
 
-        return check_report_file(data, text, self.path, self.office.id, self.round, self.checklist)
+        return check_report(data, text, self.path, self.known_themes, self.last_visit())
+
+    def last_visit(self) -> dt.date | None:
+        """The last visit date in the office's kontor.yaml: the report date when the file gives none."""
+        from ..load import OFFICE_FILE, as_date
+
+        path = self.path.parent / OFFICE_FILE
+        try:
+            data = parse_mapping(read_text(path), path) if path.is_file() else {}
+        except YamlFileError:
+            return None
+        dates = data.get("visit_dates")
+        dates = [as_date(d) for d in (dates if isinstance(dates, list) else [dates])]
+        return max((d for d in dates if isinstance(d, dt.date)), default=None)
 
     def field_of(self, problem: Problem) -> str | None:
         """The form field a problem belongs to (None: shown above the form)."""
@@ -226,7 +246,8 @@ class ReportTarget:
         """The text of a new rapport.yaml, as ``kvp-audit new round`` writes it."""
         from ..skeleton import report_skeleton
 
-        return report_skeleton(self.round, self.office)
+        report = self.round.report
+        return report_skeleton(self.office, list(self.known_themes), reply_weeks=report.reply_weeks if report else None)
 
     def read(self) -> tuple[str | None, str]:
         """The file's text (None when absent) and its hash; :class:`YamlFileError` when it cannot be read."""
@@ -247,7 +268,8 @@ def report_target(site, office: Office) -> ReportTarget:
     """The report file of an office in a :class:`~kvp_audit.web.reviews.RoundSite`."""
     from ..load import REPORT_FILE
 
-    return ReportTarget(office, site.folder(office) / REPORT_FILE, site.round, site.case_checklist, site.root)
+    themes = [t.id for c in (site.case_checklist, site.office_checklist) if c is not None for t in c.themes]
+    return ReportTarget(office, site.folder(office) / REPORT_FILE, site.round, site.case_checklist, tuple(themes))
 
 
 def apply_report(doc, values: ReportValues, theme_ids: list[str]) -> None:
@@ -262,11 +284,10 @@ def apply_report(doc, values: ReportValues, theme_ids: list[str]) -> None:
     for name in HEADER:
         text = h.get(name, "")
         if name in ("date", "reply_deadline"):
-            value = to_date(text) if text else None
+            if text or name in doc:
+                put(doc, name, to_date(text) if text else None, after=tuple(reversed(placed)))
         else:
-            value = text_scalar(text)
-        if text or name in doc:
-            put(doc, name, value, after=tuple(reversed(placed)))
+            _put_text(doc, name, text, tuple(reversed(placed)))
         placed += (name,)
     for group in PEOPLE:
         rows = values.rows(group)
@@ -289,8 +310,41 @@ def apply_report(doc, values: ReportValues, theme_ids: list[str]) -> None:
 
 
 def _put_text(mapping, key: str, text: str, after: tuple[str, ...]) -> None:
-    if text or key in mapping:
-        put(mapping, key, text_scalar(text), after=after)
+    """Set a text; one the file holds with other white space around it (as YAML blocks end) is left as it is."""
+    if not text and key not in mapping:
+        return
+    current = mapping.get(key)
+    if isinstance(current, str) and current.strip() == text and (text or current == ""):
+        return
+    value = text_scalar(text)
+    if current == "" and type(value) is str:
+        # The skeleton's '' would otherwise pass its quotes on to the text (ruamel.yaml keeps a scalar's style).
+        from ruamel.yaml.scalarstring import PlainScalarString
+
+        value = PlainScalarString(value)
+    put(mapping, key, value, after=after)
+    if "\n" in text:
+        _comment_above(mapping, key)
+
+
+def _comment_above(mapping, key: str) -> None:
+    """Move the comment at the end of ``key: ''`` above the key once the value is a block of lines.
+
+    Left where it was, it would follow the block's last line, where it reads as part of the text.
+    """
+    entry = mapping.ca.items.get(key)
+    token = entry[2] if entry and len(entry) > 2 else None
+    # Only a comment of one line: one that holds the next key's comment lines too is left to ruamel.yaml.
+    if token is None or not token.value.startswith("#") or token.value.rstrip("\n").count("\n"):
+        return
+    entry[2] = None
+    mapping.yaml_set_comment_before_after_key(key, before=token.value.strip()[1:].strip(), indent=_indent_of(mapping))
+
+
+def _indent_of(mapping) -> int:
+    """The column a mapping's keys start at (0 at the top of the file)."""
+    line_col = getattr(mapping, "lc", None)
+    return line_col.col if line_col is not None and line_col.col is not None else 0
 
 
 def _apply_rows(doc, group: str, rows: list[dict[str, str]], after: tuple[str, ...]) -> None:
@@ -309,8 +363,10 @@ def _apply_rows(doc, group: str, rows: list[dict[str, str]], after: tuple[str, .
             else:
                 current.append(entry)
         for part in PERSON_PARTS:
-            if row.get(part) or part in entry or part == "name":
-                put(entry, part, text_scalar(row.get(part, "")), after=("name",) if part == "title" else ())
+            if part == "name" and part not in entry:
+                put(entry, part, text_scalar(row.get(part, "")))
+            else:
+                _put_text(entry, part, row.get(part, ""), ("name",) if part == "title" else ())
     del current[len(rows):]
     if not len(current):
         current.fa.set_flow_style()
@@ -375,7 +431,9 @@ class ReportSummary:
             return _("ikke startet")
         if not self.readable:
             return _("filen kan ikke leses")
-        return {"utkast": _("utkast"), "endelig": _("endelig")}.get(self.status, self.status or _("uten status"))
+        if self.status in STATUSES:
+            return ReportStatus(self.status).label
+        return self.status or _("uten status")
 
 
 def report_summary(target: ReportTarget) -> ReportSummary:
@@ -431,7 +489,6 @@ def report_view(target: ReportTarget, values: ReportValues, messages: Messages, 
                          if defaults["signature"] else _("Tom tabell: ingen signatur.")),
                      values, messages),
     ]
-    text_help = _("Markdown. Skriv roller, ikke navn (for eksempel leder, KVP-veileder), og aldri fødselsnummer.")
     labels = {
         "summary": (_("Sammendrag"), _("Vises først i rapporten.")),
         "visit": (_("Om besøket"), _("Datoene, og hvem dere møtte (etter rolle).")),
@@ -440,14 +497,14 @@ def report_view(target: ReportTarget, values: ReportValues, messages: Messages, 
     }
 
     def text_field(name: str, label: str, value: str, extra_help: str, default: str) -> dict:
-        help = " ".join(s for s in (extra_help, text_help,
-                                    _("Tomt felt: rundens standardtekst.") if default else "") if s)
+        help = " ".join(s for s in (extra_help, _("Tomt felt: rundens standardtekst.") if default else "") if s)
         out = _field(name, label, "textarea", value, messages, help=help)
         out["rows"] = 6 if name.startswith("text.") and not name.startswith("text.themes.") else 4
         out["default"] = default
         out["preview"] = None
-        if preview:
-            out["preview"] = {"id": f"p-{name}", "html": markdown_html(value or default), "standard": not value and bool(default)}
+        if preview and (value or default):
+            # An empty text with no standard text gives nothing in the report, and no preview here.
+            out["preview"] = {"id": f"p-{name}", "html": markdown_html(value or default), "standard": not value}
         return out
 
     texts = {name: text_field(f"text.{name}", labels[name][0], values.text.get(name, ""), labels[name][1],
@@ -455,8 +512,7 @@ def report_view(target: ReportTarget, values: ReportValues, messages: Messages, 
              for name in TEXTS}
     themes = []
     for theme in target.checklist.themes:
-        f = text_field(theme_field(theme.id), theme.title, values.themes.get(theme.id, ""),
-                       _("Teamets vurdering av temaet, vist under resultatene for temaet i rapporten."), "")
+        f = text_field(theme_field(theme.id), theme.title, values.themes.get(theme.id, ""), "", "")
         themes.append({"id": theme.id, "title": theme.title, "field": f})
 
     form = {
@@ -487,6 +543,7 @@ def _people_view(group: str, legend: str, help: str, values: ReportValues, messa
         rows.append({p: "" for p in PERSON_PARTS})   # always one empty row to fill in without JavaScript
     out_rows = []
     for i, row in enumerate(rows):
+        last_empty = i == len(rows) - 1 and not any(row.values())
         n = i + 1
         out_rows.append({
             "index": i,
@@ -495,7 +552,7 @@ def _people_view(group: str, legend: str, help: str, values: ReportValues, messa
                            "text", row.get("name", ""), messages),
             "title": _field(person_field(group, i, "title"), _("Tittel, rad {n} ({table})").format(n=n, table=legend),
                             "text", row.get("title", ""), messages),
-            "remove": _("Fjern rad {n}").format(n=n),
+            "remove": "" if last_empty else _("Fjern rad {n}").format(n=n),
         })
     return {
         "group": group,
@@ -535,7 +592,7 @@ def _error_summary(form: dict) -> list[dict]:
 
 def round_defaults(rnd: Round) -> dict:
     """The round's report defaults from runde.yaml (``report:``), as plain text for the help lines."""
-    report = getattr(rnd, "report", None)
+    report = rnd.report
     out: dict[str, Any] = {"sender": "", "reference": "", "reply_weeks": None, "signature": "", "texts": {}}
     if report is None:
         return out
@@ -544,7 +601,5 @@ def round_defaults(rnd: Round) -> dict:
     out["reply_weeks"] = report.reply_weeks
     out["signature"] = ", ".join(" ".join(s for s in (p.name, p.title and f"({p.title})") if s)
                                  for p in report.signature or [])
-    texts = report.texts
-    if texts is not None:
-        out["texts"] = {name: getattr(texts, name, "") or "" for name in TEXTS}
+    out["texts"] = {name: getattr(report.texts, name) for name in TEXTS}
     return out
