@@ -155,7 +155,7 @@ def test_round_and_office_pages_link_to_it_with_the_status(client, round_dir, re
 
 
 def test_page_in_nynorsk_and_english(client):
-    assert "Rapporten sin tekst og status" in client.get(URL + "?lang=nn").get_data(as_text=True)
+    assert "Teksten og statusen til rapporten" in client.get(URL + "?lang=nn").get_data(as_text=True)
     english = client.get(URL + "?lang=en").get_data(as_text=True)
     assert "The report&#39;s text and status" in english and "Preview" in english
 
