@@ -16,6 +16,7 @@ pytest.importorskip("flask")
 pytest.importorskip("ruamel.yaml")
 
 from test_web import fictional_fnr, form_of, replace  # noqa: E402
+from test_web_browser import axe_page, browser  # noqa: E402,F401  (fixtures for the browser tests below)
 
 from kvp_audit.web.app import create_app  # noqa: E402
 from kvp_audit.web.reviews import file_hash  # noqa: E402
@@ -445,3 +446,146 @@ def test_preview_shows_problems_and_the_round_standard_text(client, report, roun
     assert "er ikke en dato som finnes" in error_of(page, "date")
     sample = page[page.index('id="p-text.sample"'):]
     assert "Forhåndsvisning (rundens standardtekst)" in sample[:400] and "<em>tilfeldig</em>" in sample[:600]
+
+
+# --------------------------------------------------------------------------- in a real browser
+
+
+@pytest.fixture
+def served(round_dir, tmp_path):
+    """The real server (as `kvp-audit serve` runs it) on a free port, in a thread."""
+    import threading
+
+    from kvp_audit.web.server import make_server, url_of
+
+    srv = make_server(round_dir, "127.0.0.1", 0, reports_dir=tmp_path / "reports")
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield url_of(srv, "127.0.0.1").rstrip("/")
+    srv.shutdown()
+    srv.server_close()
+
+
+def type_date(page, selector: str, iso: str) -> None:
+    """Type a date into a focused date input; its segments' order is the browser's (the system locale's), so
+    each order is tried: month first (as Debian's Chromium in a container), day first, year first."""
+    year, month, day = iso.split("-")
+    for digits in (month + day + year, day + month + year, year + month + day):
+        page.keyboard.type(digits)
+        if page.locator(selector).input_value() == iso:
+            return
+        page.fill(selector, "")
+        page.focus(selector)
+    raise AssertionError(f"could not type {iso} into {selector}")
+
+
+def test_keyboard_only_from_the_office_page_to_a_saved_report_file(browser, served, round_dir):
+    from test_web_browser import choose, tab_to
+
+    context = browser.new_context(locale="nb-NO", viewport={"width": 1024, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    path = round_dir / OFFICE / "rapport.yaml"
+    try:
+        page.goto(f"{served}/kontor/{OFFICE}/")
+        tab_to(page, f"a[href='{URL}']")
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"**{URL}")
+        assert page.locator("h1").inner_text().startswith("Rapportens tekst og status")
+
+        tab_to(page, "input[name='status']")
+        choose(page, "status", "endelig")
+        tab_to(page, "#f-date")
+        type_date(page, "#f-date", "2026-03-20")
+        tab_to(page, "#f-reference")
+        page.keyboard.type("2026/4711")
+        tab_to(page, "input[name='team.0.name']")
+        page.keyboard.type("Kari Revisor")
+        page.keyboard.press("Tab")
+        page.keyboard.type("seniorrådgiver")
+        # "Legg til en rad" posts the form and shows it again with one more row; nothing is written.
+        tab_to(page, "button[value='add-team']")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert "En tom rad er lagt til" in page.content() and not path.exists()
+        assert page.locator("input[name='team.0.name']").input_value() == "Kari Revisor"
+        tab_to(page, "input[name='team.1.name']")
+        page.keyboard.type("Ola Kontroll")
+        tab_to(page, "textarea[name='text.summary']")
+        page.keyboard.type("Kontoret har **gode** rutiner.")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Enter")
+        page.keyboard.type("- vedtak i tide")
+        # "Forhåndsvis": the Markdown as the report shows it, still unsaved.
+        tab_to(page, "button[value='preview']")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        preview = page.locator("#p-text\\.summary")
+        assert preview.locator("strong").inner_text() == "gode"
+        assert preview.locator("li").inner_text() == "vedtak i tide"
+        assert not path.exists()
+        # Enter in a one-line field saves (the form's first button), it never adds or removes a row.
+        tab_to(page, "#f-sender")
+        page.keyboard.type("Statsforvalteren i Fiktivfylke")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.url.endswith("?lagret=1"), page.locator("main").inner_text()[:1500]
+        assert page.locator("input[name='team.2.name']").input_value() == ""
+    finally:
+        context.close()
+    report = loaded_report(round_dir)
+    assert str(report.status) == "endelig" and report.date.isoformat() == "2026-03-20"
+    assert report.reference == "2026/4711" and report.sender == "Statsforvalteren i Fiktivfylke"
+    assert [(p.name, p.title) for p in report.team] == [("Kari Revisor", "seniorrådgiver"), ("Ola Kontroll", "")]
+    assert report.text.summary == "Kontoret har **gode** rutiner.\n\n- vedtak i tide"
+
+
+def test_form_works_without_javascript(browser, served, round_dir, report):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(served + URL)
+        page.locator("button[value='remove-team-0']").click()
+        page.wait_for_selector("text=Raden er fjernet")
+        page.locator("textarea[name='text.conclusion']").fill("Kontoret må rette avvikene.")
+        page.locator(".actions button[value='save']").click()
+        page.wait_for_url("**?lagret=1")
+    finally:
+        context.close()
+    loaded = loaded_report(round_dir)
+    assert [p.name for p in loaded.team] == ["Ola Kontroll"]
+    assert loaded.text.conclusion == "Kontoret må rette avvikene."
+
+
+def _errors(page, served):
+    page.goto(served + URL)
+    page.locator("#f-reply_deadline").fill("2026-03-01")
+    page.locator("input[name='team.2.title']").fill("rådgiver")
+    page.locator(".actions button[value='save']").click()
+    page.wait_for_selector("#error-summary")
+
+
+def _preview(page, served):
+    page.goto(served + URL)
+    page.locator("textarea[name='text.visit']").fill("Vi møtte **leder** og to KVP-veiledere.")
+    page.locator("button[value='preview']").click()
+    page.wait_for_selector("#p-text\\.visit")
+
+
+REPORT_PAGES = {
+    "report-file": lambda page, served: page.goto(served + URL),
+    "report-file-new": lambda page, served: page.goto(f"{served}/kontor/nav-fjellby/rapporttekst"),
+    "report-file-en": lambda page, served: page.goto(served + URL + "?lang=en"),
+    "report-file-with-errors": _errors,
+    "report-file-preview": _preview,
+    "office-with-report-status": lambda page, served: page.goto(f"{served}/kontor/{OFFICE}/"),
+}
+
+
+@pytest.mark.parametrize("name", list(REPORT_PAGES))
+def test_axe_finds_no_violations(served, axe_page, report, name):
+    from test_web_browser import axe_violations
+
+    REPORT_PAGES[name](axe_page, served)
+    violations = axe_violations(axe_page)
+    assert violations == [], violations
