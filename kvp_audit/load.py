@@ -585,13 +585,16 @@ def _load_round(path: Path, library: ChecklistLibrary | None, workers: int | Non
                      cases={o.id: [] for o in rnd.offices}, office_reviews={}, followups={}, problems=problems)
     results = _run_jobs(jobs, opened.checklists, workers, keep_reviews)
     seen_keys: dict[str, Path] = {}
-    last_visit: dict[str, dt.date] = {}
+    visits: dict[str, dt.date] = {}  # the last visit date, which is the report date unless rapport.yaml gives one
+    case_dates: dict[str, dt.date] = {}
     for (kind, office_id, file), (review, review_problems) in zip(jobs, results):
         problems.extend(review_problems)
         if review is None:
             continue
-        if kind == "office" and getattr(review, "visit_dates", None):
-            last_visit[office_id] = max(review.visit_dates)
+        if kind == "office" and review.visit_dates:
+            visits[office_id] = max(review.visit_dates)
+        elif kind == "case" and review.date is not None:
+            case_dates[office_id] = max(case_dates.get(office_id, review.date), review.date)
         if kind == "case":
             if review.case in seen_keys:
                 problems.append(Problem(display_path(file), key="case",
@@ -608,7 +611,7 @@ def _load_round(path: Path, library: ChecklistLibrary | None, workers: int | Non
             data.office_reviews[office_id] = review
         else:
             data.followups[office_id] = review
-    data.reports, report_problems = _load_reports(opened, last_visit)
+    data.reports, report_problems = _load_reports(opened, {**case_dates, **visits})
     problems += report_problems
     return data
 
@@ -773,10 +776,11 @@ _WORKER_STATE: dict[str, Any] = {}
 
 @dataclass(frozen=True)
 class _KeyOnly:
-    """What a validation-only worker returns for a valid review: its case key (and an office's visits)."""
+    """What a validation-only worker returns for a valid review: its case key, and its dates (for rapport.yaml's check)."""
 
     case: str
     visit_dates: tuple = ()
+    date: dt.date | None = None
 
 
 def _worker_chunk(chunk):
@@ -787,7 +791,8 @@ def _worker_chunk(chunk):
         review, problems = _one_job(job, loaded)
         if not keep and review is not None:
             # Only the key travels back, for the duplicate-key check.
-            review = _KeyOnly(getattr(review, "case", ""), tuple(getattr(review, "visit_dates", ())))
+            review = _KeyOnly(getattr(review, "case", ""), tuple(getattr(review, "visit_dates", ())),
+                              getattr(review, "date", None))
         out.append((review, problems))
     return out
 

@@ -137,7 +137,7 @@ def report_skeleton(office: Office, themes: list[str] = (), status: ReportStatus
         "sender: ''  # " + _("avsender, for eksempel Statsforvalteren i Fiktivfylke"),
         "team: []  # " + _("revisjonsteamet: - {name: ..., title: seniorrådgiver}"),
         "signature: []  # " + _("hvem som signerer rapporten: - {name: ..., title: ...}"),
-        "text:  # " + _("Markdown"),
+        "text:  # Markdown",
         "  summary: ''  # " + _("sammendraget, som står først i rapporten"),
         "  visit: ''  # " + _("om besøket: datoer, og hvem dere møtte (roller, aldri navn)"),
         "  sample: ''  # " + _("utvalget, for eksempel «2 valgt av kontoret, 2 trukket tilfeldig»"),

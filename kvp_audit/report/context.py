@@ -16,6 +16,7 @@ from ..present import (OUTCOME_SYMBOL, count_short, format_count, format_date, f
                        status_label, tally_view)
 from ..scoring import OFFICE_CASE_KEY, RoundScore, score_round
 from .charts import theme_chart
+from .letter import letter_view
 from .templating import source_lang_attr
 
 
@@ -284,4 +285,5 @@ def office_context(bundle: RoundBundle, office_id: str, lang: str) -> dict:
         "matrix": matrix,
         "office_review": office_review,
         "carried": carried,
+        **letter_view(data, office_id, lang, visit),  # letter, draft, and the report date it gives
     }

@@ -9,6 +9,7 @@ from ..present import OUTCOME_SYMBOL, format_date, format_number, format_percent
 from ..scoring import RoundScore, score_round
 from .charts import theme_chart, trend_chart
 from .context import RoundBundle, checklist_view, report_head
+from .letter import county_letter_view
 
 CLOSURE_OUTCOMES = ["arbeid", "utdanning", "statlige tiltak", "AAP", "uføretrygd", "sosialhjelp", "annet"]
 
@@ -112,6 +113,7 @@ def summary_context(bundle: RoundBundle, lang: str) -> dict:
         "trend": trend_view(bundle, themes, lang),
         "office_reviews": office_review_matrix(data, scores),
         "figures": office_figures(data, lang),
+        **county_letter_view(data, lang),  # county_letter, draft, and the report date it gives
     }
 
 
