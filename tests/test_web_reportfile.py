@@ -277,6 +277,28 @@ def test_invalid_input_is_shown_next_to_the_field_and_nothing_is_written(client,
     assert again[field] == value or field == "status"
 
 
+@pytest.mark.parametrize("office_review", [True, False])
+def test_without_a_date_the_deadline_is_checked_against_the_last_visit(client, report, round_dir, office_review):
+    """As the report takes its date: the last visit in kontor.yaml, else the last case date."""
+    folder = round_dir / OFFICE
+    case = sorted(folder.glob("K-*.yaml"))[0]
+    case.write_text(case.read_text(encoding="utf-8").replace("date: 2026-03-18", "date: 2026-03-25"), encoding="utf-8")
+    if not office_review:
+        (folder / "kontor.yaml").unlink()
+    last = "2026-03-18" if office_review else "2026-03-25"
+    page, form = opened(client)
+    assert f"Tomt felt: den siste besøksdatoen ({last})." in page
+    response = client.post(URL, data=replace(form, date="", reply_deadline="2026-03-20"))
+    if office_review:
+        assert response.status_code == 303
+        assert "\nreply_deadline: 2026-03-20\n" in report.read_text(encoding="utf-8")
+    else:
+        assert response.status_code == 422 and report.read_text(encoding="utf-8") == HAND_WRITTEN
+        assert (f"svarfristen (2026-03-20) er før rapportdatoen ({last})"
+                in error_of(response.get_data(as_text=True), "reply_deadline"))
+    assert validate(round_dir).exit_code == 0
+
+
 def test_no_file_and_invalid_input_creates_nothing(client, round_dir):
     _page, form = opened(client)
     response = client.post(URL, data=replace(form, date="i morgen"))
@@ -433,13 +455,14 @@ def test_preview_renders_the_markdown_safely_and_writes_nothing(client, report):
 
 def test_preview_shows_problems_and_the_round_standard_text(client, report, round_dir):
     round_file = round_dir / "runde.yaml"
-    round_file.write_text(round_file.read_text(encoding="utf-8")
-                          + "report:\n  sender: Statsforvalteren i Fiktivfylke\n  reply_weeks: 4\n"
-                            "  texts:\n    sample: \"To saker valgt av kontoret, to trukket *tilfeldig*.\"\n",
-                          encoding="utf-8")
+    text = round_file.read_text(encoding="utf-8")
+    assert '  sender: "Statsforvalteren i Fiktivfylke"\n' in text and "  reply_weeks: 4\n" in text
+    round_file.write_text(re.sub(r"(?m)^    sample: .*$", '    sample: "To saker valgt av kontoret, to trukket *tilfeldig*."',
+                                 text), encoding="utf-8")
     page, form = opened(client)
     assert "Tomt felt: «Statsforvalteren i Fiktivfylke» fra runde.yaml." in page
     assert "Tomt felt: rapportdatoen pluss 4 uker (runde.yaml)." in page
+    assert "Tomt felt: den siste besøksdatoen (2026-03-18)." in page
     response = client.post(URL, data=replace(form, action="preview", date="2026-02-30"))
     assert response.status_code == 200
     page = response.get_data(as_text=True)

@@ -201,6 +201,7 @@ class ReportTarget:
     round: Round
     checklist: Checklist          # the case checklist: the team may write a text per theme
     known_themes: tuple[str, ...] = ()   # every theme id rapport.yaml may name (case and office checklists)
+    case_files: tuple[Path, ...] = ()    # the office's case files, for the report date when kontor.yaml has none
     kind: str = REPORT
     key: str = ""
     template: str = "report.html.j2"
@@ -226,17 +227,14 @@ class ReportTarget:
         return check_report(data, text, self.path, self.known_themes, self.last_visit())
 
     def last_visit(self) -> dt.date | None:
-        """The last visit date in the office's kontor.yaml: the report date when the file gives none."""
-        from ..load import OFFICE_FILE, as_date
+        """The report date when the file gives none, as the report takes it: the last visit date in
+        the office's kontor.yaml, else the last date of its case files (None when there is neither)."""
+        from ..load import OFFICE_FILE
 
-        path = self.path.parent / OFFICE_FILE
-        try:
-            data = parse_mapping(read_text(path), path) if path.is_file() else {}
-        except YamlFileError:
-            return None
-        dates = data.get("visit_dates")
-        dates = [as_date(d) for d in (dates if isinstance(dates, list) else [dates])]
-        return max((d for d in dates if isinstance(d, dt.date)), default=None)
+        visits = _dates(self.path.parent / OFFICE_FILE, "visit_dates")
+        if visits:
+            return max(visits)
+        return max((d for path in self.case_files for d in _dates(path, "date")), default=None)
 
     def field_of(self, problem: Problem) -> str | None:
         """The form field a problem belongs to (None: shown above the form)."""
@@ -264,12 +262,26 @@ class ReportTarget:
             return ""
 
 
+def _dates(path: Path, key: str) -> list[dt.date]:
+    """The dates under ``key`` in a review file (one or a list); none when it is absent or cannot be read."""
+    from ..load import as_date
+
+    try:
+        data = parse_mapping(read_text(path), path) if path.is_file() else {}
+    except YamlFileError:
+        return []
+    value = data.get(key)
+    values = [as_date(v) for v in (value if isinstance(value, list) else [value])]
+    return [v for v in values if isinstance(v, dt.date)]
+
+
 def report_target(site, office: Office) -> ReportTarget:
     """The report file of an office in a :class:`~kvp_audit.web.reviews.RoundSite`."""
     from ..load import REPORT_FILE
 
     themes = [t.id for c in (site.case_checklist, site.office_checklist) if c is not None for t in c.themes]
-    return ReportTarget(office, site.folder(office) / REPORT_FILE, site.round, site.case_checklist, tuple(themes))
+    return ReportTarget(office, site.folder(office) / REPORT_FILE, site.round, site.case_checklist, tuple(themes),
+                        tuple(site.case_files(office).values()))
 
 
 def apply_report(doc, values: ReportValues, theme_ids: list[str]) -> None:
@@ -460,6 +472,7 @@ def report_view(target: ReportTarget, values: ReportValues, messages: Messages, 
     from ..markup import markdown_html
 
     defaults = round_defaults(target.round)
+    visit = target.last_visit()
     h = values.header
     status = _field("status", _("Status"), "radio", h.get("status", ""), messages, required=True,
                     help=_("Et utkast er merket UTKAST på hver side og i tittelen. Velg «Endelig» når rapporten "
@@ -469,7 +482,8 @@ def report_view(target: ReportTarget, values: ReportValues, messages: Messages, 
                      if defaults["reply_weeks"] else _("Tomt felt: ingen frist i rapporten."))
     dates = [
         _field("date", _("Rapportdato"), "date", h.get("date", ""), messages,
-               help=_("Tomt felt: den siste besøksdatoen i kontorvurderingen.")),
+               help=_("Tomt felt: den siste besøksdatoen ({date}).").format(date=visit.isoformat()) if visit
+               else _("Tomt felt: den siste besøksdatoen.")),
         _field("reply_deadline", _("Svarfrist for kontoret"), "date", h.get("reply_deadline", ""), messages,
                help=_("Fristen for kontorets svar eller plan for retting.") + " " + deadline_help),
     ]
