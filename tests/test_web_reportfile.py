@@ -219,6 +219,22 @@ def test_unchanged_form_leaves_the_file_byte_for_byte(client, report):
     assert report.read_bytes() == before
 
 
+@pytest.mark.parametrize("office", sorted(p.parent.name for p in (EXAMPLES / "2026").glob("*/rapport.yaml")))
+def test_example_report_files_survive_an_unchanged_save_byte_for_byte(tmp_path, office):
+    target = tmp_path / "fiktivfylke"
+    shutil.copytree(EXAMPLES / "2024", target / "2024")
+    shutil.copytree(EXAMPLES / "2026", target / "2026")
+    app = create_app(target / "2026", reports_dir=tmp_path / "reports", report_formats=("html",))
+    client = app.test_client()
+    path = target / "2026" / office / "rapport.yaml"
+    before = path.read_bytes()
+    url = f"/kontor/{office}/rapporttekst"
+    page, form = opened(client, url)
+    assert "Rett dette" not in page and form["status"] in ("utkast", "endelig")
+    assert client.post(url, data=form).status_code == 303
+    assert path.read_bytes() == before
+
+
 def test_comments_and_fields_the_form_does_not_show_survive(client, report, round_dir):
     _page, form = opened(client)
     response = client.post(URL, data=replace(form, status="endelig", **{
@@ -337,6 +353,27 @@ def test_identity_number_is_refused_and_never_echoed(client, report):
     response = client.post(URL, data=replace(form, action="preview", **{"text.summary": number}))
     assert response.status_code == 422 and number not in response.get_data(as_text=True)
     assert report.read_bytes() == before
+
+
+def test_a_number_already_in_the_file_blocks_saving(client, report):
+    number = fictional_fnr()
+    report.write_text(HAND_WRITTEN.replace("Individuell plan tilbys.", f"Se {number}."), encoding="utf-8")
+    before = report.read_bytes()
+    page, form = opened(client)
+    assert "fødselsnummer eller D-nummer" in page
+    response = client.post(URL, data=replace(form, status="endelig"))
+    assert response.status_code == 422 and report.read_bytes() == before
+    assert number not in response.get_data(as_text=True)
+    assert "fødselsnummer eller D-nummer" in error_of(response.get_data(as_text=True), "text.themes.ip")
+
+
+def test_a_script_posting_json_gets_the_result_as_json(client, report):
+    _page, form = opened(client)
+    data = client.post(URL, data=replace(form, reference="2026/9"), headers={"X-Requested-With": "fetch"}).get_json()
+    assert data["status"] == "saved" and data["hash"] == file_hash(report) and data["not_applicable"] == []
+    data = client.post(URL, data=replace(form, base_hash=data["hash"], date="1. mars"),
+                       headers={"X-Requested-With": "fetch"}).get_json()
+    assert data["status"] == "invalid" and list(data["errors"]) == ["date"]
 
 
 def test_post_without_csrf_token_is_refused(client, report):
