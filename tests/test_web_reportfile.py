@@ -315,6 +315,19 @@ def test_without_a_date_the_deadline_is_checked_against_the_last_visit(client, r
     assert validate(round_dir).exit_code == 0
 
 
+def test_a_part_of_the_wrong_kind_is_never_overwritten(client, report):
+    """A team written as one text (not a list): the form shows the error by the table and keeps the text."""
+    report.write_text(HAND_WRITTEN.replace("team:\n  - name: Kari Revisor  # teamleder\n    title: seniorrådgiver\n"
+                                           "  - name: Ola Kontroll\n    title: rådgiver\n",
+                                           "team: Kari Revisor og Ola Kontroll\n"), encoding="utf-8")
+    before = report.read_bytes()
+    page, form = opened(client)
+    assert "forventet en liste" in error_of(page, "team")
+    response = client.post(URL, data=replace(form, **{"team.0.name": "Kari Revisor"}))
+    assert response.status_code == 422 and report.read_bytes() == before
+    assert "forventet en liste" in error_of(response.get_data(as_text=True), "team")
+
+
 def test_no_file_and_invalid_input_creates_nothing(client, round_dir):
     _page, form = opened(client)
     response = client.post(URL, data=replace(form, date="i morgen"))

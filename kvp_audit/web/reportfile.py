@@ -289,7 +289,9 @@ def apply_report(doc, values: ReportValues, theme_ids: list[str]) -> None:
 
     A field left empty is written empty only when the file has it (so its line and comment
     stay), never added; an empty table row is left out; rows are changed in place, so a
-    comment beside a person stays with the row.
+    comment beside a person stays with the row. A part of the file that is not of its kind
+    (a team that is not a list, a text section that is not a mapping) is left as it is: the
+    form shows it empty, and validation keeps the error until it is fixed in an editor.
     """
     h = values.header
     placed = ("status",)
@@ -303,22 +305,27 @@ def apply_report(doc, values: ReportValues, theme_ids: list[str]) -> None:
         placed += (name,)
     for group in PEOPLE:
         rows = values.rows(group)
-        if rows or group in doc:
+        if (rows or group in doc) and _of_kind(doc.get(group), list):
             _apply_rows(doc, group, rows, after=tuple(reversed(placed)))
         placed += (group,)
     wanted = any(values.text.values()) or any(values.themes.get(t) for t in theme_ids)
-    if not wanted and "text" not in doc:
+    if (not wanted and "text" not in doc) or not _of_kind(doc.get("text"), dict):
         return
     texts = child_map(doc, "text", after=tuple(reversed(placed)))
     before: tuple[str, ...] = ()
     for name in ("summary", "visit", "sample"):
         _put_text(texts, name, values.text.get(name, ""), before)
         before = (name, *before)
-    if any(values.themes.get(t) for t in theme_ids) or "themes" in texts:
+    if (any(values.themes.get(t) for t in theme_ids) or "themes" in texts) and _of_kind(texts.get("themes"), dict):
         themes = child_map(texts, "themes", after=before)
         for tid in theme_ids:
             _put_text(themes, tid, values.themes.get(tid, ""), ())
     _put_text(texts, "conclusion", values.text.get("conclusion", ""), ("themes", *before))
+
+
+def _of_kind(value: Any, kind: type) -> bool:
+    """Whether a part of the file may be written by the form: absent, empty (null) or of the kind it should be."""
+    return value is None or isinstance(value, kind)
 
 
 def _put_text(mapping, key: str, text: str, after: tuple[str, ...]) -> None:
