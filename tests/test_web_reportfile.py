@@ -581,6 +581,7 @@ def test_keyboard_only_from_the_office_page_to_a_saved_report_file(browser, serv
         with page.expect_navigation():
             page.keyboard.press("Enter")
         assert "En tom rad er lagt til" in page.content() and not path.exists()
+        assert page.evaluate("() => location.hash") == "#t-team"   # back at the table, not at the top
         assert page.locator("input[name='team.0.name']").input_value() == "Kari Revisor"
         tab_to(page, "input[name='team.1.name']")
         page.keyboard.type("Ola Kontroll")
@@ -593,6 +594,7 @@ def test_keyboard_only_from_the_office_page_to_a_saved_report_file(browser, serv
         tab_to(page, "button[value='preview']")
         with page.expect_navigation():
             page.keyboard.press("Enter")
+        assert page.evaluate("() => location.hash") == "#s-opening"
         preview = page.locator("#p-text\\.summary")
         assert preview.locator("strong").inner_text() == "gode"
         assert preview.locator("li").inner_text() == "vedtak i tide"
