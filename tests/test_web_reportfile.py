@@ -277,7 +277,7 @@ def test_clearing_every_row_leaves_an_empty_list(client, report, round_dir):
     ("reply_deadline", "17.04.2026", "'17.04.2026' er ikke en dato som finnes"),
     ("reply_deadline", "2026-03-01", "svarfristen (2026-03-01) er før rapportdatoen (2026-03-20)"),
     ("status", "sendt", "'sendt' er ikke en gyldig verdi"),
-    ("team.1.name", "", "'name' kan ikke være tom"),
+    ("team.1.name", "", "Skriv navnet, eller tøm tittelen også: en rad uten navn og tittel tas ikke med."),
 ])
 def test_invalid_input_is_shown_next_to_the_field_and_nothing_is_written(client, report, field, value, message):
     before = report.read_bytes()

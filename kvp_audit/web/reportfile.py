@@ -224,7 +224,8 @@ class ReportTarget:
         """Validate the file as ``kvp-audit validate`` does (theme ids of the round's checklists, the deadline)."""
         from ..load import check_report
 
-        return check_report(data, text, self.path, self.known_themes, self.last_visit())
+        report, problems = check_report(data, text, self.path, self.known_themes, self.last_visit())
+        return report, [_worded_for_the_form(p, data) for p in problems]
 
     def last_visit(self) -> dt.date | None:
         """The report date when the file gives none, as the report takes it: the last visit date in
@@ -260,6 +261,19 @@ class ReportTarget:
             return self.read()[1]
         except YamlFileError:
             return ""
+
+
+def _worded_for_the_form(problem: Problem, data: dict) -> Problem:
+    """A problem as the form words it: a row with a title and no name is the form's doing, and says so."""
+    match = _PROBLEM_ROW.match(problem.key or "")
+    if not match or match.group(3) != "name" or not problem.is_error:
+        return problem
+    rows = data.get(match.group(1))
+    row = rows[int(match.group(2))] if isinstance(rows, list) and int(match.group(2)) < len(rows) else None
+    if not isinstance(row, dict) or row.get("name") not in ("", None):
+        return problem
+    return Problem(problem.path, problem.line, problem.column, problem.key,
+                   _("Skriv navnet, eller tøm tittelen også: en rad uten navn og tittel tas ikke med."))
 
 
 def _dates(path: Path, key: str) -> list[dt.date]:
@@ -601,8 +615,7 @@ def _error_summary(form: dict) -> list[dict]:
         for row in table["rows"]:
             for part in ("name", "title"):
                 f = row[part]
-                out += [{"href": "#" + f["id"], "label": f"{table['legend']}: {f['label']}", "message": e}
-                        for e in f["errors"]]
+                out += [{"href": "#" + f["id"], "label": f["label"], "message": e} for e in f["errors"]]
     texts = [*form["opening"], *[t["field"] for t in form["themes"]], form["conclusion"]]
     titles = {t["field"]["name"]: t["title"] for t in form["themes"]}
     for f in texts:
