@@ -630,12 +630,9 @@ def _load_reports(opened: OpenedRound, last_visit: dict[str, dt.date]) -> tuple[
               for t in opened.checklists[scope].themes]
     for office in opened.round.offices:
         path = opened.root / office.id / REPORT_FILE
-        try:
-            if not path.is_file() and not path.is_symlink():
-                continue
-        except OSError:
+        if not os.path.lexists(path):
             continue
-        refused = round_file_problem(path, opened.root)
+        refused = round_file_problem(path, opened.root)  # a link out of the round, a FIFO or a folder
         if refused:
             problems.append(refused)
             continue
