@@ -28,8 +28,7 @@ URL = f"/kontor/{OFFICE}/rapporttekst"
 CASE_THEMES = ["soknad-vedtak", "kartlegging", "innhold", "ip", "brukermedvirkning", "oppfolging", "avslutning",
                "dokumentasjon"]
 
-# A rapport.yaml written by hand: comments, a theme of the office checklist (which the form does not
-# show) and a multi-line text in a literal block.
+# A rapport.yaml written by hand: comments, quotes, a multi-line text in a literal block.
 HAND_WRITTEN = """\
 # Rapporten til NAV Bergtun (skrevet for hånd)
 status: utkast  # endres til endelig når den sendes
@@ -48,8 +47,8 @@ text:
   # Om besøket skriver vi etter møtet.
   visit: ""
   themes:
-    rutiner: "Rutinene er skriftlige."  # kontorvurderingens tema
-    ip: Individuell plan tilbys.
+    ip: Individuell plan tilbys.  # sjekket i alle sakene
+    oppfolging: "Evalueringene er gjort."
 """
 
 
@@ -136,8 +135,7 @@ def test_page_with_the_file_shows_its_values(client, report):
     assert [(form[f"team.{i}.name"], form[f"team.{i}.title"]) for i in range(3)] == [
         ("Kari Revisor", "seniorrådgiver"), ("Ola Kontroll", "rådgiver"), ("", "")]
     assert form["text.summary"] == "Kontoret har gode rutiner for vedtak.\n\nOppfølgingen av deltakerne kan bli bedre."
-    assert form["text.themes.ip"] == "Individuell plan tilbys."
-    assert "text.themes.rutiner" not in form
+    assert form["text.themes.ip"] == "Individuell plan tilbys." and form["text.themes.oppfolging"] == "Evalueringene er gjort."
 
 
 def test_round_and_office_pages_link_to_it_with_the_status(client, round_dir, report):
@@ -235,7 +233,7 @@ def test_example_report_files_survive_an_unchanged_save_byte_for_byte(tmp_path, 
     assert path.read_bytes() == before
 
 
-def test_comments_and_fields_the_form_does_not_show_survive(client, report, round_dir):
+def test_comments_quotes_and_key_order_survive(client, report, round_dir):
     _page, form = opened(client)
     response = client.post(URL, data=replace(form, status="endelig", **{
         "team.1.title": "seniorrådgiver", "text.visit": "Vi møtte leder og to KVP-veiledere."}))
@@ -245,7 +243,19 @@ def test_comments_and_fields_the_form_does_not_show_survive(client, report, roun
         "status: utkast  # endres", "status: endelig # endres").replace(
         "    title: rådgiver\n", "    title: seniorrådgiver\n").replace(
         '  visit: ""\n', '  visit: Vi møtte leder og to KVP-veiledere.\n')
-    assert loaded_report(round_dir).text.themes["rutiner"] == "Rutinene er skriftlige."
+    assert loaded_report(round_dir).text.themes == {"ip": "Individuell plan tilbys.", "oppfolging": "Evalueringene er gjort."}
+
+
+def test_a_theme_the_checklist_lacks_is_kept_and_named(client, report):
+    """A text for a theme id the case checklist does not have (written by hand): shown above the form, never dropped."""
+    report.write_text(HAND_WRITTEN.replace("    ip: Individuell plan tilbys.", "    rutiner: Skriftlige.\n    ip: Individuell plan tilbys."),
+                      encoding="utf-8")
+    before = report.read_bytes()
+    page, form = opened(client)
+    assert "temaet &#39;rutiner&#39; finnes ikke i sjekklisten" in page and "text.themes.rutiner" not in form
+    response = client.post(URL, data=replace(form, status="endelig"))
+    assert response.status_code == 422 and report.read_bytes() == before
+    assert "temaet &#39;rutiner&#39; finnes ikke i sjekklisten" in response.get_data(as_text=True)
 
 
 def test_a_row_left_empty_is_dropped_and_a_removed_row_goes(client, report, round_dir):

@@ -200,7 +200,6 @@ class ReportTarget:
     path: Path
     round: Round
     checklist: Checklist          # the case checklist: the team may write a text per theme
-    known_themes: tuple[str, ...] = ()   # every theme id rapport.yaml may name (case and office checklists)
     case_files: tuple[Path, ...] = ()    # the office's case files, for the report date when kontor.yaml has none
     kind: str = REPORT
     key: str = ""
@@ -221,10 +220,10 @@ class ReportTarget:
         apply_report(doc, values, self.theme_ids)
 
     def check(self, data: dict, text: str) -> tuple[Any, list[Problem]]:
-        """Validate the file as ``kvp-audit validate`` does (theme ids of the round's checklists, the deadline)."""
+        """Validate the file as ``kvp-audit validate`` does (theme ids of the case checklist, the deadline)."""
         from ..load import check_report
 
-        report, problems = check_report(data, text, self.path, self.known_themes, self.last_visit())
+        report, problems = check_report(data, text, self.path, self.theme_ids, self.last_visit())
         return report, [_worded_for_the_form(p, data) for p in problems]
 
     def last_visit(self) -> dt.date | None:
@@ -246,7 +245,7 @@ class ReportTarget:
         from ..skeleton import report_skeleton
 
         report = self.round.report
-        return report_skeleton(self.office, list(self.known_themes), reply_weeks=report.reply_weeks if report else None)
+        return report_skeleton(self.office, self.theme_ids, reply_weeks=report.reply_weeks if report else None)
 
     def read(self) -> tuple[str | None, str]:
         """The file's text (None when absent) and its hash; :class:`YamlFileError` when it cannot be read."""
@@ -293,8 +292,7 @@ def report_target(site, office: Office) -> ReportTarget:
     """The report file of an office in a :class:`~kvp_audit.web.reviews.RoundSite`."""
     from ..load import REPORT_FILE
 
-    themes = [t.id for c in (site.case_checklist, site.office_checklist) if c is not None for t in c.themes]
-    return ReportTarget(office, site.folder(office) / REPORT_FILE, site.round, site.case_checklist, tuple(themes),
+    return ReportTarget(office, site.folder(office) / REPORT_FILE, site.round, site.case_checklist,
                         tuple(site.case_files(office).values()))
 
 
