@@ -137,15 +137,10 @@ def parse_html(html: str) -> Node:
     return builder.root
 
 
-def _svg_alt(svg_source: str) -> str:
-    """An SVG's text alternative: its title and description."""
-    tree = parse_html(svg_source.replace("<svg", "<div", 1))
-    parts = []
-    for tag in ("title", "desc"):
-        node = tree.find(tag)
-        if node is not None and node.all_text().strip():
-            parts.append(node.all_text().strip())
-    return ". ".join(parts)
+def _svg_text(svg_source: str, tag: str) -> str:
+    """The text of an SVG's ``title`` or ``desc``."""
+    node = parse_html(svg_source.replace("<svg", "<div", 1)).find(tag)
+    return " ".join(node.all_text().split()) if node is not None else ""
 
 
 # --------------------------------------------------------------------------- Word helpers
@@ -205,7 +200,8 @@ def _source_date() -> dt.datetime | None:
 
 
 def _reproducible(data: bytes, when: dt.datetime) -> bytes:
-    """The DOCX with every zip entry dated ``when``, so equal input gives equal bytes."""
+    """The DOCX with every zip entry dated ``when`` (SOURCE_DATE_EPOCH, else 1980-01-01), so
+    equal input gives equal bytes."""
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -634,10 +630,9 @@ class _Writer:
         picture.paragraph_format.keep_with_next = True
         doc_pr = picture._p.find(".//" + _qn("wp:docPr"))
         if doc_pr is not None:
-            alt = _svg_alt(node.text)
-            title = node.find("title")
-            doc_pr.set("descr", alt)
-            doc_pr.set("title", title.all_text().strip() if title is not None else "")
+            title, desc = _svg_text(node.text, "title"), _svg_text(node.text, "desc")
+            doc_pr.set("descr", ". ".join(t for t in (title, desc) if t))
+            doc_pr.set("title", title)
 
     # ---- page
 
@@ -684,7 +679,9 @@ def _collapse(segments: list) -> list:
             continue
         body = " ".join(words)
         if (lead or pending_space) and started:
-            body = " " + body
+            # the space goes at the end of the text before it, so a bold word has no bold space
+            prev_text, prev_fmt = out[-1]
+            out[-1] = (prev_text + " ", prev_fmt)
         out.append((body, fmt))
         started = True
         pending_space = trail
@@ -783,6 +780,11 @@ def _setup(doc, lang: str, title: str, header: str, draft: bool, draft_word: str
     props.revision = 1
     if when is not None:
         props.created = props.modified = when
+    else:  # no date rather than the clock's, so equal input gives equal bytes
+        for name in ("dcterms:created", "dcterms:modified"):
+            element = props._element.find(_qn(name))
+            if element is not None:
+                props._element.remove(element)
 
 
 def docx_bytes(html: str, ctx: dict) -> bytes:
@@ -805,13 +807,12 @@ def docx_bytes(html: str, ctx: dict) -> bytes:
     when = _source_date()
     doc = docx.Document()
     _setup(doc, ctx.get("lang", "nb"), title, header, draft, draft_word, author, ctx.get("round", {}).get("name", ""),
-           when or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0),
-           "kvp-audit " + str(ctx.get("tool_version", "")))
+           when, "kvp-audit " + str(ctx.get("tool_version", "")))
     body = tree.find("body") or tree
     _Writer(doc, ctx.get("lang", "nb")).blocks(body, doc)
     out = io.BytesIO()
     doc.save(out)
-    return _reproducible(out.getvalue(), when) if when is not None else out.getvalue()
+    return _reproducible(out.getvalue(), when or dt.datetime(1980, 1, 1))
 
 
 def _walk(node: Node):
