@@ -4,6 +4,10 @@ Scoring (:mod:`kvp_audit.scoring`) returns numbers only; the reports, the termin
 the JSON views, the comparisons and the web form take their wording from here, so a figure
 is printed the same way everywhere: "3 av 4 saker", and a percentage beside the count only
 when at least five cases count ("80 % (4 av 5 saker)").
+
+The figure rule: a percentage printed beside a count is that count's share (4 of 5 is 80 %).
+The weighted score (delvis counts half) is printed only where it is named "resultat"
+(:func:`format_result`), and the reports say how it is computed.
 """
 
 from __future__ import annotations
@@ -69,14 +73,29 @@ def unit_word(unit: str, n: int) -> str:
     return ngettext("sak", "saker", n)
 
 
+def share(tally: Tally) -> float | None:
+    """The share of counted outcomes fully met (met / counted), or None when nothing counted."""
+    return tally.met / tally.counted if tally.counted else None
+
+
 def format_count(tally: Tally, unit: str = "saker") -> str:
-    """'3 av 4 saker', with a percentage only when at least 5 cases count."""
+    """'3 av 4 saker', with the share met beside it only when at least 5 cases count:
+    '80 % (4 av 5 saker)'."""
     if tally.counted == 0:
         return _("ingen vurdert")
     text = _("{met} av {n} {unit}").format(met=tally.met, n=tally.counted, unit=unit_word(unit, tally.counted))
-    if tally.show_percent and tally.score is not None:
-        text = f"{format_percent(tally.score)} ({text})"
+    if tally.show_percent:
+        text = f"{format_percent(share(tally))} ({text})"
     return text
+
+
+def format_result(tally: Tally | None) -> str | None:
+    """The weighted score (ja 1, delvis 0.5, nei 0) as a percentage, only from 5 cases; else None.
+
+    Print it only where it is named "resultat", never beside a count."""
+    if tally is None or tally.score is None or not tally.show_percent:
+        return None
+    return format_percent(tally.score)
 
 
 def count_short(tally: Tally) -> str:
@@ -93,17 +112,21 @@ def count_text(tally: Tally) -> str:
 
 
 def tally_view(tally: Tally | None, unit: str = "saker") -> dict:
-    """A tally as the templates show it: text with counts, and a score only from 5 cases."""
+    """A tally as the templates show it: text with counts; ``percent`` is the share met
+    (from 5 cases), ``share`` the same as a number; ``result`` and ``score`` the weighted score."""
     if tally is None:
-        return {"text": _("ikke med"), "short": "–", "score": None, "percent": None, "counted": 0}
-    score = tally.score
-    percent = format_percent(score) if (score is not None and tally.show_percent) else None
+        return {"text": _("ikke med"), "short": "–", "score": None, "share": None, "percent": None,
+                "result": None, "counted": 0}
+    score, met_share = tally.score, share(tally)
+    percent = format_percent(met_share) if (met_share is not None and tally.show_percent) else None
     short = _("ingen vurdert") if not tally.counted else (percent or f"{tally.met}/{tally.counted}")
     return {
         "text": format_count(tally, unit),
         "short": short,
         "score": None if score is None else round(score, 4),
+        "share": None if met_share is None else round(met_share, 4),
         "percent": percent,
+        "result": format_result(tally),
         "counted": tally.counted,
         "met": tally.met,
     }

@@ -14,7 +14,8 @@ The rules (also in the README):
   Scoring returns numbers only; :mod:`kvp_audit.present` puts them into words.
 * Findings per office: a krav not fully met (nei or delvis) in at least one case is an
   avvik; an anbefaling not fully met is a merknad; a criterion met in every case where
-  it counted is god praksis.
+  it counted, and counted in at least two cases (MIN_CASES_FOR_GOOD_PRACTICE), is god
+  praksis. An office-review criterion is assessed once per office, so it is never god praksis.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from . import conditions
 from .models import Checklist, Criterion, Outcome, Severity
 
 MIN_CASES_FOR_PERCENT = 5
+MIN_CASES_FOR_GOOD_PRACTICE = 2  # one case met is no practice; an office review counts as one
 OFFICE_CASE_KEY = "kontor"
 
 
@@ -273,7 +275,7 @@ def findings_for(
         failing = sorted(tally.failing)
         if failing:
             kind = "avvik" if crit.severity == Severity.krav else "merknad"
-        elif tally.met == tally.counted:
+        elif tally.met == tally.counted and tally.n_cases >= MIN_CASES_FOR_GOOD_PRACTICE:
             kind = "god praksis"
         else:
             continue

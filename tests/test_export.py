@@ -454,6 +454,7 @@ def test_cli_round_with_errors_writes_nothing(round_builder, tmp_path):
 
 def test_cli_small_round_without_office_checklist(round_builder):
     round_builder.case("nav-a", "K-AAAA11", {"V-01": "ja", "V-02": "delvis", "A-03": 37.5})
+    round_builder.case("nav-a", "K-AAAA22", {"V-01": "ja"})  # god praksis needs two cases
     result = run("runde", "--out", "mini.json")
     assert result.exit_code == 0, result.output
     doc = json.loads(Path("mini.json").read_text(encoding="utf-8"))

@@ -26,7 +26,7 @@ def hand_round(round_builder):
 
     V-01 (krav, weight 2): ja, nei, ja          -> avvik, found in K-AAAAA2, 2 av 3 saker
     V-02 (anbefaling):     nei, ja, ja          -> merknad, found in K-AAAAA1, 2 av 3 saker
-    A-01 (krav, closed):   i.a., ja, i.a.       -> god praksis, 1 av 1 sak
+    A-01 (krav, closed):   i.a., ja, i.a.       -> met in its one case: not god praksis (needs two)
     A-02 (krav, children): delvis, i.a., i.a.   -> avvik (delvis fails a krav), 0 av 1 sak
     Theme "Søknad og vedtak" for NAV A: 4 of 6 assessments met; the county adds NAV B's 2.
     """
@@ -51,18 +51,20 @@ def test_office_report_findings_hand_worked(hand_round):
     result = run("report", "runde", "--out", "ut")
     assert result.exit_code == 0, result.output
     html = Path("ut/nav-a.html").read_text(encoding="utf-8")
-    assert "<h3>Avvik (2)</h3>" in html
+    assert "<h3>Avvik (2): 1 ikke oppfylt, 1 delvis oppfylt</h3>" in html
     v01 = _section(html, "V-01-a")
     assert "<strong>Rettslig grunnlag:</strong> sotjl. § 41" in v01
-    assert "Funnet i K-AAAAA2 (oppfylt i 2 av 3 saker)" in v01
+    assert "<strong>Saker:</strong> K-AAAAA2: ikke oppfylt. Oppfylt i 2 av 3 saker." in v01
     assert "Fatt skriftlig vedtak." in v01
     assert "Funn-id: test-2026/nav-a/V-01" in v01
     a02 = _section(html, "A-02-a")
     assert "forskrift om kvalifiseringsprogram § 1" in a02
-    assert "Funnet i K-AAAAA1 (oppfylt i 0 av 1 sak)" in a02
-    assert "<h3>Merknader (1)</h3>" in html
+    assert "<strong>Saker:</strong> K-AAAAA1: delvis oppfylt. Oppfylt i 0 av 1 sak." in a02
+    assert "<h3>Merknader (1): 1 ikke oppfylt, 0 delvis oppfylt</h3>" in html
     assert "Begrunn vedtaket." in _section(html, "V-02-m")
-    assert "<li>A-01: Finnes avslutningsvedtak? (1 av 1 sak)</li>" in html
+    # A-01 was met in the one case where it applied: too few for god praksis
+    assert "<h3>God praksis (0)</h3>" in html
+    assert "<p>Ingen kriterier oppfyller regelen for god praksis.</p>" in html
     # the theme summary: office next to the county, counts of assessments
     assert ('<tr><th scope="row">Søknad og vedtak</th><td>4 av 6 vurderinger</td>'
             '<td>6 av 8 vurderinger</td></tr>') in html
@@ -77,8 +79,9 @@ def test_office_report_findings_hand_worked(hand_round):
 def test_markdown_report_has_the_same_findings(hand_round):
     assert run("report", "runde", "--out", "ut", "--format", "md").exit_code == 0
     md = Path("ut/nav-a.md").read_text(encoding="utf-8")
-    assert "## Avvik (2)\n\n### V-01: Er det fattet vedtak?\n\n- **Rettslig grunnlag:** sotjl. § 41\n" in md
-    assert "- **Funnet i:** K-AAAAA2 (oppfylt i 2 av 3 saker)\n" in md
+    assert ("### Avvik (2): 1 ikke oppfylt, 1 delvis oppfylt\n\n" in md
+            and "#### V-01: Er det fattet vedtak?\n\n- **Rettslig grunnlag:** sotjl. § 41\n" in md)
+    assert "- **Saker:** K-AAAAA2: ikke oppfylt. Oppfylt i 2 av 3 saker.\n" in md
     assert "| Søknad og vedtak | 4 av 6 vurderinger | 6 av 8 vurderinger |" in md
     assert not Path("ut/nav-a.html").exists()
 
@@ -140,7 +143,7 @@ def test_office_with_no_cases_and_no_office_review(round_builder):
     assert result.exit_code == 0, result.output
     html = Path("ut/nav-b.html").read_text(encoding="utf-8")
     assert "<dt>Saker gjennomgått</dt><dd>0</dd>" in html
-    assert "Kontorvurderingen er ikke registrert." in html
+    assert "<p>Kontorvurderingen ble ikke gjort i denne runden.</p>" in html
     summary = Path("ut/oppsummering.html").read_text(encoding="utf-8")
     assert "NAV B" in summary
 
@@ -199,8 +202,8 @@ def test_nynorsk_and_english_differ_in_fixed_text(hand_round):
     assert '<html lang="nn">' in nn and '<html lang="en">' in en
     assert "Rapport fra kvalitetsinnsyn" in nb
     assert "Rapport frå kvalitetsinnsyn" in nn
-    assert "<h3>Avvik (2)</h3>" in nn
-    assert "Findings" in en and "<h3>Breaches (2)</h3>" in en
+    assert "<h3>Avvik (2): 1 ikkje oppfylt, 1 delvis oppfylt</h3>" in nn
+    assert "Findings" in en and "<h3>Breaches (2): 1 not met, 1 partly met</h3>" in en
     # dates in the report's language, checklist text as written
     assert "1. februar 2026" in nb and "1 February 2026" in en
     assert "Er det fattet vedtak?" in en
@@ -223,7 +226,7 @@ def test_user_template_extends_the_default_and_replaces_one_block(hand_round, tm
     html = Path("ut/nav-a.html").read_text(encoding="utf-8")
     assert "<h2>Egen tabell for NAV A</h2>" in html
     assert "Kriterier og saker" not in html          # the replaced block is gone
-    assert "<h3>Avvik (2)</h3>" in html               # the rest is the default report
+    assert "<h3>Avvik (2): 1 ikke oppfylt, 1 delvis oppfylt</h3>" in html  # the rest is the default report
 
 
 def test_missing_value_in_a_template_stops_with_its_name_and_line(hand_round, tmp_path):
@@ -325,8 +328,12 @@ def test_every_example_office_has_its_avvik_with_legal_basis(example_reports):
     for office in data.round.offices:
         html = (example_reports / f"{office.id}.html").read_text(encoding="utf-8")
         md = (example_reports / f"{office.id}.md").read_text(encoding="utf-8")
-        assert f"<h3>Avvik ({len(scores.offices[office.id].findings_of('avvik'))})</h3>" in html
-        for finding in scores.offices[office.id].findings_of("avvik"):
+        avvik = scores.offices[office.id].findings_of("avvik")
+        results = {**scores.offices[office.id].cases, "kontor": scores.offices[office.id].office_review or {}}
+        not_met = sum(1 for f in avvik if any(results[k][f.criterion].outcome.value == "ikke oppfylt" for k in f.cases))
+        heading = f"Avvik ({len(avvik)}): {not_met} ikke oppfylt, {len(avvik) - not_met} delvis oppfylt" if avvik else "Avvik (0)"
+        assert f"<h3>{heading}</h3>" in html
+        for finding in avvik:
             n_avvik += 1
             section = _section(html, f"{finding.criterion}-a")
             crit = criteria[finding.criterion]

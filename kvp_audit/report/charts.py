@@ -1,5 +1,8 @@
 """Charts for the reports: inline SVG bar charts, each with a text alternative that holds
-every figure, so a reader who cannot see the bars reads the same numbers."""
+every figure, so a reader who cannot see the bars reads the same numbers.
+
+A bar is the share of assessments fully met, the same figure as the count beside it
+(the figure rule in :mod:`kvp_audit.present`), never the weighted result."""
 
 from __future__ import annotations
 
@@ -18,8 +21,8 @@ def theme_chart(themes: list[dict], lang: str, county_label: bool = True) -> dic
         series.append(("previous", _("Forrige runde"), "#5c5c5c"))
     group_h = len(series) * bar_h + gap
     height = 30 + len(themes) * group_h + 20
-    title = _("Resultat per tema")
-    desc = _("Stolpene viser vektet resultat per tema; tallene står i tabellen over.")
+    title = _("Oppfylte vurderinger per tema")
+    desc = _("Stolpene viser andelen oppfylte vurderinger per tema; tallene står i tabellen over.")
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="chart-title chart-desc" '
              f'viewBox="0 0 {width} {height}" width="100%" class="chart">',
              f'<title id="chart-title">{escape(title)}</title>',
@@ -38,8 +41,8 @@ def theme_chart(themes: list[dict], lang: str, county_label: bool = True) -> dic
         for i, (key, label, color) in enumerate(series):
             view = theme.get(key)
             by = y + i * bar_h
-            if view and view.get("score") is not None:
-                w = max(1, round(scale_w * view["score"]))
+            if view and view.get("share") is not None:
+                w = max(1, round(scale_w * view["share"]))
                 parts.append(f'<rect x="{x0}" y="{by}" width="{w}" height="{bar_h - 2}" fill="{color}"/>')
                 shown = view["percent"] or view["text"]
                 parts.append(f'<text x="{x0 + w + 4}" y="{by + bar_h - 3}" font-size="10" fill="#1a1a1a">{escape(shown)}</text>')
@@ -81,8 +84,8 @@ def trend_chart(rows: list[dict], names: list[str]) -> dict:
         line = [row["title"]]
         for i, cell in enumerate(row["cells"]):
             by = y + i * bar_h
-            if cell.get("score") is not None:
-                w = max(1, round(scale_w * cell["score"]))
+            if cell.get("share") is not None:
+                w = max(1, round(scale_w * cell["share"]))
                 parts.append(f'<rect x="{label_w}" y="{by}" width="{w}" height="{bar_h - 2}" fill="{colors[i]}"/>')
                 shown = cell["percent"] or cell["text"]
                 parts.append(f'<text x="{label_w + w + 4}" y="{by + bar_h - 2}" font-size="9" '
@@ -91,7 +94,7 @@ def trend_chart(rows: list[dict], names: list[str]) -> dict:
         alt.append("; ".join(line))
         y += group_h
     parts.append("</svg>")
-    desc = _("Stolpene viser fylkets vektede resultat per tema i hver runde; tallene står i tabellen over.")
+    desc = _("Stolpene viser andelen oppfylte vurderinger i fylket per tema i hver runde; tallene står i tabellen over.")
     parts[2] = f'<desc id="trend-desc">{escape(desc)} {escape(". ".join(alt))}.</desc>'
     return {"svg": Markup("".join(parts)), "caption": desc}
 

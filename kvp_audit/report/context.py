@@ -14,7 +14,8 @@ from ..markup import markdown_html, markdown_text
 from ..models import Outcome
 from ..present import (OUTCOME_SYMBOL, count_short, format_count, format_date, format_number, found_again_label,
                        status_label, tally_view)
-from ..scoring import OFFICE_CASE_KEY, RoundScore, score_round
+from ..scoring import (MIN_CASES_FOR_GOOD_PRACTICE, MIN_CASES_FOR_PERCENT, OFFICE_CASE_KEY, RoundScore,
+                       score_round)
 from .charts import theme_chart
 from .templating import source_lang_attr
 
@@ -91,22 +92,48 @@ def _visit_dates(data, office_id: str) -> list[dt.date]:
     return sorted({c.date for c in data.cases.get(office_id, [])})
 
 
-def _comments(data, office_id: str, criterion_id: str, in_office_review: bool) -> list[dict]:
-    out = []
+def _comment(answer, case: str) -> dict | None:
+    if answer is None or not answer.comment:
+        return None
+    return {"case": case, "html": markdown_html(answer.comment), "text": markdown_text(answer.comment)}
+
+
+def _comments(data, office_id: str, criterion_id: str, in_office_review: bool, failing: list[str]) -> list[dict]:
+    """The comments of the cases that failed the criterion (the office's own, for an office-level one)."""
     if in_office_review:
         review = data.office_reviews.get(office_id)
-        answer = review.answers.get(criterion_id) if review else None
-        if answer is not None and answer.comment:
-            out.append({"case": _("kontoret"), "html": markdown_html(answer.comment), "text": markdown_text(answer.comment)})
-        return out
+        comment = _comment(review.answers.get(criterion_id) if review else None, _("kontoret"))
+        return [comment] if comment else []
+    out = []
+    failed = set(failing)
     for case in sorted(data.cases.get(office_id, []), key=lambda c: c.case):
-        answer = case.answers.get(criterion_id)
-        if answer is not None and answer.comment:
-            out.append({"case": case.case, "html": markdown_html(answer.comment), "text": markdown_text(answer.comment)})
+        if case.case in failed:
+            comment = _comment(case.answers.get(criterion_id), case.case)
+            if comment:
+                out.append(comment)
     return out
 
 
-def _finding_view(finding, crit, data, office_id: str, in_office: bool) -> dict:
+def outcome_label(outcome: Outcome) -> str:
+    """'ikke oppfylt' or 'delvis oppfylt' for a failing case, in the current language."""
+    return _("ikke oppfylt") if outcome is Outcome.ikke_oppfylt else _("delvis oppfylt")
+
+
+def _per_case(finding, results: dict) -> list[dict]:
+    """Each failing case of a finding with whether it was ikke oppfylt or delvis."""
+    out = []
+    for key in finding.cases:
+        result = results.get(key, {}).get(finding.criterion)
+        if result is None or result.outcome not in (Outcome.ikke_oppfylt, Outcome.delvis):
+            continue
+        out.append({"case": key, "outcome": "ikke oppfylt" if result.outcome is Outcome.ikke_oppfylt else "delvis",
+                    "label": outcome_label(result.outcome)})
+    return out
+
+
+def _finding_view(finding, crit, data, office_id: str, in_office: bool, results: dict) -> dict:
+    per_case = _per_case(finding, results)
+    not_met = sum(1 for c in per_case if c["outcome"] == "ikke oppfylt")
     cases = [c for c in finding.cases if c != OFFICE_CASE_KEY]
     return {
         "id": finding.id,
@@ -115,12 +142,18 @@ def _finding_view(finding, crit, data, office_id: str, in_office: bool) -> dict:
         "question": crit.question,
         "legal_basis": list(crit.legal_basis),
         "cases": cases,
+        "per_case": [c for c in per_case if c["case"] != OFFICE_CASE_KEY],
+        "per_case_text": "; ".join("{}: {}".format(c["case"], c["label"])
+                                   for c in per_case if c["case"] != OFFICE_CASE_KEY),
+        "office_outcome": next((c["label"] for c in per_case if c["case"] == OFFICE_CASE_KEY), ""),
+        "not_met": not_met,
+        "partly": len(per_case) - not_met,
         "office_level": in_office,
         "count": format_count(finding.tally, "saker") if not in_office else "",
         "recommendation_html": markdown_html(crit.recommendation),
         "recommendation_text": markdown_text(crit.recommendation),
         "has_recommendation": bool(crit.recommendation.strip()),
-        "comments": _comments(data, office_id, crit.id, in_office),
+        "comments": _comments(data, office_id, crit.id, in_office, finding.cases) if finding.cases else [],
     }
 
 
@@ -151,24 +184,73 @@ def _previous_scores(bundle: RoundBundle, office_id: str):
 
 
 def findings_view(bundle: RoundBundle, office_id: str) -> dict[str, list[dict]]:
-    """The office's avvik, merknader and god praksis, each with its question, cases and comments."""
+    """The office's avvik, merknader and god praksis, each with its question, its failing
+    cases (ikke oppfylt or delvis) and their comments."""
     data = bundle.data
     case_crit = data.case_checklist.criterion_map()
     office_crit = data.office_checklist.criterion_map() if data.office_checklist else {}
+    score = bundle.scores.offices[office_id]
+    results = dict(score.cases)
+    if score.office_review is not None:
+        results[OFFICE_CASE_KEY] = score.office_review
     findings: dict[str, list] = {"avvik": [], "merknad": [], "god praksis": []}
-    for f in bundle.scores.offices[office_id].findings:
+    for f in score.findings:
         in_office = f.criterion in office_crit and f.criterion not in case_crit
         crit = office_crit[f.criterion] if in_office else case_crit[f.criterion]
-        findings[f.kind].append(_finding_view(f, crit, data, office_id, in_office))
+        findings[f.kind].append(_finding_view(f, crit, data, office_id, in_office, results))
     return findings
+
+
+def findings_split(findings: dict[str, list[dict]]) -> dict[str, dict]:
+    """Per kind (avvik, merknad): how many findings, how many were ikke oppfylt in some case
+    (or at the office) and how many only delvis, and the heading that says so."""
+    titles = {"avvik": _("Avvik"), "merknad": _("Merknader")}
+    out = {}
+    for kind, title in titles.items():
+        views = findings[kind]
+        not_met = sum(1 for v in views if v["not_met"])
+        total = len(views)
+        text = "{title} ({n})".format(title=title, n=total)
+        if total:
+            text = _("{heading}: {not_met} ikke oppfylt, {partly} delvis oppfylt").format(
+                heading=text, not_met=not_met, partly=total - not_met)
+        out[kind] = {"total": total, "not_met": not_met, "partly": total - not_met, "text": text}
+    return out
+
+
+def good_practice_rule() -> str:
+    """The rule for god praksis, as the report states it."""
+    return _("God praksis er et kriterium som var oppfylt i alle sakene der det gjaldt, og som ble vurdert "
+             "i minst {n} saker. Kriteriene i kontorvurderingen vurderes én gang per kontor og blir derfor "
+             "aldri god praksis.").format(n=MIN_CASES_FOR_GOOD_PRACTICE)
+
+
+def method_view() -> dict:
+    """Appendix B: how outcomes, counts, percentages, the result and the findings are computed."""
+    return {"paragraphs": [
+        _("Hvert kriterium får ett utfall i hver sak: oppfylt (ja), delvis oppfylt, ikke oppfylt (nei), "
+          "ikke aktuelt eller ubesvart. Ikke aktuelt og ubesvart telles ikke med."),
+        _("Tallene viser hvor mange av de vurderte sakene (eller vurderingene) som var oppfylt, for eksempel "
+          "«4 av 5 saker». Prosenten ved siden av et antall er andelen av det antallet: 4 av 5 er 80 prosent. "
+          "Prosent vises bare når minst {n} saker er vurdert.").format(n=MIN_CASES_FOR_PERCENT),
+        _("Resultatet er et vektet gjennomsnitt der ja teller 1, delvis 0,5 og nei 0, med kriterienes vekt. "
+          "Det vises bare der det heter «resultat», og bare når minst {n} saker er vurdert.").format(
+            n=MIN_CASES_FOR_PERCENT),
+        _("Et krav i lov eller forskrift som ikke er oppfylt (nei eller delvis) i minst én sak, er et avvik. "
+          "Et avvik telles som ikke oppfylt når svaret var nei i minst én sak, ellers som delvis "
+          "oppfylt. En anbefaling som ikke er oppfylt, er en merknad."),
+        good_practice_rule(),
+    ]}
 
 
 def case_matrix(bundle: RoundBundle, office_id: str, cases: list) -> list[dict]:
     """The criterion x case table, per theme: each case's outcome, and the count per criterion."""
     s = bundle.scores.offices[office_id]
+    failing = {Outcome.ikke_oppfylt, Outcome.delvis}
     matrix = []
     for theme in bundle.data.case_checklist.themes:
         rows = []
+        others = []  # comments not shown under a finding: the case met the criterion, or it did not apply
         for crit in theme.criteria:
             if not crit.scored:
                 continue
@@ -177,10 +259,13 @@ def case_matrix(bundle: RoundBundle, office_id: str, cases: list) -> list[dict]:
                 result = s.cases[case.case][crit.id]
                 cells.append({"outcome": result.outcome.value, "symbol": OUTCOME_SYMBOL[result.outcome],
                               "css": result.outcome.name})
+                comment = None if result.outcome in failing else _comment(case.answers.get(crit.id), case.case)
+                if comment:
+                    others.append({**comment, "criterion": crit.id})
             rows.append({"id": crit.id, "question": crit.question, "cells": cells,
                          "count": count_short(s.by_criterion[crit.id])})
         if rows:
-            matrix.append({"title": theme.title, "rows": rows})
+            matrix.append({"title": theme.title, "rows": rows, "comments": others})
     return matrix
 
 
@@ -208,12 +293,24 @@ def _against_target(figures: list[dict], lang: str) -> str | None:
     return None
 
 
+def _has_answers(review) -> bool:
+    return any(getattr(a, "answer", None) is not None or getattr(a, "comment", "") for a in review.answers.values())
+
+
 def office_review_view(bundle: RoundBundle, office_id: str, lang: str) -> dict | None:
-    """The office review: its answers per theme, the office's figures, whom the team met."""
+    """The office review: its answers per theme, the office's figures, whom the team met and
+    the team's note; ``done`` is False when kontor.yaml is absent or has no answers.
+    None when the round has no office checklist."""
     data = bundle.data
-    review = data.office_reviews.get(office_id)
-    if review is None or data.office_checklist is None:
+    if data.office_checklist is None:
         return None
+    review = data.office_reviews.get(office_id)
+    note = review.note if review is not None else ""
+    view = {"done": False, "sections": [], "figures": [], "against_target": None,
+            "met": list(review.met) if review is not None else [],
+            "note_html": markdown_html(note), "note_text": markdown_text(note), "has_note": bool(note.strip())}
+    if review is None or not _has_answers(review):
+        return view
     sections = []
     figures = []
     results = bundle.scores.offices[office_id].office_review or {}
@@ -227,8 +324,8 @@ def office_review_view(bundle: RoundBundle, office_id: str, lang: str) -> dict |
             items.append(_office_review_row(crit, answer, results.get(crit.id)))
         if items:
             sections.append({"title": theme.title, "rows": items})
-    return {"sections": sections, "figures": figures, "against_target": _against_target(figures, lang),
-            "met": list(review.met), "note_html": markdown_html(review.note)}
+    view.update(done=True, sections=sections, figures=figures, against_target=_against_target(figures, lang))
+    return view
 
 
 def followup_views(bundle: RoundBundle, office_id: str, findings: dict[str, list[dict]]) -> list[dict]:
@@ -267,6 +364,7 @@ def office_context(bundle: RoundBundle, office_id: str, lang: str) -> dict:
     office_review = office_review_view(bundle, office_id, lang)
     carried = followup_views(bundle, office_id, findings)
     visit = _visit_dates(data, office_id)
+    total = bundle.scores.offices[office_id].total
     return {
         **report_head("office", data, lang),
         "office": {"id": office.id, "name": office.name},
@@ -277,10 +375,14 @@ def office_context(bundle: RoundBundle, office_id: str, lang: str) -> dict:
         "case_keys": [c.case for c in cases],
         "checklist": checklist_view(checklist),
         "previous_round": bundle.previous.data.round.name if _previous_scores(bundle, office_id) else None,
-        "total": tally_view(bundle.scores.offices[office_id].total, "vurderinger"),
+        "total": tally_view(total, "vurderinger"),
+        "show_result": total.show_percent and total.score is not None,
         "themes": themes,
         "chart": theme_chart(themes, lang),
         "findings": findings,
+        "findings_split": findings_split(findings),
+        "good_practice_rule": good_practice_rule(),
+        "method": method_view(),
         "matrix": matrix,
         "office_review": office_review,
         "carried": carried,

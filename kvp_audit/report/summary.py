@@ -8,7 +8,7 @@ from ..models import Outcome
 from ..present import OUTCOME_SYMBOL, format_date, format_number, format_percent, tally_view
 from ..scoring import RoundScore, score_round
 from .charts import theme_chart, trend_chart
-from .context import RoundBundle, checklist_view, report_head
+from .context import RoundBundle, checklist_view, method_view, report_head
 
 CLOSURE_OUTCOMES = ["arbeid", "utdanning", "statlige tiltak", "AAP", "uføretrygd", "sosialhjelp", "annet"]
 
@@ -112,6 +112,7 @@ def summary_context(bundle: RoundBundle, lang: str) -> dict:
         "trend": trend_view(bundle, themes, lang),
         "office_reviews": office_review_matrix(data, scores),
         "figures": office_figures(data, lang),
+        "method": method_view(),
     }
 
 

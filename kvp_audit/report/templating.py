@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import TemplateError, UsageError, display_path
 from ..i18n import _, translations
-from ..markup import md_escape
+from ..markup import Md, md_escape
 
 
 def template_dir() -> Path:
@@ -60,6 +60,8 @@ def environment(user_templates: Path | None, lang: str):
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters["md_escape"] = md_escape
+    # Markdown a template made itself (a macro's output, e.g. letter.md.j2): written as it is.
+    env.filters["md_block"] = Md
     # Markdown templates print through an overlay that escapes every value for Markdown; the
     # HTML templates pay nothing for it.
     env.markdown = env.overlay(finalize=md_escape)  # type: ignore[attr-defined]
