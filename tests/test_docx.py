@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from figurerule import contradictions, figures
 from kvp_audit.cli import main
 from kvp_audit.report import build_reports
 
@@ -114,7 +115,7 @@ def test_docx_headings_are_word_headings_in_the_html_order(hand_docx):
     office = docx_headings(docx.Document(hand_docx / "nav-a.docx"))
     assert office[0] == ("Title", "Rapport fra kvalitetsinnsyn i kvalifiseringsprogrammet: NAV A")
     assert ("Heading 1", "Funn") in office
-    assert ("Heading 2", "Avvik (2)") in office
+    assert any(style == "Heading 2" and text.startswith("Avvik (2)") for style, text in office)
     assert any(style == "Heading 3" and text.startswith("V-01: ") for style, text in office)
 
 
@@ -197,7 +198,8 @@ def test_docx_chart_is_a_picture_with_every_figure_in_its_alternative_text(hand_
     pictures = list(document.element.body.iter("{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"))
     assert len(pictures) == 1
     alt = pictures[0].get("descr")
-    assert pictures[0].get("title") == "Resultat per tema"
+    html = (hand_docx / "nav-a.html").read_text(encoding="utf-8")
+    assert pictures[0].get("title") == re.search(r'<title id="chart-title">(.*?)</title>', html).group(1)
     assert "Søknad og vedtak; Kontoret: " in alt and "Fylket: " in alt
     # and the same figures are in the table beside it
     themes = next(t for t in document.tables if t.rows[0].cells[0].text == "Tema")
@@ -267,3 +269,12 @@ def test_example_docx_has_the_html_headings_in_order(example_docx):
         document = docx.Document(path)
         assert docx_headings(document) == html_headings(path.with_suffix(".html")), path.name
         assert document.core_properties.language == "nb-NO"
+
+
+def test_example_docx_percentages_are_the_share_of_the_count_beside_them(example_docx):
+    checked = 0
+    for path in sorted(example_docx.glob("*.docx")):
+        text = all_text(docx.Document(path))
+        assert contradictions(text) == [], path.name
+        checked += len(figures(text))
+    assert checked > 100  # the rule was tried on many figures, not on none

@@ -641,6 +641,11 @@ class _Writer:
 
         if self.landscape == landscape:
             return
+        body = self.doc.element.body
+        last = body[-2] if len(body) > 1 else None  # body[-1] is the document's own sectPr
+        if last is not None and last.tag == _qn("w:p") and not len(last.findall(_qn("w:r"))) \
+                and last.find(f"{_qn('w:pPr')}/{_qn('w:sectPr')}") is None:
+            body.remove(last)  # the space after a table: the section break's own paragraph takes its place
         previous = self.doc.sections[-1]
         section = self.doc.add_section(WD_SECTION.NEW_PAGE)
         width, height = previous.page_width, previous.page_height
