@@ -644,7 +644,7 @@ def _formats(value: str) -> list[str]:
 @handle_errors
 def report(round_dir: Path, office: str | None, fmt: str, report_lang: str | None, out: Path | None,
            templates: Path | None, force: bool) -> None:
-    """Lag rapport til hvert kontor og oppsummering for fylket, i HTML, PDF og Markdown.
+    """Lag rapport til hvert kontor og oppsummering for fylket, i HTML, PDF, Markdown og Word.
 
     Rapporter som ikke er endret siden forrige gang, hoppes over.
 
@@ -653,6 +653,7 @@ def report(round_dir: Path, office: str | None, fmt: str, report_lang: str | Non
       kvp-audit report examples/fiktivfylke/2026
       kvp-audit report examples/fiktivfylke/2026 --office nav-fjellby --format html,pdf
       kvp-audit report examples/fiktivfylke/2026 --lang nn --out rapporter/nynorsk
+      kvp-audit report examples/fiktivfylke/2026 --format docx
     """
     from .i18n import current_language
     from .report import build_reports
