@@ -29,6 +29,7 @@ from ..yamlio import atomic_write
 DOCX_SOURCE = Path(__file__)  # part of what a DOCX is made from, for the rebuild record
 LANGUAGE_TAGS = {"nb": "nb-NO", "nn": "nn-NO", "en": "en-GB"}
 NOTE_STYLE = "KVP Note"
+DRAFT_STYLE = "KVP Draft"
 TABLE_STYLES = {False: "KVP Table Text", True: "KVP Table Text Small"}  # by landscape
 FONT = "Arial"
 ACCENT = "1F3B5C"
@@ -300,9 +301,10 @@ class _Writer:
         classes = node.classes()
         if "header-run" in classes or "visually-hidden" in classes or "sr-only" in classes:
             return
-        small = next((c for c in SMALL_CLASSES if c in classes), None)
-        if small:
+        if any(c in classes for c in SMALL_CLASSES):
             style = NOTE_STYLE
+        elif "draft-banner" in classes:
+            style = DRAFT_STYLE
         if tag == "h1":
             self._flush_lead_in(container, style)
             self.paragraph(container, node.children, "Title", lang)
@@ -739,6 +741,10 @@ def _setup(doc, lang: str, title: str, header: str, draft: bool, draft_word: str
     note.font.size = Pt(9)
     note.font.color.rgb = RGBColor(0x4A, 0x4A, 0x4A)
     note.paragraph_format.space_after = Pt(3)
+    banner = styles.add_style(DRAFT_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    banner.base_style = normal
+    banner.font.color.rgb = RGBColor(0xA4, 0x26, 0x2C)
+    banner.paragraph_format.space_after = Pt(8)
     for landscape, name in TABLE_STYLES.items():
         cell_style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         cell_style.base_style = normal
@@ -752,10 +758,12 @@ def _setup(doc, lang: str, title: str, header: str, draft: bool, draft_word: str
     section.left_margin = section.right_margin = Cm(1.6)
     section.header_distance = section.footer_distance = Cm(0.9)
 
+    for name in ("Header", "Footer"):  # one right tab at the margin, not the Letter page's tabs
+        tabs = styles[name].paragraph_format.tab_stops
+        tabs.clear_all()
+        tabs.add_tab_stop(Cm(PORTRAIT_TEXT_CM), WD_TAB_ALIGNMENT.RIGHT)
     head = section.header.paragraphs[0]
     head.style = styles["Header"]
-    head.paragraph_format.tab_stops.clear_all()
-    head.paragraph_format.tab_stops.add_tab_stop(Cm(PORTRAIT_TEXT_CM), WD_TAB_ALIGNMENT.RIGHT)
     run = head.add_run(header)
     run.font.size = Pt(8)
     run.font.color.rgb = RGBColor(0x4A, 0x4A, 0x4A)
