@@ -12,7 +12,7 @@ from ..yamlio import atomic_write
 from . import context as _context
 from .cache import Manifest, _unchanged, content_digest, context_digest, input_digest, template_files
 from .context import RoundBundle, office_context
-from .docx import DOCX_SOURCE, write_docx
+from .docx import DOCX_SOURCE, document_facts, write_docxs
 from .files import FORMATS, report_dir, report_path
 from .pdf import write_pdfs
 from .summary import summary_context
@@ -130,9 +130,10 @@ def _build(round_dir: Path, out: Path | None, formats: list[str], lang: str, off
 
 def _write(todo: list, env, lang: str, workers: int | None, bar, manifest: Manifest, inputs: str,
            result: BuildResult) -> None:
-    """Render and write the reports to make; PDFs last, on every core. ``result.written``
+    """Render and write the reports to make; DOCX and PDF files last, on every core. ``result.written``
     lists what was written, in the order of ``todo``, also when writing stops midway."""
     pdf_work = []
+    docx_work = []
     digests = {}
     written: set[Path] = set()
     html_of: dict[int, str] = {}  # a job's HTML, rendered once for its HTML and DOCX files
@@ -156,11 +157,13 @@ def _write(todo: list, env, lang: str, workers: int | None, bar, manifest: Manif
                 pdf_work.append((pdf_html, target, job.title, lang))
                 continue
             if fmt == "docx":
-                done(target, write_docx(html(job), target, job.context))
+                docx_work.append((html(job), target, document_facts(job.context), lang))
                 continue
             data = (html(job) if fmt == "html" else render(env, f"{job.template}.{fmt}.j2", job.context)).encode("utf-8")
             atomic_write(target, data)
             done(target, content_digest(data))
+        if docx_work:
+            write_docxs(docx_work, workers, done)
         if pdf_work:
             write_pdfs(pdf_work, workers, done)
     finally:

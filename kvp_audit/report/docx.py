@@ -23,6 +23,7 @@ import zipfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Callable
 
 from ..yamlio import atomic_write
 
@@ -215,7 +216,7 @@ def _reproducible(data: bytes, when: dt.datetime) -> bytes:
 
 
 def chart_png(svg: str) -> bytes | None:
-    """The chart as a PNG at twice its size, or None when CairoSVG (or Cairo) cannot be loaded;
+    """The chart as a PNG at 1.5 times its size (about 180 dpi at 15 cm), or None when CairoSVG (or Cairo) cannot be loaded;
     the chart's figures are then in the table and the caption beside it only."""
     try:
         import cairosvg
@@ -223,12 +224,12 @@ def chart_png(svg: str) -> bytes | None:
         return None
     match = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg)
     width = float(match.group(1)) if match else 700.0
-    return cairosvg.svg2png(bytestring=svg.encode("utf-8"), output_width=int(width * 2))
+    return cairosvg.svg2png(bytestring=svg.encode("utf-8"), output_width=int(width * 1.5))
 
 
 # --------------------------------------------------------------------------- the writer
 
-@dataclass
+@dataclass(frozen=True)
 class _Fmt:
     bold: bool = False
     italic: bool = False
@@ -239,37 +240,55 @@ class _Fmt:
     href: str | None = None
 
 
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _x(text: str) -> str:
+    """Text for WordprocessingML: escaped, without the characters XML cannot hold."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return _INVALID_XML.sub("", text)
+
+
+def _twips(cm: float) -> int:
+    return round(cm * 566.93)
+
+
+SPACER = "<w:p><w:pPr><w:pStyle w:val=\"{style}\"/><w:spacing w:after=\"0\"/></w:pPr></w:p>"
+
+
 class _Writer:
-    """Walks the HTML tree and writes the Word document."""
+    """Walks the HTML tree and writes the document's body as WordprocessingML.
+
+    The XML is written as text and parsed once: building it element by element through
+    python-docx takes ten times as long for a report's tables."""
 
     def __init__(self, doc, lang: str):
         self.doc = doc
         self.lang = LANGUAGE_TAGS.get(lang, lang)
-        self.lead_in: list | None = None  # inline runs waiting for the next paragraph ("Anbefaling: ...")
+        self.body: list[str] = []
+        self.lead_in: tuple | None = None  # inline runs waiting for the next paragraph ("Anbefaling: ...")
         self.landscape = False
+        self.section_breaks = 0
+        self.picture_id = 100
         self._style_ids: dict[str, str] = {}
+        self._links: dict[str, str] = {}
+        self.spacer = SPACER.format(style=self.style_id(NOTE_STYLE))
 
     def style_id(self, name: str) -> str:
-        """A style's id, looked up once (python-docx looks it up on every use, slowly)."""
+        """A style's id, looked up once."""
         if name not in self._style_ids:
             self._style_ids[name] = self.doc.styles[name].style_id
         return self._style_ids[name]
 
-    def add_paragraph(self, container, style: str | None):
-        paragraph = container.add_paragraph()
-        if style:
-            paragraph._p.style = self.style_id(style)
-        return paragraph
-
     # ---- blocks
 
-    def blocks(self, node: Node, container, style: str | None = None, lang: str | None = None) -> None:
-        """Write ``node``'s children as paragraphs, tables and lists into ``container``."""
+    def blocks(self, node: Node, out: list, style: str | None = None, lang: str | None = None) -> None:
+        """Write ``node``'s children as paragraphs, tables and lists into ``out``."""
         inline: list = []
 
         def flush():
             if any(n.tag is not None or n.text.strip() for n in inline):
-                self.paragraph(container, list(inline), style, lang)
+                self.paragraph(out, list(inline), style, lang)
             inline.clear()
 
         for child in node.children:
@@ -282,12 +301,10 @@ class _Writer:
                 self.lead_in = (list(inline), lang)
                 inline.clear()
             flush()
-            self.block(child, container, style, lang)
+            self.block(child, out, style, lang)
         flush()
         if self.lead_in is not None and node.tag in ("div", "section", "li", "td", "th"):
-            runs, run_lang = self.lead_in
-            self.lead_in = None
-            self.paragraph(container, runs, style, run_lang)
+            self._flush_lead_in(out, style)
 
     @staticmethod
     def _is_lead_in(inline: list, child: Node) -> bool:
@@ -295,7 +312,7 @@ class _Writer:
         text = "".join(n.all_text() for n in inline).strip()
         return bool(text) and text.endswith(":") and child.tag in ("div", "p")
 
-    def block(self, node: Node, container, style: str | None, lang: str | None) -> None:
+    def block(self, node: Node, out: list, style: str | None, lang: str | None) -> None:
         tag = node.tag
         lang = node.attrs.get("lang") or lang
         classes = node.classes()
@@ -306,99 +323,104 @@ class _Writer:
         elif "draft-banner" in classes:
             style = DRAFT_STYLE
         if tag == "h1":
-            self._flush_lead_in(container, style)
-            self.paragraph(container, node.children, "Title", lang)
+            self._flush_lead_in(out, style)
+            self.paragraph(out, node.children, "Title", lang)
         elif tag in HEADINGS:
-            self._flush_lead_in(container, style)
-            self.paragraph(container, node.children, HEADINGS[tag], lang)
+            self._flush_lead_in(out, style)
+            self.paragraph(out, node.children, HEADINGS[tag], lang)
         elif tag == "p":
-            self.paragraph(container, node.children, style, lang)
+            self.paragraph(out, node.children, style, lang)
         elif tag in ("ul", "ol"):
-            self._flush_lead_in(container, style)
-            self.list(node, container, lang, level=1)
+            self._flush_lead_in(out, style)
+            self.list(node, out, lang, level=1)
         elif tag == "table":
-            self._flush_lead_in(container, style)
-            self.table(node, container, lang)
+            self._flush_lead_in(out, style)
+            self.table(node, out, lang)
         elif tag == "dl":
-            self._flush_lead_in(container, style)
-            self.definition_table(node, container, lang)
+            self._flush_lead_in(out, style)
+            self.definition_table(node, out, lang)
         elif tag == "figure":
-            self.figure(node, container, lang)
+            self.figure(node, out, lang)
         elif tag == "svg":
-            self.picture(node, container)
+            self.picture(node, out)
         elif tag == "hr":
             pass
-        elif tag == "section" and "wide" in classes and container is self.doc:
+        elif tag == "section" and "wide" in classes and out is self.body:
             self._orientation(landscape=True)
-            self.blocks(node, container, style, lang)
+            self.blocks(node, out, style, lang)
             self._orientation(landscape=False)
         else:  # div, section, main, body, blockquote, address, ...: a container
-            self.blocks(node, container, style, lang)
+            self.blocks(node, out, style, lang)
 
-    def _flush_lead_in(self, container, style):
+    def _flush_lead_in(self, out: list, style: str | None) -> None:
         if self.lead_in is not None:
             runs, lang = self.lead_in
             self.lead_in = None
-            self.paragraph(container, runs, style, lang)
+            self.paragraph(out, runs, style, lang)
 
-    def paragraph(self, container, nodes: list, style: str | None, lang: str | None, paragraph=None):
+    def paragraph(self, out: list, nodes: list, style: str | None, lang: str | None, *, keep_next: bool = False,
+                  num: tuple[int, int] | None = None, right: bool = False, bold: bool = False,
+                  tight: bool = False) -> None:
         """One paragraph from inline nodes (whitespace collapsed as in HTML); a waiting lead-in
         label goes first."""
-        segments: list[tuple[str, _Fmt] | None] = []
+        segments: list = []
+        base = _Fmt(bold=bold, lang=lang)
         if self.lead_in is not None and style not in ("Title", *HEADINGS.values()):
             runs, lead_lang = self.lead_in
             self.lead_in = None
             for n in runs:
-                self.inline(n, _Fmt(lang=lead_lang), segments)
-            segments.append((" ", _Fmt()))
+                self.inline(n, _Fmt(bold=bold, lang=lead_lang), segments)
+            segments.append((" ", base))
         for n in nodes:
-            self.inline(n, _Fmt(lang=lang), segments)
-        segments = _collapse(segments)
-        if paragraph is None:
-            paragraph = self.add_paragraph(container, style)
-        elif style:
-            paragraph._p.style = self.style_id(style)
-        for seg in segments:
-            if seg is None:
-                paragraph.add_run().add_break()
-                continue
-            text, fmt = seg
-            if fmt.href:
-                self._hyperlink(paragraph, text, fmt)
-                continue
-            run = paragraph.add_run(text)
-            self._format(run, fmt)
-        return paragraph
+            self.inline(n, base, segments)
+        ppr = []
+        if style:
+            ppr.append(f'<w:pStyle w:val="{self.style_id(style)}"/>')
+        if keep_next:
+            ppr.append("<w:keepNext/>")
+        if num is not None:
+            ppr.append(f'<w:numPr><w:ilvl w:val="{num[1]}"/><w:numId w:val="{num[0]}"/></w:numPr>')
+        if tight:
+            ppr.append('<w:spacing w:after="0"/>')
+        if right:
+            ppr.append('<w:jc w:val="right"/>')
+        parts = ["<w:p>"]
+        if ppr:
+            parts.append("<w:pPr>" + "".join(ppr) + "</w:pPr>")
+        for seg in _collapse(segments):
+            parts.append("<w:r><w:br/></w:r>" if seg is None else self.run(*seg))
+        parts.append("</w:p>")
+        out.append("".join(parts))
 
-    def _format(self, run, fmt: _Fmt) -> None:
-        if fmt.bold:
-            run.bold = True
-        if fmt.italic:
-            run.italic = True
+    def run(self, text: str, fmt: _Fmt) -> str:
+        rpr = []
         if fmt.code:
-            run.font.name = "Courier New"
-        if fmt.sup:
-            run.font.superscript = True
-        if fmt.sub:
-            run.font.subscript = True
+            rpr.append('<w:rFonts w:ascii="Courier New" w:hAnsi="Courier New" w:cs="Courier New"/>')
+        if fmt.bold:
+            rpr.append("<w:b/>")
+        if fmt.italic:
+            rpr.append("<w:i/>")
+        if fmt.href:
+            rpr.append('<w:color w:val="0B4F8A"/>')
+            rpr.append('<w:u w:val="single"/>')
+        if fmt.sup or fmt.sub:
+            rpr.append(f'<w:vertAlign w:val="{"superscript" if fmt.sup else "subscript"}"/>')
         if fmt.lang:
             tag = LANGUAGE_TAGS.get(fmt.lang, fmt.lang)
             if tag != self.lang:
-                _set_language(run._r.get_or_add_rPr(), tag)
+                rpr.append(f'<w:lang w:val="{tag}" w:eastAsia="{tag}" w:bidi="{tag}"/>')
+        xml = ("<w:r>" + ("<w:rPr>" + "".join(rpr) + "</w:rPr>" if rpr else "")
+               + f'<w:t xml:space="preserve">{_x(text)}</w:t></w:r>')
+        if fmt.href:
+            return f'<w:hyperlink r:id="{self._link(fmt.href)}">{xml}</w:hyperlink>'
+        return xml
 
-    def _hyperlink(self, paragraph, text: str, fmt: _Fmt) -> None:
+    def _link(self, href: str) -> str:
         from docx.opc.constants import RELATIONSHIP_TYPE
-        from docx.shared import RGBColor
 
-        rid = paragraph.part.relate_to(fmt.href, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
-        link = _element("w:hyperlink")
-        link.set(_qn("r:id"), rid)
-        run = paragraph.add_run(text)
-        self._format(run, fmt)
-        run.font.underline = True
-        run.font.color.rgb = RGBColor(0x0B, 0x4F, 0x8A)
-        link.append(run._r)
-        paragraph._p.append(link)
+        if href not in self._links:
+            self._links[href] = self.doc.part.relate_to(href, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+        return self._links[href]
 
     def inline(self, node: Node, fmt: _Fmt, out: list) -> None:
         if node.tag is None:
@@ -410,19 +432,22 @@ class _Writer:
         if tag == "br":
             out.append(None)
             return
-        lang = node.attrs.get("lang") or fmt.lang
         inner = _Fmt(fmt.bold or tag in ("strong", "b"), fmt.italic or tag in ("em", "i", "cite"),
                      fmt.code or tag in ("code", "kbd", "samp"), fmt.sup or tag == "sup", fmt.sub or tag == "sub",
-                     lang, node.attrs.get("href") if tag == "a" and node.attrs.get("href") else fmt.href)
+                     node.attrs.get("lang") or fmt.lang,
+                     node.attrs.get("href") if tag == "a" and node.attrs.get("href") else fmt.href)
         for child in node.children:
             self.inline(child, inner, out)
 
     # ---- lists
 
-    def list(self, node: Node, container, lang: str | None, level: int) -> None:
+    def list(self, node: Node, out: list, lang: str | None, level: int) -> None:
         ordered = node.tag == "ol"
-        style = ("List Number" if ordered else "List Bullet") + ("" if level == 1 else f" {min(level, 3)}")
-        num_id = self._restart_numbering(style) if ordered else None
+        depth = "" if level == 1 else f" {min(level, 3)}"
+        style = ("List Number" if ordered else "List Bullet") + depth
+        num = (self._restart_numbering(style), 0) if ordered else None
+        if num is not None and num[0] is None:
+            num = None
         for item in node.children:
             if item.tag != "li":
                 continue
@@ -433,18 +458,14 @@ class _Writer:
             if others and not any(n.tag is not None or n.text.strip() for n in inline):
                 # <li><p>..</p></li> (a loose Markdown list): its first paragraph is the item
                 first, rest = others[0], others[1:]
-                paragraph = self.paragraph(container, first.children, style, item_lang)
-                for extra in rest:
-                    self.block(extra, container, "List Continue" if level == 1 else f"List Continue {min(level, 3)}",
-                               item_lang)
+                self.paragraph(out, first.children, style, item_lang, num=num)
             else:
-                paragraph = self.paragraph(container, inline, style, item_lang)
-                for extra in others:
-                    self.block(extra, container, "List Continue", item_lang)
-            if num_id is not None:
-                self._number(paragraph, num_id, level)
+                self.paragraph(out, inline, style, item_lang, num=num)
+                rest = others
+            for extra in rest:
+                self.block(extra, out, "List Continue" + depth, item_lang)
             for sub in nested:
-                self.list(sub, container, item_lang, level + 1)
+                self.list(sub, out, item_lang, level + 1)
 
     def _restart_numbering(self, style_name: str) -> int | None:
         """A new numbering instance of the style's list, starting at 1 (Word would otherwise
@@ -455,12 +476,13 @@ class _Writer:
         if num_el is None:
             return None
         numbering = self.doc.part.numbering_part.element
-        base = int(num_el.get(_qn("w:val")))
-        abstract = next((n.find(_qn("w:abstractNumId")).get(_qn("w:val")) for n in numbering.findall(_qn("w:num"))
-                         if int(n.get(_qn("w:numId"))) == base), None)
+        base = num_el.get(_qn("w:val"))
+        nums = numbering.findall(_qn("w:num"))
+        abstract = next((n.find(_qn("w:abstractNumId")).get(_qn("w:val")) for n in nums
+                         if n.get(_qn("w:numId")) == base), None)
         if abstract is None:
             return None
-        new_id = max(int(n.get(_qn("w:numId"))) for n in numbering.findall(_qn("w:num"))) + 1
+        new_id = max(int(n.get(_qn("w:numId"))) for n in nums) + 1
         num = _element("w:num", w_numId=new_id)
         num.append(_element("w:abstractNumId", w_val=abstract))
         override = _element("w:lvlOverride", w_ilvl=0)
@@ -469,17 +491,9 @@ class _Writer:
         numbering.append(num)
         return new_id
 
-    @staticmethod
-    def _number(paragraph, num_id: int, level: int) -> None:
-        ppr = paragraph._p.get_or_add_pPr()
-        num_pr = _element("w:numPr")
-        num_pr.append(_element("w:ilvl", w_val=0))
-        num_pr.append(_element("w:numId", w_val=num_id))
-        ppr.insert(0, num_pr) if ppr.find(_qn("w:pStyle")) is None else ppr.find(_qn("w:pStyle")).addnext(num_pr)
-
     # ---- tables
 
-    def table(self, node: Node, container, lang: str | None) -> None:
+    def table(self, node: Node, out: list, lang: str | None) -> None:
         caption = None
         rows: list[tuple[Node, bool]] = []  # (tr, in thead)
         for child in node.children:
@@ -492,96 +506,70 @@ class _Writer:
         if not rows:
             return
         if caption is not None:
-            p = self.paragraph(container, caption.children, "Caption", caption.attrs.get("lang") or lang)
-            p.paragraph_format.keep_with_next = True
+            self.paragraph(out, caption.children, "Caption", caption.attrs.get("lang") or lang, keep_next=True)
         grid = [[c for c in tr.children if c.tag in ("th", "td")] for tr, _head in rows]
         n_cols = max(sum(int(c.attrs.get("colspan") or 1) for c in cells) for cells in grid)
         if not any(head for _tr, head in rows) and all(c.tag == "th" for c in grid[0]) and len(rows) > 1:
             rows[0] = (rows[0][0], True)
-        from docx.shared import Emu
-        from docx.table import _Cell
-
-        table = container.add_table(rows=len(rows), cols=n_cols)
-        table._tbl.tblPr.style = self.style_id("Table Grid")
         widths = self._widths(grid, n_cols)
-        # The cells are reached through the XML: python-docx's cell access walks the whole
-        # table every time, which makes a large table slow.
-        for (tr, head), cells, tr_el in zip(rows, grid, table._tbl.tr_lst):
-            trpr = tr_el.get_or_add_trPr()
-            trpr.append(_element("w:cantSplit"))
-            if head:
-                trpr.append(_element("w:tblHeader"))
-            tcs = list(tr_el.tc_lst)
+        parts = [f'<w:tbl><w:tblPr><w:tblStyle w:val="{self.style_id("Table Grid")}"/><w:tblW w:w="0" w:type="auto"/>'
+                 '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
+                 'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>',
+                 *(f'<w:gridCol w:w="{w}"/>' for w in widths), "</w:tblGrid>"]
+        for (_tr, head), cells in zip(rows, grid):
+            parts.append("<w:tr><w:trPr><w:cantSplit/>" + ("<w:tblHeader/>" if head else "") + "</w:trPr>")
             col = 0
             for cell_node in cells:
                 if col >= n_cols:
                     break
                 span = min(int(cell_node.attrs.get("colspan") or 1), n_cols - col)
-                tc = tcs[col]
-                for extra in tcs[col + 1:col + span]:
-                    tr_el.remove(extra)
-                if span > 1:
-                    tc.get_or_add_tcPr().append(_element("w:gridSpan", w_val=span))
-                tc.width = Emu(sum(widths[col:col + span]))
-                self.cell(cell_node, _Cell(tc, table), head, lang)
+                parts.append(self.cell(cell_node, sum(widths[col:col + span]), span, head, lang))
                 col += span
-            for tc, width in zip(tcs[col:], widths[col:]):
-                tc.width = width
-        _grid_widths(table, widths)
-        # a little room after a table, as the HTML has
-        self.add_paragraph(container, NOTE_STYLE).paragraph_format.space_after = 0
+            for width in widths[col:]:  # a short row: empty cells to the end
+                parts.append(f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr><w:p/></w:tc>')
+            parts.append("</w:tr>")
+        parts.append("</w:tbl>")
+        out.append("".join(parts))
+        out.append(self.spacer)  # a little room after a table, as the HTML has
 
-    def _widths(self, grid: list[list[Node]], n_cols: int) -> list:
-        """Column widths from the cells' text: long text gets room, a column of symbols little."""
-        from docx.shared import Cm
-
+    def _widths(self, grid: list[list[Node]], n_cols: int) -> list[int]:
+        """Column widths (twips) from the cells' text: long text gets room, a column of symbols little."""
         weights = [3.0] * n_cols
         for cells in grid:
             col = 0
             for cell in cells:
                 span = int(cell.attrs.get("colspan") or 1)
                 if span == 1 and col < n_cols:
-                    longest = max((len(w) for w in cell.all_text().split()), default=0)
-                    text = len(" ".join(cell.all_text().split()))
+                    words = cell.all_text().split()
+                    longest = max((len(w) for w in words), default=0)
+                    text = len(" ".join(words))
                     weights[col] = max(weights[col], min(max(text, 1), 60) ** 0.85, longest * 1.1)
                 col += span
-        total = LANDSCAPE_TEXT_CM if self.landscape else PORTRAIT_TEXT_CM
+        total = _twips(LANDSCAPE_TEXT_CM if self.landscape else PORTRAIT_TEXT_CM)
         s = sum(weights)
-        return [Cm(total * w / s) for w in weights]
+        return [round(total * w / s) for w in weights]
 
-    def cell(self, node: Node, cell, head: bool, lang: str | None) -> None:
-        from docx.enum.text import WD_ALIGN_PARAGRAPH
-
+    def cell(self, node: Node, width: int, span: int, head: bool, lang: str | None) -> str:
         lang = node.attrs.get("lang") or lang
         style = TABLE_STYLES[self.landscape]
-        first = cell.paragraphs[0]
+        classes = node.classes()
+        inner: list[str] = []
         if any(c.tag is not None and c.tag not in INLINE for c in node.children):
-            before = len(cell._tc.p_lst)
-            self.blocks(node, cell, style, lang)
-            if len(cell._tc.p_lst) > before and not first.runs:
-                cell._tc.remove(first._p)
+            self.blocks(node, inner, style, lang)
         else:
-            self.paragraph(cell, node.children, style, lang, paragraph=first)
-        numeric = "num" in node.classes()
-        for p in cell._tc.p_lst:
-            if p.style is None:
-                p.style = self.style_id(style)
-            if numeric:
-                p.get_or_add_pPr().jc_val = WD_ALIGN_PARAGRAPH.RIGHT  # figures right, as in the HTML
-            if head:
-                for r in p.r_lst:
-                    r.get_or_add_rPr().get_or_add_b()
-        if head:
-            _shade(cell, HEADER_FILL)
-        else:
-            fill = next((CELL_FILLS[c] for c in node.classes() if c in CELL_FILLS), None)
-            if fill:
-                _shade(cell, fill)
+            self.paragraph(inner, node.children, style, lang, right="num" in classes, bold=head)
+        if not inner:
+            inner.append(f'<w:p><w:pPr><w:pStyle w:val="{self.style_id(style)}"/></w:pPr></w:p>')
+        tcpr = [f'<w:tcW w:w="{width}" w:type="dxa"/>']
+        if span > 1:
+            tcpr.append(f'<w:gridSpan w:val="{span}"/>')
+        fill = HEADER_FILL if head else next((CELL_FILLS[c] for c in classes if c in CELL_FILLS), None)
+        if fill:
+            tcpr.append(f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>')
+        return "<w:tc><w:tcPr>" + "".join(tcpr) + "</w:tcPr>" + "".join(inner) + "</w:tc>"
 
-    def definition_table(self, node: Node, container, lang: str | None) -> None:
+    def definition_table(self, node: Node, out: list, lang: str | None) -> None:
         """A ``dl`` (the cover's facts) as a two-column table without borders."""
-        from docx.shared import Cm, Pt
-
         pairs: list[list] = []
         for child in node.children:
             if child.tag == "dt":
@@ -590,78 +578,100 @@ class _Writer:
                 pairs[-1][1].append(child)
         if not pairs:
             return
-        table = container.add_table(rows=len(pairs), cols=2)
-        for r, (term, values) in enumerate(pairs):
-            left, right = table.cell(r, 0), table.cell(r, 1)
-            self.paragraph(left, term.children, None, term.attrs.get("lang") or lang, paragraph=left.paragraphs[0])
-            for run in left.paragraphs[0].runs:
-                run.bold = True
-            for i, value in enumerate(values):
-                if i == 0 and not any(c.tag is not None and c.tag not in INLINE for c in value.children):
-                    self.paragraph(right, value.children, None, value.attrs.get("lang") or lang,
-                                   paragraph=right.paragraphs[0])
-                else:
-                    self.blocks(value, right, None, value.attrs.get("lang") or lang)
-            for cell in (left, right):
-                for p in cell.paragraphs:
-                    p.paragraph_format.space_after = Pt(0)
-            left.width, right.width = Cm(4.5), Cm(PORTRAIT_TEXT_CM - 4.5)
-        _grid_widths(table, [Cm(4.5), Cm(PORTRAIT_TEXT_CM - 4.5)])
-        self.add_paragraph(container, NOTE_STYLE)
+        left, right = _twips(4.5), _twips(PORTRAIT_TEXT_CM - 4.5)
+        parts = ['<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/><w:tblLook w:val="0000"/></w:tblPr>'
+                 f'<w:tblGrid><w:gridCol w:w="{left}"/><w:gridCol w:w="{right}"/></w:tblGrid>']
+        for term, values in pairs:
+            term_xml: list[str] = []
+            self.paragraph(term_xml, term.children, None, term.attrs.get("lang") or lang, bold=True, tight=True)
+            value_xml: list[str] = []
+            for value in values:
+                value_lang = value.attrs.get("lang") or lang
+                if any(c.tag is not None and c.tag not in INLINE for c in value.children):
+                    self.blocks(value, value_xml, None, value_lang)
+                else:  # the cover's lines close together, as in the HTML
+                    self.paragraph(value_xml, value.children, None, value_lang, tight=True)
+            cells = [(term_xml, left), (value_xml or ["<w:p/>"], right)]
+            parts.append("<w:tr>" + "".join(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr>{"".join(xml)}</w:tc>'
+                                            for xml, w in cells) + "</w:tr>")
+        parts.append("</w:tbl>")
+        out.append("".join(parts))
+        out.append(self.spacer)
 
     # ---- charts
 
-    def figure(self, node: Node, container, lang: str | None) -> None:
+    def figure(self, node: Node, out: list, lang: str | None) -> None:
         for child in node.children:
             if child.tag == "svg":
-                self.picture(child, container)
+                self.picture(child, out)
             elif child.tag == "figcaption":
-                self.paragraph(container, child.children, "Caption", child.attrs.get("lang") or lang)
+                self.paragraph(out, child.children, "Caption", child.attrs.get("lang") or lang)
             elif child.tag is not None:
-                self.block(child, container, None, lang)
+                self.block(child, out, None, lang)
 
-    def picture(self, node: Node, container) -> None:
+    def picture(self, node: Node, out: list) -> None:
         from docx.shared import Cm
+        from lxml import etree
 
         png = chart_png(node.text)
-        if png is None or container is not self.doc:
+        if png is None or out is not self.body:
             return
-        width = Cm(15)
-        self.doc.add_picture(io.BytesIO(png), width=width)
-        picture = self.doc.paragraphs[-1]
-        picture.paragraph_format.keep_with_next = True
-        doc_pr = picture._p.find(".//" + _qn("wp:docPr"))
-        if doc_pr is not None:
-            title, desc = _svg_text(node.text, "title"), _svg_text(node.text, "desc")
-            doc_pr.set("descr", ". ".join(t for t in (title, desc) if t))
-            doc_pr.set("title", title)
+        self.picture_id += 1
+        inline = self.doc.part.new_pic_inline(io.BytesIO(png), Cm(15), None)
+        doc_pr = inline.find(_qn("wp:docPr"))
+        title, desc = _svg_text(node.text, "title"), _svg_text(node.text, "desc")
+        doc_pr.set("id", str(self.picture_id))
+        doc_pr.set("descr", ". ".join(t for t in (title, desc) if t))
+        doc_pr.set("title", title)
+        xml = etree.tostring(inline, encoding="unicode")
+        out.append(f"<w:p><w:pPr><w:keepNext/></w:pPr><w:r><w:drawing>{xml}</w:drawing></w:r></w:p>")
 
     # ---- page
 
     def _orientation(self, landscape: bool) -> None:
-        from docx.enum.section import WD_ORIENT, WD_SECTION
-
+        """End the section here and start one in the other orientation."""
         if self.landscape == landscape:
             return
-        body = self.doc.element.body
-        last = body[-2] if len(body) > 1 else None  # body[-1] is the document's own sectPr
-        if last is not None and last.tag == _qn("w:p") and not len(last.findall(_qn("w:r"))) \
-                and last.find(f"{_qn('w:pPr')}/{_qn('w:sectPr')}") is None:
-            body.remove(last)  # the space after a table: the section break's own paragraph takes its place
-        previous = self.doc.sections[-1]
-        section = self.doc.add_section(WD_SECTION.NEW_PAGE)
-        width, height = previous.page_width, previous.page_height
-        section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
-        if (width > height) != landscape:
-            section.page_width, section.page_height = height, width
+        if self.body and self.body[-1] == self.spacer:
+            self.body.pop()  # the space after a table: the section break's own paragraph takes its place
+        self.body.append(f"<w:p><w:pPr>{_section_xml(self.doc, self.landscape)}</w:pPr></w:p>")
         self.landscape = landscape
 
+    def finish(self) -> None:
+        """Put the body into the document, and give its last section its orientation."""
+        from docx.oxml import parse_xml
+        from docx.oxml.ns import nsdecls
 
-def _grid_widths(table, widths: list) -> None:
-    """The table's column widths in its grid, which LibreOffice lays the table out by (Word
-    by the cells' widths)."""
-    for gc, width in zip(table._tbl.tblGrid.findall(_qn("w:gridCol")), widths):
-        gc.set(_qn("w:w"), str(int(width.twips)))
+        body = self.doc.element.body
+        sect_pr = body.find(_qn("w:sectPr"))
+        fragment = parse_xml(f"<w:body {nsdecls('w', 'r', 'wp', 'a', 'pic')}>{''.join(self.body)}</w:body>")
+        for child in list(fragment):
+            sect_pr.addprevious(child)
+        _orient(sect_pr, self.landscape)
+
+
+def _orient(sect_pr, landscape: bool) -> None:
+    pg = sect_pr.find(_qn("w:pgSz"))
+    w, h = int(pg.get(_qn("w:w"))), int(pg.get(_qn("w:h")))
+    if (w > h) != landscape:
+        pg.set(_qn("w:w"), str(h))
+        pg.set(_qn("w:h"), str(w))
+    if landscape:
+        pg.set(_qn("w:orient"), "landscape")
+    else:
+        pg.attrib.pop(_qn("w:orient"), None)
+
+
+def _section_xml(doc, landscape: bool) -> str:
+    """The properties of a section ending here: the document's own (header, footer, margins),
+    in the given orientation."""
+    import copy
+
+    from lxml import etree
+
+    sect_pr = copy.deepcopy(doc.element.body.find(_qn("w:sectPr")))
+    _orient(sect_pr, landscape)
+    return etree.tostring(sect_pr, encoding="unicode")
 
 
 def _collapse(segments: list) -> list:
@@ -822,7 +832,9 @@ def docx_bytes(html: str, ctx: dict) -> bytes:
     _setup(doc, ctx.get("lang", "nb"), title, header, draft, draft_word, author, ctx.get("round", {}).get("name", ""),
            when, "kvp-audit " + str(ctx.get("tool_version", "")))
     body = tree.find("body") or tree
-    _Writer(doc, ctx.get("lang", "nb")).blocks(body, doc)
+    writer = _Writer(doc, ctx.get("lang", "nb"))
+    writer.blocks(body, writer.body)
+    writer.finish()
     out = io.BytesIO()
     doc.save(out)
     return _reproducible(out.getvalue(), when or dt.datetime(1980, 1, 1))
@@ -843,3 +855,39 @@ def write_docx(html: str, target: Path, ctx: dict) -> str:
     data = docx_bytes(html, ctx)
     atomic_write(target, data)
     return content_digest(data)
+
+
+def document_facts(ctx: dict) -> dict:
+    """What a DOCX takes from the render context besides its HTML: language, draft, sender,
+    round, version (small, so it is cheap to hand to another process)."""
+    letter = ctx.get("letter") or ctx.get("county_letter") or {}
+    return {"lang": ctx.get("lang", "nb"), "draft": bool(ctx.get("draft")), "letter": {"sender": letter.get("sender", "")},
+            "round": {"name": ctx.get("round", {}).get("name", "")}, "tool_version": ctx.get("tool_version", "")}
+
+
+def _docx_one(args) -> tuple[Path, str]:
+    html, target, facts, lang = args
+    from ..i18n import set_language
+
+    set_language(lang)
+    return target, write_docx(html, target, facts)
+
+
+def write_docxs(work: list[tuple[str, Path, dict, str]], workers: int | None,
+                done: Callable[[Path, str], None]) -> None:
+    """Write DOCX files (html, target, facts, lang), on every core when there are several;
+    ``done`` is called with each target and the digest of its content once it is written."""
+    workers = workers or min(len(work), os.cpu_count() or 1)
+    if workers <= 1 or len(work) == 1:
+        for item in work:
+            done(*_docx_one(item))
+        return
+    import multiprocessing
+
+    import docx  # noqa: F401  loaded once, before forking, so no worker pays for it
+
+    chart_png('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><text>x</text></svg>')
+    work = sorted(work, key=lambda item: -len(item[0]))  # longest first: the cores finish together
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for target, digest in pool.imap_unordered(_docx_one, work):
+            done(target, digest)
