@@ -533,21 +533,33 @@ class _Writer:
         out.append(self.spacer)  # a little room after a table, as the HTML has
 
     def _widths(self, grid: list[list[Node]], n_cols: int) -> list[int]:
-        """Column widths (twips) from the cells' text: long text gets room, a column of symbols little."""
+        """Column widths (twips) from the cells' text: long text gets room, a column of symbols
+        little, and every column at least its longest word (a word may break after a dash)."""
         weights = [3.0] * n_cols
+        longest = [1] * n_cols
         for cells in grid:
             col = 0
             for cell in cells:
                 span = int(cell.attrs.get("colspan") or 1)
                 if span == 1 and col < n_cols:
                     words = cell.all_text().split()
-                    longest = max((len(w) for w in words), default=0)
                     text = len(" ".join(words))
-                    weights[col] = max(weights[col], min(max(text, 1), 60) ** 0.85, longest * 1.1)
+                    weights[col] = max(weights[col], min(max(text, 1), 60) ** 0.85)
+                    pieces = (len(p) + 1 for w in words for p in w.split("-"))
+                    longest[col] = max(longest[col], max(pieces, default=1))
                 col += span
         total = _twips(LANDSCAPE_TEXT_CM if self.landscape else PORTRAIT_TEXT_CM)
-        s = sum(weights)
-        return [round(total * w / s) for w in weights]
+        per_char = _twips(0.18 if self.landscape else 0.2)  # Arial at 8 / 9 pt: capitals, digits, bold
+        minimum = [min(n * per_char + _twips(0.4), total // 3) for n in longest]  # with the cell margins
+        widths = [total * w / sum(weights) for w in weights]
+        for _round in range(3):  # widen what is too narrow, take it from the others in proportion
+            short = sum(max(m - w, 0) for w, m in zip(widths, minimum))
+            spare = sum(w - m for w, m in zip(widths, minimum) if w > m)
+            if short <= 0 or spare <= 0:
+                break
+            take = min(1.0, short / spare)
+            widths = [m if w <= m else w - (w - m) * take for w, m in zip(widths, minimum)]
+        return [round(w) for w in widths]
 
     def cell(self, node: Node, width: int, span: int, head: bool, lang: str | None) -> str:
         lang = node.attrs.get("lang") or lang
