@@ -278,3 +278,21 @@ def test_example_docx_percentages_are_the_share_of_the_count_beside_them(example
         assert contradictions(text) == [], path.name
         checked += len(figures(text))
     assert checked > 100  # the rule was tried on many figures, not on none
+
+
+def test_docx_shows_markup_in_names_and_comments_as_text(round_builder):
+    hostile = "<img src=https://evil.example/p.png> [r](javascript:alert(3)) *a* & b < 5"
+    rnd = (round_builder.root / "runde.yaml").read_text(encoding="utf-8")
+    round_builder.write("runde.yaml", rnd.replace("name: NAV A", f"name: 'NAV {hostile}'"))
+    commented_case(round_builder, "nav-a", "K-AAAAA1", {"V-01": "nei", "V-02": "nei"},
+                   {"V-01": "antall < 5 & mer <script>x</script>", "V-02": "[klikk](javascript:alert(1)) ok"})
+    result = run("report", "runde", "--out", "ut", "--format", "docx")
+    assert result.exit_code == 0, result.output
+    document = docx.Document("ut/nav-a.docx")
+    assert document.core_properties.title == f"Rapport fra kvalitetsinnsyn – NAV {hostile} – Testrunde 2026"
+    assert document.sections[0].header.paragraphs[0].text == f"NAV {hostile} – Testrunde 2026"
+    text = all_text(document)
+    assert "K-AAAAA1: antall < 5 & mer" in text and "<script>" not in text
+    assert "K-AAAAA1: klikk ok" in text
+    assert not document.element.body.findall(f".//{W}hyperlink")  # javascript: links are dropped
+    assert len(document.inline_shapes) == 1  # the chart; no image from the text
