@@ -296,3 +296,19 @@ def test_docx_shows_markup_in_names_and_comments_as_text(round_builder):
     assert "K-AAAAA1: klikk ok" in text
     assert not document.element.body.findall(f".//{W}hyperlink")  # javascript: links are dropped
     assert len(document.inline_shapes) == 1  # the chart; no image from the text
+
+
+def test_docx_follows_the_users_own_template(hand_round, tmp_path):
+    mine = tmp_path / "maler"
+    mine.mkdir()
+    template = mine / "office.html.j2"
+    template.write_text('{% extends "default/office.html.j2" %}\n'
+                        "{% block matrix %}<h2>Egen tabell for {{ office.name }}</h2>{% endblock %}\n",
+                        encoding="utf-8")
+    assert run("report", "runde", "--out", "ut", "--format", "docx", "--templates", str(mine)).exit_code == 0
+    headings = [text for _style, text in docx_headings(docx.Document("ut/nav-a.docx"))]
+    assert "Egen tabell for NAV A" in headings
+    template.write_text(template.read_text(encoding="utf-8").replace("Egen tabell", "Vår tabell"), encoding="utf-8")
+    again = run("report", "runde", "--out", "ut", "--format", "docx", "--templates", str(mine))
+    assert "skrev ut/nav-a.docx" in again.output  # a changed template makes the DOCX again
+    assert "Vår tabell for NAV A" in [text for _s, text in docx_headings(docx.Document("ut/nav-a.docx"))]
