@@ -20,10 +20,10 @@ import io
 import os
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable
 
 from ..yamlio import atomic_write
 
@@ -170,11 +170,6 @@ def _set_language(rpr, tag: str) -> None:
     lang.set(_qn("w:val"), tag)
     lang.set(_qn("w:eastAsia"), tag)
     lang.set(_qn("w:bidi"), tag)
-
-
-def _shade(cell, fill: str) -> None:
-    tcpr = cell._tc.get_or_add_tcPr()
-    tcpr.append(_element("w:shd", w_val="clear", w_color="auto", w_fill=fill))
 
 
 def _field(paragraph, code: str) -> None:
