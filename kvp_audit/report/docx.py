@@ -806,7 +806,7 @@ def _setup(doc, lang: str, title: str, header: str, draft: bool, draft_word: str
     props.author = author
     props.last_modified_by = author
     props.comments = generator
-    props.keywords = "KVP, kvalitetsinnsyn"
+    props.keywords = "KVP"
     props.revision = 1
     if when is not None:
         props.created = props.modified = when
