@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from figurerule import contradictions, figures
 from kvp_audit.cli import main
@@ -312,3 +313,48 @@ def test_docx_follows_the_users_own_template(hand_round, tmp_path):
     again = run("report", "runde", "--out", "ut", "--format", "docx", "--templates", str(mine))
     assert "skrev ut/nav-a.docx" in again.output  # a changed template makes the DOCX again
     assert "Vår tabell for NAV A" in [text for _s, text in docx_headings(docx.Document("ut/nav-a.docx"))]
+
+
+# Any nesting of the elements the templates and the Markdown use: the DOCX opens, and every word
+# of the HTML is in it (a table cell always holds a paragraph, a list inside a cell stays a list).
+_words = st.sampled_from(["ja", "nei", "Kvalifiseringsprogram", "80 %", "a<b", "&", "æøå", "K-7QX2M4"])
+_inline = st.recursive(_words, lambda inner: st.tuples(st.sampled_from(["strong", "em", "span", "a", "code"]),
+                                                       st.lists(inner, min_size=1, max_size=3)), max_leaves=4)
+_block = st.recursive(
+    st.tuples(st.sampled_from(["p", "h2", "h3", "h4", "li", "td", "th", "dd", "dt", "figcaption"]),
+              st.lists(_inline, min_size=1, max_size=3)),
+    lambda inner: st.tuples(st.sampled_from(["div", "section", "ul", "ol", "table", "tr", "tbody", "thead", "td",
+                                             "dl", "li", "figure", "section class='wide'"]),
+                            st.lists(inner, min_size=1, max_size=3)),
+    max_leaves=8)
+
+
+def _html(node) -> str:
+    from markupsafe import escape
+
+    if isinstance(node, str):
+        return str(escape(node))
+    tag, children = node
+    name = tag.split()[0]
+    attrs = ' href="https://nav.no/x"' if name == "a" else tag[len(name):]
+    return f"<{name}{attrs}>" + " ".join(_html(c) for c in children) + f"</{name}>"
+
+
+def _words_of(node) -> list[str]:
+    return [node] if isinstance(node, str) else [w for c in node[1] for w in _words_of(c)]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_block, min_size=1, max_size=4))
+def test_any_nesting_of_report_html_gives_a_document_with_all_its_words(blocks):
+    import io
+
+    from kvp_audit.report.docx import docx_bytes
+
+    html = "<html><head><title>T</title></head><body>" + "".join(_html(b) for b in blocks) + "</body></html>"
+    document = docx.Document(io.BytesIO(docx_bytes(html, {"lang": "nb"})))
+    text = all_text(document)
+    for word in (w for b in blocks for w in _words_of(b)):
+        assert word in text, (word, html)
+    for tc in document.element.body.iter(W + "tc"):
+        assert tc[-1].tag == W + "p", html  # Word refuses a cell that does not end with a paragraph

@@ -444,8 +444,10 @@ class _Writer:
         if num is not None and num[0] is None:
             num = None
         for item in node.children:
-            if item.tag != "li":
+            if item.tag is None and not item.text.strip():
                 continue
+            if item.tag != "li":  # text or another element right in the list: an item of its own
+                item = Node("li", children=[item])
             item_lang = item.attrs.get("lang") or lang
             inline = [c for c in item.children if c.tag is None or c.tag in INLINE]
             nested = [c for c in item.children if c.tag in ("ul", "ol")]
@@ -491,18 +493,40 @@ class _Writer:
     def table(self, node: Node, out: list, lang: str | None) -> None:
         caption = None
         rows: list[tuple[Node, bool]] = []  # (tr, in thead)
-        for child in node.children:
-            if child.tag == "caption":
-                caption = child
-            elif child.tag in ("thead", "tbody", "tfoot"):
-                rows += [(tr, child.tag == "thead") for tr in child.children if tr.tag == "tr"]
-            elif child.tag == "tr":
-                rows.append((child, False))
-        if not rows:
-            return
+        fostered: list[Node] = []  # what is in the table but in no cell goes before it, as in a browser
+
+        def collect(container: Node, head: bool) -> None:
+            nonlocal caption
+            loose: list[Node] = []  # cells without a row: one row of their own
+            for child in container.children:
+                if child.tag in ("td", "th"):
+                    loose.append(child)
+                    continue
+                if loose:
+                    rows.append((Node("tr", children=loose), head))
+                    loose = []
+                if child.tag == "tr":
+                    rows.append((child, head))
+                    fostered.extend(c for c in child.children if c.tag not in ("td", "th") and _visible(c))
+                elif child.tag in ("thead", "tbody", "tfoot") and container is node:
+                    collect(child, child.tag == "thead")
+                elif child.tag == "caption" and container is node and caption is None:
+                    caption = child
+                elif child.tag not in ("col", "colgroup") and _visible(child):
+                    fostered.append(child)
+            if loose:
+                rows.append((Node("tr", children=loose), head))
+
+        collect(node, False)
+        if fostered:
+            self.blocks(Node("div", children=fostered), out, None, lang)
         if caption is not None:
             self.paragraph(out, caption.children, "Caption", caption.attrs.get("lang") or lang, keep_next=True)
         grid = [[c for c in tr.children if c.tag in ("th", "td")] for tr, _head in rows]
+        rows = [row for row, cells in zip(rows, grid) if cells]
+        grid = [cells for cells in grid if cells]
+        if not rows:
+            return
         n_cols = max(sum(int(c.attrs.get("colspan") or 1) for c in cells) for cells in grid)
         if not any(head for _tr, head in rows) and all(c.tag == "th" for c in grid[0]) and len(rows) > 1:
             rows[0] = (rows[0][0], True)
@@ -578,11 +602,18 @@ class _Writer:
     def definition_table(self, node: Node, out: list, lang: str | None) -> None:
         """A ``dl`` (the cover's facts) as a two-column table without borders."""
         pairs: list[list] = []
+        fostered: list[Node] = []
         for child in node.children:
             if child.tag == "dt":
                 pairs.append([child, []])
-            elif child.tag == "dd" and pairs:
+            elif child.tag == "dd":
+                if not pairs:
+                    pairs.append([Node("dt"), []])
                 pairs[-1][1].append(child)
+            elif _visible(child):
+                fostered.append(child)
+        if fostered:
+            self.blocks(Node("div", children=fostered), out, None, lang)
         if not pairs:
             return
         left, right = _twips(4.5), _twips(PORTRAIT_TEXT_CM - 4.5)
@@ -608,13 +639,20 @@ class _Writer:
     # ---- charts
 
     def figure(self, node: Node, out: list, lang: str | None) -> None:
-        for child in node.children:
+        rest: list[Node] = []
+        for child in [*node.children, None]:
+            if child is not None and child.tag not in ("svg", "figcaption"):
+                rest.append(child)
+                continue
+            if rest:
+                self.blocks(Node("div", children=rest), out, None, lang)
+                rest = []
+            if child is None:
+                break
             if child.tag == "svg":
                 self.picture(child, out)
-            elif child.tag == "figcaption":
+            else:
                 self.paragraph(out, child.children, "Caption", child.attrs.get("lang") or lang)
-            elif child.tag is not None:
-                self.block(child, out, None, lang)
 
     def picture(self, node: Node, out: list) -> None:
         from docx.shared import Cm
@@ -655,6 +693,11 @@ class _Writer:
         for child in list(fragment):
             sect_pr.addprevious(child)
         _orient(sect_pr, self.landscape)
+
+
+def _visible(node: Node) -> bool:
+    """Whether a node shows anything: an element, or text that is not only whitespace."""
+    return node.tag is not None or bool(node.text.strip())
 
 
 def _orient(sect_pr, landscape: bool) -> None:
