@@ -100,7 +100,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         *_COUNTS,
         _c("avvik", "integer", "Antall avvik (saker og kontorvurdering)."),
         _c("merknader", "integer", "Antall merknader (saker og kontorvurdering)."),
-        _c("god_praksis", "integer", "Antall kriterier med god praksis (oppfylt i alle saker der det telles)."),
+        _c("god_praksis", "integer", "Antall kriterier med god praksis (oppfylt i alle saker der det telles, i minst 2 saker)."),
     )),
     Table("kriterier", "Ett kriterium i sjekklisten for saker eller for kontorvurderingen som runden bruker.", (
         _ROUND,

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from . import conditions
 from .errors import InputError, Problem, display_path
 from .i18n import _
-from .names import name_warnings
+from .names import name_warnings, report_texts, round_report_texts
 from .privacy import problems as privacy_problems
 from .models import (
     CASE_KEY_PATTERN,
@@ -29,6 +29,7 @@ from .models import (
     FactType,
     FollowupReview,
     OfficeReview,
+    ReportFile,
     Round,
     Scope,
 )
@@ -39,7 +40,8 @@ from .yamlio import Locator, YamlFileError, load_mapping, read_text, round_file_
 ROUND_FILE = "runde.yaml"
 OFFICE_FILE = "kontor.yaml"
 FOLLOWUP_FILE = "oppfolging.yaml"
-RESERVED_FILES = {OFFICE_FILE, FOLLOWUP_FILE}
+REPORT_FILE = "rapport.yaml"
+RESERVED_FILES = {OFFICE_FILE, FOLLOWUP_FILE, REPORT_FILE}
 
 
 def bundled_checklist_dir() -> Path:
@@ -180,6 +182,7 @@ class RoundData:
     followups: dict[str, FollowupReview]
     case_files: dict[str, Path] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    reports: dict[str, ReportFile] = field(default_factory=dict)  # rapport.yaml by office id
 
     @property
     def errors(self) -> list[Problem]:
@@ -582,10 +585,16 @@ def _load_round(path: Path, library: ChecklistLibrary | None, workers: int | Non
                      cases={o.id: [] for o in rnd.offices}, office_reviews={}, followups={}, problems=problems)
     results = _run_jobs(jobs, opened.checklists, workers, keep_reviews)
     seen_keys: dict[str, Path] = {}
+    visits: dict[str, dt.date] = {}  # the last visit date, which is the report date unless rapport.yaml gives one
+    case_dates: dict[str, dt.date] = {}
     for (kind, office_id, file), (review, review_problems) in zip(jobs, results):
         problems.extend(review_problems)
         if review is None:
             continue
+        if kind == "office" and review.visit_dates:
+            visits[office_id] = max(review.visit_dates)
+        elif kind == "case" and review.date is not None:
+            case_dates[office_id] = max(case_dates.get(office_id, review.date), review.date)
         if kind == "case":
             if review.case in seen_keys:
                 problems.append(Problem(display_path(file), key="case",
@@ -602,7 +611,84 @@ def _load_round(path: Path, library: ChecklistLibrary | None, workers: int | Non
             data.office_reviews[office_id] = review
         else:
             data.followups[office_id] = review
+    data.reports, report_problems = _load_reports(opened, {**case_dates, **visits})
+    problems += report_problems
     return data
+
+
+def _load_reports(opened: OpenedRound, last_visit: dict[str, dt.date]) -> tuple[dict[str, ReportFile], list[Problem]]:
+    """Every office's rapport.yaml that could be read, and the problems of all of them (and of runde.yaml's report block)."""
+    reports: dict[str, ReportFile] = {}
+    problems: list[Problem] = []
+    if opened.round.report is not None:
+        try:
+            data, text = read_mapping(opened.round_file)
+        except YamlFileError as exc:  # changed since it was read
+            return reports, exc.problems
+        problems += name_warnings(data, text, opened.round_file, round_report_texts)
+    themes = [t.id for scope in ("case", "office") if opened.checklists.get(scope) is not None
+              for t in opened.checklists[scope].themes]
+    for office in opened.round.offices:
+        path = opened.root / office.id / REPORT_FILE
+        try:
+            if not path.is_file() and not path.is_symlink():
+                continue
+        except OSError:
+            continue
+        refused = round_file_problem(path, opened.root)
+        if refused:
+            problems.append(refused)
+            continue
+        report, report_problems = load_report(path, themes, last_visit.get(office.id))
+        problems += report_problems
+        if report is not None:
+            reports[office.id] = report
+    return reports, problems
+
+
+def load_report(path: Path, themes: Iterable[str], last_visit: dt.date | None = None) -> tuple[ReportFile | None, list[Problem]]:
+    """Read and check an office's rapport.yaml: the model, theme ids known to the checklists, the deadline.
+
+    ``last_visit`` is the report date when the file gives none, for the deadline check.
+    """
+    try:
+        data, text = read_mapping(path)
+    except YamlFileError as exc:
+        return None, exc.problems
+    return check_report(data, text, path, themes, last_visit)
+
+
+def check_report(data: dict[str, Any], text: str, path: Path, themes: Iterable[str],
+                 last_visit: dt.date | None = None) -> tuple[ReportFile | None, list[Problem]]:
+    """Validate a parsed rapport.yaml (the web form checks what it saves with this too)."""
+    shown = display_path(path)
+    locator = Locator(text)
+    problems = privacy_problems(text, data, path)
+    if problems:
+        return None, problems
+    try:
+        report = ReportFile.model_validate(data)
+    except ValidationError as exc:
+        return None, pydantic_problems(exc, ReportFile, shown, locator)
+    known = list(themes)
+    for tid in report.text.themes:
+        if tid not in known:
+            line, col = locator.locate(("text", "themes", tid), at_key=True)
+            near = suggest(tid, known)
+            problems.append(Problem(shown, line, col, key=f"text.themes.{tid}",
+                                    message=_("temaet '{id}' finnes ikke i sjekklisten").format(id=tid),
+                                    hint=_("mente du '{near}'?").format(near=near) if near
+                                    else _("bruk en tema-id fra sjekklisten: {themes}").format(themes=", ".join(known) or "-")))
+    date = report.date or last_visit
+    if date is not None and report.reply_deadline is not None and report.reply_deadline < date:
+        line, col = locator.locate(("reply_deadline",))
+        problems.append(Problem(shown, line, col, key="reply_deadline",
+                                message=_("svarfristen ({deadline}) er før rapportdatoen ({date})").format(
+                                    deadline=report.reply_deadline.isoformat(), date=date.isoformat()),
+                                hint=_("sett en frist etter rapportdatoen") if report.date is not None
+                                else _("sett en frist etter rapportdatoen; uten date er den siste besøksdato")))
+    problems += name_warnings(data, text, path, report_texts)
+    return (report if not any(p.is_error for p in problems) else None), problems
 
 
 def _unreadable_folder(folder: Path, exc: OSError) -> Problem:
@@ -653,6 +739,8 @@ def _review_jobs(opened: OpenedRound) -> tuple[list[tuple[str, str, Path]], list
         for file in files:
             if not _is_yaml(file):
                 continue
+            if file.name == REPORT_FILE:
+                continue  # read on its own, by _load_reports
             refused = round_file_problem(file, opened.root)
             if refused:
                 problems.append(refused)  # a link out of the round (error), a FIFO or device (warning)
@@ -688,9 +776,11 @@ _WORKER_STATE: dict[str, Any] = {}
 
 @dataclass(frozen=True)
 class _KeyOnly:
-    """What a validation-only worker returns for a valid review: its case key."""
+    """What a validation-only worker returns for a valid review: its case key, and its dates (for rapport.yaml's check)."""
 
     case: str
+    visit_dates: tuple = ()
+    date: dt.date | None = None
 
 
 def _worker_chunk(chunk):
@@ -701,7 +791,8 @@ def _worker_chunk(chunk):
         review, problems = _one_job(job, loaded)
         if not keep and review is not None:
             # Only the key travels back, for the duplicate-key check.
-            review = _KeyOnly(getattr(review, "case", ""))
+            review = _KeyOnly(getattr(review, "case", ""), tuple(getattr(review, "visit_dates", ())),
+                              getattr(review, "date", None))
         out.append((review, problems))
     return out
 

@@ -118,6 +118,21 @@ class FollowupStatus(str, Enum):
                 "ikke fulgt opp": _("ikke fulgt opp")}[self.value]
 
 
+class ReportStatus(str, Enum):
+    """Where a report stands: a draft (marked UTKAST on every page) or the final report sent."""
+
+    utkast = "utkast"
+    endelig = "endelig"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def label(self) -> str:
+        """The word in the current language."""
+        return {"utkast": _("utkast"), "endelig": _("endelig")}[self.value]
+
+
 # The kinds and statuses each file may hold, as the words the files use.
 OPEN_KINDS = (FindingKind.avvik, FindingKind.merknad)
 RECORDED_STATUSES = (FollowupStatus.lukket, FollowupStatus.delvis, FollowupStatus.aapen)
@@ -412,6 +427,43 @@ class CarriedFinding(_Strict):
         return FollowupStatus(value)
 
 
+class Signatory(_Strict):
+    """An official named in a report: a member of the audit team or one who signs it."""
+
+    name: str = Field(min_length=1, description="Navnet på tjenestepersonen (bare i team og signatur, aldri deltakere).")
+    title: str = Field("", description="Stillingen, for eksempel «seniorrådgiver».")
+
+
+class StandardTexts(_Strict):
+    """The round's standard texts (Markdown), used where an office's rapport.yaml has none of its own."""
+
+    summary: str = Field("", description="Markdown: sammendraget.")
+    visit: str = Field("", description="Markdown: om besøket.")
+    sample: str = Field("", description="Markdown: om utvalget av saker.")
+    conclusion: str = Field("", description="Markdown: konklusjonen.")
+
+
+class CountySummary(_Strict):
+    """The county summary's status, date and the team's own text."""
+
+    status: ReportStatus = Field(description="utkast eller endelig; et utkast merkes UTKAST.")
+    date: dt.date | None = Field(None, description="Datoen på fylkesoppsummeringen; tom: som i dag.")
+    text: str = Field("", description="Markdown: teamets tekst for fylket som helhet.")
+
+
+class RoundReport(_Strict):
+    """Round-level defaults for the office reports, and the county summary's status and text."""
+
+    sender: str = Field("", description="Avsender, for eksempel «Statsforvalteren i Fiktivfylke».")
+    reference: str = Field("", description="Saksnummer, for eksempel «2026/4711».")
+    reply_weeks: int | None = Field(
+        None, ge=1, le=52, description="Svarfrist i uker etter rapportdatoen, når rapport.yaml ikke har reply_deadline."
+    )
+    signature: list[Signatory] = Field(default_factory=list, description="Hvem som signerer rapportene (navn og tittel).")
+    texts: StandardTexts = Field(default_factory=StandardTexts, description="Standardtekster for alle kontorene.")
+    summary: CountySummary | None = Field(None, description="Fylkesoppsummeringens status, dato og tekst.")
+
+
 class Round(_Strict):
     """An audit round: a folder with ``runde.yaml`` and one folder per office."""
 
@@ -428,6 +480,9 @@ class Round(_Strict):
     carried: dict[str, list[CarriedFinding]] = Field(
         default_factory=dict,
         description="Åpne funn fra forrige runde per kontor-id, skrevet av 'kvp-audit new round --from'.",
+    )
+    report: RoundReport | None = Field(
+        None, description="Felles verdier for kontorrapportene (avsender, saksnummer, tekster) og fylkesoppsummeringen."
     )
 
     @field_validator("offices")
@@ -577,14 +632,69 @@ class FollowupReview(_Review):
     )
 
 
+# --------------------------------------------------------------------------- reports
+
+
+class ReportText(_Strict):
+    """The team's own text in an office report (Markdown); a text left empty uses the round's standard text."""
+
+    summary: str = Field("", description="Markdown: sammendraget, som står først i rapporten.")
+    visit: str = Field("", description="Markdown: om besøket: datoer, og hvem dere møtte (roller, aldri navn).")
+    sample: str = Field("", description="Markdown: hvordan sakene ble valgt, for eksempel «2 valgt av kontoret, 2 trukket tilfeldig».")
+    themes: dict[str, str] = Field(default_factory=dict, description="Markdown: teamets vurdering per tema-id i sjekklisten.")
+    conclusion: str = Field("", description="Markdown: konklusjonen.")
+
+    @field_validator("themes", mode="before")
+    @classmethod
+    def _no_themes(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+
+class ReportFile(_Strict):
+    """The office report's own file: ``rapport.yaml`` in the office's folder."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"title": "kvp-audit rapport.yaml"},
+    )
+
+    status: ReportStatus = Field(description="utkast eller endelig; et utkast merkes UTKAST på hver side.")
+    date: dt.date | None = Field(None, description="Rapportdatoen; tom: siste besøksdato.")
+    reply_deadline: dt.date | None = Field(
+        None, description="Frist for kontorets svar eller plan for retting; tom: rapportdatoen pluss rundens reply_weeks."
+    )
+    reference: str = Field("", description="Saksnummer; tomt: report.reference i runde.yaml.")
+    sender: str = Field("", description="Avsender; tom: report.sender i runde.yaml.")
+    team: list[Signatory] = Field(default_factory=list, description="Revisjonsteamet (navn og tittel).")
+    signature: list[Signatory] = Field(default_factory=list, description="Hvem som signerer; tom: report.signature i runde.yaml.")
+    text: ReportText = Field(default_factory=ReportText, description="Teamets egen tekst (Markdown).")
+
+    @field_validator("team", "signature", mode="before")
+    @classmethod
+    def _no_people(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _no_text(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    @field_validator("reference", "sender", mode="before")
+    @classmethod
+    def _empty_text(cls, value: Any) -> Any:
+        return "" if value is None else value
+
+
 def json_schema(kind: str = "checklist") -> dict:
-    """Return the JSON Schema of a file kind: checklist, round, case, office or followup."""
+    """Return the JSON Schema of a file kind: checklist, round, case, office, followup or report."""
     model = {
         "checklist": Checklist,
         "round": Round,
         "case": CaseReview,
         "office": OfficeReview,
         "followup": FollowupReview,
+        "report": ReportFile,
     }[kind]
     schema = model.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -10,7 +10,9 @@ a second), so commands that never scan free text do not pay for it.
 
 Only free text is scanned: ``note``, answer ``comment``s and text answers, and the
 follow-up's ``action`` and ``evidence``. Office names, checklist text and fact values
-are not.
+are not. In ``rapport.yaml`` (and the ``report:`` block of ``runde.yaml``) only the
+team's text is scanned: the officials named in ``team``, ``sender`` and ``signature``
+are named there on purpose.
 """
 
 from __future__ import annotations
@@ -105,8 +107,38 @@ def _free_texts(data: dict) -> list[tuple[tuple, str]]:
     return out
 
 
-def name_warnings(data: dict, text: str, path: Path | str) -> list:
-    """A warning for each name-like pair of words in a review's free text, with file and line."""
+def report_texts(data: dict) -> list[tuple[tuple, str]]:
+    """The team's texts in a rapport.yaml, and their key paths (never team, sender or signature)."""
+    section = data.get("text")
+    if not isinstance(section, dict):
+        return []
+    out = [(("text", key), value) for key, value in section.items() if key != "themes" and isinstance(value, str)]
+    themes = section.get("themes")
+    if isinstance(themes, dict):
+        out.extend((("text", "themes", tid), value) for tid, value in themes.items() if isinstance(value, str))
+    return out
+
+
+def round_report_texts(data: dict) -> list[tuple[tuple, str]]:
+    """The standard texts and the county summary text of a runde.yaml's ``report:`` block."""
+    report = data.get("report")
+    if not isinstance(report, dict):
+        return []
+    out = []
+    texts = report.get("texts")
+    if isinstance(texts, dict):
+        out.extend((("report", "texts", key), value) for key, value in texts.items() if isinstance(value, str))
+    summary = report.get("summary")
+    if isinstance(summary, dict) and isinstance(summary.get("text"), str):
+        out.append((("report", "summary", "text"), summary["text"]))
+    return out
+
+
+def name_warnings(data: dict, text: str, path: Path | str, free_texts=None) -> list:
+    """A warning for each name-like pair of words in a file's free text, with file and line.
+
+    ``free_texts`` picks the texts to scan from the parsed file (by default a review's).
+    """
     from .errors import Problem, display_path
     from .i18n import _
     from .yamlio import Locator
@@ -116,7 +148,7 @@ def name_warnings(data: dict, text: str, path: Path | str) -> list:
     # one look at all the words of the file rules out the usual review, which holds no first name
     if _first_names_bytes().isdisjoint(text.encode("utf-8").translate(_PUNCTUATION).split()):
         return out
-    texts = _free_texts(data)
+    texts = (free_texts or _free_texts)(data)
     for keys, value in texts:
         for _offset, shown in find_names(value):
             locator = locator or Locator(text)

@@ -104,9 +104,11 @@ def create_round(
         carried = carried_findings(previous[0], previous[1], loaded["case"], loaded.get("office"),
                                    {o.id for o in office_list})
         previous_path = os.path.relpath(Path(from_round).resolve(), directory.resolve())
+    report = _carried_report(previous[0].round) if previous is not None else None
     rnd = _build(round_id or slug(directory.resolve().name), name, county, start, end, refs, office_list,
-                 previous_path, carried)
-    written = build_aside(directory, rnd, loaded.get("office"), list(reviewers), start)
+                 previous_path, carried, report)
+    themes = [t.id for scope in ("case", "office") if scope in loaded for t in loaded[scope].themes]
+    written = build_aside(directory, rnd, loaded.get("office"), list(reviewers), start, themes)
     return CreatedRound(rnd, directory, written, carried, previous[0].round.name if previous else None,
                         previous[0].warnings if previous else [])
 
@@ -147,19 +149,29 @@ def _checklists(library, refs: dict[str, str | None]) -> dict[str, Checklist]:
     return loaded
 
 
-def _build(round_id, name, county, start, end, refs, offices, previous, carried) -> Round:
+def _carried_report(previous: Round):
+    """The previous round's report defaults a new round keeps: sender, reply weeks, signature, standard texts.
+
+    The reference (a new case number) and the county summary belong to each round.
+    """
+    if previous.report is None:
+        return None
+    return previous.report.model_copy(update={"reference": "", "summary": None})
+
+
+def _build(round_id, name, county, start, end, refs, offices, previous, carried, report=None) -> Round:
     from pydantic import ValidationError
 
     try:
         return Round(id=round_id, name=name, county=county, period={"start": start, "end": end},
                      checklists={k: v for k, v in refs.items() if v}, offices=offices, previous=previous,
-                     carried=carried)
+                     carried=carried, report=report)
     except ValidationError as exc:
         raise UsageError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
 
 
 def build_aside(directory: Path, rnd: Round, office_checklist: Checklist | None, reviewers: list[str],
-                today: dt.date) -> list[Path]:
+                today: dt.date, themes: list[str] = ()) -> list[Path]:
     """Write the round in a hidden sibling folder, then move it into ``directory`` whole.
 
     When ``directory`` does not exist the folder is renamed into place in one step. When
@@ -180,7 +192,7 @@ def build_aside(directory: Path, rnd: Round, office_checklist: Checklist | None,
     directory.parent.mkdir(parents=True, exist_ok=True)
     aside = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=directory.parent))
     try:
-        written = write_round(aside, rnd, office_checklist, reviewers, today, existing=directory)
+        written = write_round(aside, rnd, office_checklist, reviewers, today, existing=directory, themes=themes)
         if not directory.exists():
             os.rename(aside, directory)
         else:

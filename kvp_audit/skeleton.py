@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .errors import UsageError
 from .i18n import _
-from .models import AnswerType, Checklist, FactType, Office, Round
+from .models import AnswerType, Checklist, FactType, Office, ReportStatus, Round
 from .privacy import new_case_key
 from .yamlio import atomic_write
 
@@ -116,6 +116,37 @@ def followup_skeleton(checklist: Checklist, office_id: str, reviewers: list[str]
     return review_body(checklist, header) + "findings: {}\n"
 
 
+def report_skeleton(office: Office, themes: list[str] = (), status: ReportStatus = ReportStatus.utkast,
+                    reply_weeks: int | None = None) -> str:
+    """The text of a new rapport.yaml: the report's status, dates and the team's text, every field explained.
+
+    ``themes`` are the theme ids the team may write an assessment for; ``reply_weeks`` the
+    round's default deadline (runde.yaml ``report.reply_weeks``), named in the comment.
+    """
+    deadline = (_("tom: rapportdatoen pluss {weeks} uker (runde.yaml)").format(weeks=reply_weeks) if reply_weeks
+                else _("tom: rapportdatoen pluss report.reply_weeks i runde.yaml, ellers ingen frist"))
+    theme_hint = _("teamets vurdering per tema-id") + (": " + ", ".join(themes) if themes else "")
+    lines = [
+        "# " + _("Rapporten til {office}: status, datoer og teamets egen tekst (Markdown).").format(office=office.name),
+        "# " + _("Navn på tjenestepersoner står bare i team, sender og signature; de dere møtte, omtales med rolle."),
+        "# " + _("Et tomt felt bruker verdien under report: i runde.yaml."),
+        f"status: {status}  # utkast | endelig; " + _("et utkast merkes UTKAST på hver side"),
+        "date:  # " + _("rapportdatoen (ÅÅÅÅ-MM-DD); tom: siste besøksdato"),
+        "reply_deadline:  # " + _("frist for kontorets svar eller plan for retting (ÅÅÅÅ-MM-DD)") + "; " + deadline,
+        "reference: ''  # " + _("saksnummer, for eksempel 2026/4711"),
+        "sender: ''  # " + _("avsender, for eksempel Statsforvalteren i Fiktivfylke"),
+        "team: []  # " + _("revisjonsteamet: - {name: ..., title: seniorrådgiver}"),
+        "signature: []  # " + _("hvem som signerer rapporten: - {name: ..., title: ...}"),
+        "text:  # Markdown",
+        "  summary: ''  # " + _("sammendraget, som står først i rapporten"),
+        "  visit: ''  # " + _("om besøket: datoer, og hvem dere møtte (roller, aldri navn)"),
+        "  sample: ''  # " + _("utvalget, for eksempel «2 valgt av kontoret, 2 trukket tilfeldig»"),
+        "  themes: {}  # " + theme_hint,
+        "  conclusion: ''  # " + _("konklusjonen"),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def round_file_text(rnd: Round) -> str:
     """The text of a round file (runde.yaml)."""
     lines = [
@@ -143,8 +174,43 @@ def round_file_text(rnd: Round) -> str:
         lines.append(f"    name: {_q(office.name)}")
         if office.municipality:
             lines.append(f"    municipality: {_q(office.municipality)}")
+    lines += report_lines(rnd)
     lines += carried_lines(rnd.carried)
     return "\n".join(lines) + "\n"
+
+
+def report_lines(rnd: Round) -> list[str]:
+    """The ``report:`` section of a round file (the reports' shared values), or a comment saying where it goes."""
+    report = rnd.report
+    if report is None:
+        return ["# " + _("report: felles verdier for rapportene (sender, reference, reply_weeks, signature, texts, summary); se README")]
+    lines = ["# " + _("Felles verdier for kontorrapportene; rapport.yaml i hver kontormappe kan overstyre dem."), "report:"]
+    if report.sender:
+        lines.append(f"  sender: {_q(report.sender)}")
+    if report.reference:
+        lines.append(f"  reference: {_q(report.reference)}")
+    if report.reply_weeks:
+        lines.append(f"  reply_weeks: {report.reply_weeks}")
+    if report.signature:
+        lines.append("  signature:")
+        for person in report.signature:
+            lines.append(f"    - name: {_q(person.name)}")
+            if person.title:
+                lines.append(f"      title: {_q(person.title)}")
+    texts = {k: v for k, v in report.texts.model_dump().items() if v}
+    if texts:
+        lines.append("  texts:")
+        lines.extend(f"    {key}: {_q(value)}" for key, value in texts.items())
+    if report.summary is not None:
+        lines.append("  summary:")
+        lines.append(f"    status: {report.summary.status}")
+        if report.summary.date:
+            lines.append(f"    date: {report.summary.date.isoformat()}")
+        if report.summary.text:
+            lines.append(f"    text: {_q(report.summary.text)}")
+    if lines[-1] == "report:":
+        lines[-1] = "report: {}"
+    return lines
 
 
 def carried_lines(carried: dict) -> list[str]:
@@ -182,10 +248,11 @@ def parse_office_option(text: str) -> Office:
 
 
 def write_round(directory: Path, rnd: Round, office_checklist: Checklist | None, reviewers: list[str],
-                today: dt.date, existing: Path | None = None) -> list[Path]:
-    """Write a round's files into ``directory``: the round file and a folder per office with its office review.
+                today: dt.date, existing: Path | None = None, themes: list[str] = ()) -> list[Path]:
+    """Write a round's files into ``directory``: the round file and a folder per office with its office review and rapport.yaml.
 
-    An office review already in ``existing`` (the folder the round will be moved into) is not written.
+    A file already in ``existing`` (the folder the round will be moved into) is not written;
+    ``themes`` are the theme ids rapport.yaml names for the team's assessments.
     """
     target = directory / "runde.yaml"
     written = []
@@ -199,6 +266,10 @@ def write_round(directory: Path, rnd: Round, office_checklist: Checklist | None,
             if not path.exists() and not (existing is not None and (existing / office.id / "kontor.yaml").exists()):
                 atomic_write(path, office_skeleton(office_checklist, office.id, reviewers, today))
                 written.append(path)
+        path = folder / "rapport.yaml"
+        if not path.exists() and not (existing is not None and (existing / office.id / "rapport.yaml").exists()):
+            atomic_write(path, report_skeleton(office, list(themes), reply_weeks=rnd.report.reply_weeks if rnd.report else None))
+            written.append(path)
     return written
 
 

@@ -166,7 +166,7 @@ def pydantic_problems(
             elif kind in ("literal_error", "enum"):
                 expected = ctx.get("expected", "")
                 message = _("'{value}' er ikke en gyldig verdi").format(value=value)
-                hint = _("bruk en av: {expected}").format(expected=expected.replace("'", ""))
+                hint = _("bruk en av: {expected}").format(expected=expected.replace("'", "").replace(" or ", ", "))
             elif kind == "string_pattern_mismatch":
                 message = _("'{value}' har feil form").format(value=value)
                 hint = _pattern_hint(field)

@@ -14,15 +14,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kvp_audit.models import (  # noqa: E402
-    Answer, CaseReview, Checklist, ChecklistRef, Criterion, Fact, FindingFollowup,
-    FollowupReview, Office, OfficeReview, Period, Round, RoundChecklists, ScaleValue, Theme,
-    json_schema,
+    Answer, CaseReview, Checklist, ChecklistRef, CountySummary, Criterion, Fact, FindingFollowup,
+    FollowupReview, Office, OfficeReview, Period, ReportFile, ReportText, Round, RoundChecklists,
+    RoundReport, ScaleValue, Signatory, StandardTexts, Theme, json_schema,
 )
 
 SECTIONS = [
     ("Sjekkliste", [Checklist, Theme, Criterion, Fact, ScaleValue]),
-    ("Rundefil (runde.yaml)", [Round, RoundChecklists, ChecklistRef, Period, Office]),
+    ("Rundefil (runde.yaml)", [Round, RoundChecklists, ChecklistRef, Period, Office, RoundReport, StandardTexts,
+                               CountySummary]),
     ("Vurderinger", [CaseReview, OfficeReview, FollowupReview, Answer, FindingFollowup]),
+    ("Rapportfil (rapport.yaml)", [ReportFile, ReportText, Signatory]),
 ]
 
 
@@ -42,6 +44,16 @@ INTRO = {
     "FollowupReview": "Oppfølgingsverkstedet: `oppfolging.yaml` i kontorets mappe.",
     "Answer": "Svaret på ett kriterium. Kort form: `IP-01: nei` betyr `IP-01: {answer: nei}`.",
     "FindingFollowup": "Hva kontoret har gjort med ett funn fra en tidligere rapport.",
+    "RoundReport": "Blokken `report:` i `runde.yaml`: felles verdier for kontorrapportene, og fylkesoppsummeringens "
+                   "status og tekst. Et felt som er tomt i et kontors `rapport.yaml`, tar verdien herfra.",
+    "StandardTexts": "Standardtekstene (Markdown) under `report.texts`, brukt der `rapport.yaml` ikke har sin egen.",
+    "CountySummary": "Fylkesoppsummeringen under `report.summary`: `status: utkast` merker den UTKAST.",
+    "ReportFile": "Rapportens egen fil: `rapport.yaml` i kontorets mappe (laget av `kvp-audit new round` med "
+                  "`status: utkast`). Den leses aldri som en sak. Uten filen blir rapporten som før, uten "
+                  "teamets tekst og uten merking. Et utkast merkes UTKAST i tittelen, øverst og på hver PDF-side.",
+    "ReportText": "Teamets egen tekst (Markdown) under `text:`. De dere møtte, omtales med rolle; tekst som ligner "
+                  "et navn, gir en advarsel. `themes` har tema-id-ene fra sjekklisten som nøkler.",
+    "Signatory": "En tjenesteperson i `team` eller `signature`: navn og tittel. Navn hører bare hjemme her og i `sender`.",
 }
 
 
@@ -60,6 +72,8 @@ def _default(field) -> str:
         value = field.default_factory()
         if isinstance(value, list) and value and hasattr(value[0], "value"):
             return "ja, delvis, nei, ikke aktuelt"
+        if hasattr(value, "model_dump"):
+            return "tomme tekster"
         return f"`{json.dumps(value, ensure_ascii=False)}`"
     value = field.default
     if hasattr(value, "value"):
@@ -73,7 +87,7 @@ def markdown() -> str:
         "",
         "Generert fra `kvp_audit/models.py` med `python scripts/gen_format_docs.py`; ikke rediger for hånd.",
         "JSON Schema for hver filtype ligger i `docs/schemas/` og skrives også ut av",
-        "`kvp-audit checklist schema --kind checklist|round|case|office|followup`.",
+        "`kvp-audit checklist schema --kind checklist|round|case|office|followup|report`.",
         "",
     ]
     for title, models in SECTIONS:
@@ -122,7 +136,7 @@ def _limits() -> list[str]:
 
 def write() -> dict[Path, str]:
     out = {ROOT / "docs" / "format.md": markdown()}
-    for kind in ("checklist", "round", "case", "office", "followup"):
+    for kind in ("checklist", "round", "case", "office", "followup", "report"):
         out[ROOT / "docs" / "schemas" / f"{kind}.schema.json"] = json.dumps(json_schema(kind), ensure_ascii=False, indent=2) + "\n"
     return out
 

@@ -179,7 +179,8 @@ def test_create_round_from_options(tmp_path):
     assert {k: str(v) for k, v in rnd.checklists} == {
         "case": "kvp-sak@2026.1", "office": "kvp-kontor@2026.1", "followup": "kvp-oppfolging@2026.1"}
     assert [p.relative_to(tmp_path).as_posix() for p in created.written] == [
-        "ny/runde.yaml", "ny/nav-a/kontor.yaml", "ny/nav-bo/kontor.yaml"]
+        "ny/runde.yaml", "ny/nav-a/kontor.yaml", "ny/nav-a/rapport.yaml", "ny/nav-bo/kontor.yaml",
+        "ny/nav-bo/rapport.yaml"]
     assert open_round(tmp_path / "ny").problems == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ny"]  # nothing left aside
 
@@ -236,7 +237,7 @@ def test_an_interrupted_new_round_leaves_no_partial_round(county, monkeypatch):
     assert sorted(p.name for p in county.iterdir()) == ["2022", "2024", "2026"]  # no 2028, no .tmp
     monkeypatch.setattr(skeleton, "atomic_write", real)
     created = create_round(county / "2028", from_round=county / "2026")  # and it can be made again
-    assert len(created.written) == 1 + len(created.round.offices)
+    assert len(created.written) == 1 + 2 * len(created.round.offices)  # runde.yaml, kontor.yaml and rapport.yaml
 
 
 def test_an_interrupted_new_round_in_an_existing_folder_is_no_round(tmp_path, monkeypatch):

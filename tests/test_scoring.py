@@ -142,3 +142,19 @@ def test_round_adds_up_offices(round_builder):
     assert scores.offices_with_avvik == {"V-01": ["nav-b"]}
     assert scores.total.counted == 5
     assert scores.total.score == pytest.approx((2 + 0 + 0 + 1 + 2) / (2 + 1 + 2 + 1 + 2))
+
+
+def test_god_praksis_needs_two_cases_and_never_comes_from_the_office_review():
+    from kvp_audit.models import OfficeReview
+
+    two = [case("K-1CCCCC", "pågående", False, V_01="ja", V_02="ja"),
+           case("K-2CCCCC", "pågående", True, V_01="ja", V_02="nei", A_02="ja")]
+    review = OfficeReview(office="nav-a", reviewers=["KB"], visit_dates=["2026-02-01"],
+                          facts={"status": "avsluttet", "har_barn": True},
+                          answers={"V-01": {"answer": "ja"}, "A-01": {"answer": "ja"}})
+    s = score_office("r", "nav-a", CHECKLIST, two, office_checklist=CHECKLIST, office_review=review)
+    good = [(f.criterion, f.cases) for f in s.findings_of("god praksis")]
+    # V-01 met in both cases; A-02 met in its one case only; the office review's V-01 and A-01
+    # (met, assessed once) are not god praksis either
+    assert good == [("V-01", [])]
+    assert [f.criterion for f in s.findings_of("merknad")] == ["V-02"]

@@ -17,6 +17,7 @@ from ..present import (OUTCOME_SYMBOL, count_short, format_count, format_date, f
 from ..scoring import (MIN_CASES_FOR_GOOD_PRACTICE, MIN_CASES_FOR_PERCENT, OFFICE_CASE_KEY, RoundScore,
                        score_round)
 from .charts import theme_chart
+from .letter import letter_view
 from .templating import source_lang_attr
 
 
@@ -92,10 +93,20 @@ def _visit_dates(data, office_id: str) -> list[dt.date]:
     return sorted({c.date for c in data.cases.get(office_id, [])})
 
 
+def inline_html(html: str) -> str:
+    """The inside of sanitised HTML that is one paragraph, to run on after a label ('K-1: ...');
+    empty when it is more than one paragraph or a list, which need their own lines."""
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1 and "<ul" not in html \
+            and "<ol" not in html and "<blockquote" not in html:
+        return html[3:-4]
+    return ""
+
+
 def _comment(answer, case: str) -> dict | None:
     if answer is None or not answer.comment:
         return None
-    return {"case": case, "html": markdown_html(answer.comment), "text": markdown_text(answer.comment)}
+    html = markdown_html(answer.comment)
+    return {"case": case, "html": html, "inline_html": inline_html(html), "text": markdown_text(answer.comment)}
 
 
 def _comments(data, office_id: str, criterion_id: str, in_office_review: bool, failing: list[str]) -> list[dict]:
@@ -151,6 +162,7 @@ def _finding_view(finding, crit, data, office_id: str, in_office: bool, results:
         "office_level": in_office,
         "count": format_count(finding.tally, "saker") if not in_office else "",
         "recommendation_html": markdown_html(crit.recommendation),
+        "recommendation_inline": inline_html(markdown_html(crit.recommendation)),
         "recommendation_text": markdown_text(crit.recommendation),
         "has_recommendation": bool(crit.recommendation.strip()),
         "comments": _comments(data, office_id, crit.id, in_office, finding.cases) if finding.cases else [],
@@ -276,10 +288,11 @@ def _figure(crit, answer, lang: str) -> dict:
 
 
 def _office_review_row(crit, answer, result) -> dict:
+    html = markdown_html(answer.comment) if answer else ""
     return {"id": crit.id, "question": crit.question,
             "outcome": result.outcome.value if result else Outcome.ubesvart.value,
             "symbol": OUTCOME_SYMBOL[result.outcome] if result else "–",
-            "comment_html": markdown_html(answer.comment) if answer else "",
+            "comment_html": inline_html(html) or html,  # one paragraph sits in its cell without margins
             "comment_text": markdown_text(answer.comment) if answer else ""}
 
 
@@ -324,6 +337,8 @@ def office_review_view(bundle: RoundBundle, office_id: str, lang: str) -> dict |
             items.append(_office_review_row(crit, answer, results.get(crit.id)))
         if items:
             sections.append({"title": theme.title, "rows": items})
+    if all(f["value"] == "" for f in figures):
+        figures = []  # no figure given: no table of empty rows
     view.update(done=True, sections=sections, figures=figures, against_target=_against_target(figures, lang))
     return view
 
@@ -386,4 +401,5 @@ def office_context(bundle: RoundBundle, office_id: str, lang: str) -> dict:
         "matrix": matrix,
         "office_review": office_review,
         "carried": carried,
+        **letter_view(data, office_id, lang, visit),  # letter, draft, and the report date it gives
     }

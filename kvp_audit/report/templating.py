@@ -60,8 +60,8 @@ def environment(user_templates: Path | None, lang: str):
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters["md_escape"] = md_escape
-    # Markdown a template made itself (a macro's output, e.g. letter.md.j2): written as it is.
-    env.filters["md_block"] = Md
+    # A Markdown macro's output (letter.md.j2), its values escaped inside it: printed as it is.
+    env.filters["md"] = Md
     # Markdown templates print through an overlay that escapes every value for Markdown; the
     # HTML templates pay nothing for it.
     env.markdown = env.overlay(finalize=md_escape)  # type: ignore[attr-defined]
