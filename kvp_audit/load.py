@@ -626,16 +626,13 @@ def _load_reports(opened: OpenedRound, last_visit: dict[str, dt.date]) -> tuple[
         except YamlFileError as exc:  # changed since it was read
             return reports, exc.problems
         problems += name_warnings(data, text, opened.round_file, round_report_texts)
-    themes = [t.id for scope in ("case", "office") if opened.checklists.get(scope) is not None
-              for t in opened.checklists[scope].themes]
+    # the team writes its assessment per theme of the results, the case checklist's themes
+    themes = [t.id for t in opened.case_checklist.themes] if opened.case_checklist is not None else []
     for office in opened.round.offices:
         path = opened.root / office.id / REPORT_FILE
-        try:
-            if not path.is_file() and not path.is_symlink():
-                continue
-        except OSError:
+        if not os.path.lexists(path):
             continue
-        refused = round_file_problem(path, opened.root)
+        refused = round_file_problem(path, opened.root)  # a link out of the round, a FIFO or a folder
         if refused:
             problems.append(refused)
             continue

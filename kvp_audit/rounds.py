@@ -107,7 +107,7 @@ def create_round(
     report = _carried_report(previous[0].round) if previous is not None else None
     rnd = _build(round_id or slug(directory.resolve().name), name, county, start, end, refs, office_list,
                  previous_path, carried, report)
-    themes = [t.id for scope in ("case", "office") if scope in loaded for t in loaded[scope].themes]
+    themes = [t.id for t in loaded["case"].themes]  # rapport.yaml's text.themes: the results' themes
     written = build_aside(directory, rnd, loaded.get("office"), list(reviewers), start, themes)
     return CreatedRound(rnd, directory, written, carried, previous[0].round.name if previous else None,
                         previous[0].warnings if previous else [])

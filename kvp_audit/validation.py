@@ -173,6 +173,9 @@ def pydantic_problems(
             elif kind in ("too_short",) and isinstance(value, (list, dict)):
                 message = _("'{field}' kan ikke være tom").format(field=field)
                 hint = _("legg til minst én verdi")
+            elif kind == "string_too_short":
+                message = _("'{field}' kan ikke være tom").format(field=field)
+                hint = _("skriv en verdi")
             elif loc and loc[-1] == "answer" and kind.endswith("_type"):
                 message = _("forventet ett svar (for eksempel ja, et tall eller en dato), fikk {got}").format(got=_input_kind(value))
                 hint = _("skriv svaret rett etter 'answer:', uten klammer")

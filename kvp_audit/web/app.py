@@ -43,6 +43,7 @@ from ..i18n import _, ngettext
 from ..report import template_dir
 from . import reviews
 from .followups import FindingIndex, followup_summary, followup_target
+from .reportfile import ReportTarget, check_values, edit_rows, parse_action, report_summary, report_target, report_view
 from .reviews import Messages, RoundSite, open_review, save_review, summarise
 from .view import form_view
 
@@ -215,6 +216,7 @@ def round_page():
             "applicable": sum(c.applicable for c in cases),
             "errors": sum(c.errors for c in cases) + (office_summary.errors if office_summary else 0),
             "office_review": office_summary,
+            "report": report_summary(report_target(site, office)),
         })
     return render_template("round.html.j2", offices=offices, title=site.round.name)
 
@@ -234,6 +236,7 @@ def _render_office(office, report_problems=(), status=200, add_error="", reviewe
         figures=_figures(target) if target else [],
         followup=followup_summary(followup) if followup else None,
         reports=_report_files(office), report_problems=list(report_problems), title=office.name,
+        report_text=report_summary(report_target(site, office)),
         reviewers=session.get("reviewers", "") if reviewers is None else reviewers, add_error=add_error,
     ), status
 
@@ -278,6 +281,38 @@ def followup_form(office_id: str):
     return _review(target, _("Oppfølging"))
 
 
+def report_text_form(office_id: str):
+    """The report's own file (rapport.yaml). Saved as the other forms are; "Forhåndsvis" and the
+    table rows' buttons show the posted form again without writing anything."""
+    office = _office(office_id)
+    target = report_target(web_state().site, office)
+    title = _("Rapportens tekst og status")
+    if request.method == "POST":
+        action = parse_action(request.form)
+        if action is None or "base_hash" not in request.form:
+            abort(400, _("skjemaet er ufullstendig; last siden på nytt"))
+        if action.kind != "save":
+            return _report_unsaved(target, title, action)
+    return _review(target, title)
+
+
+def _report_unsaved(target: ReportTarget, title: str, action):
+    values = target.values_from_form(request.form)
+    refused = reviews.refused_fields(values)
+    if refused:
+        messages = Messages(errors={k: [v] for k, v in refused.items()})
+        return _render_form(target, title, values.masked(refused), messages, request.form.get("base_hash", ""),
+                            status=422, refused=True)
+    if action.kind == "preview":
+        return _render_form(target, title, values, check_values(target, values),
+                            request.form.get("base_hash", ""), preview=True,
+                            notice=_("Forhåndsvisningen står under hvert tekstfelt. Ingenting er lagret ennå."))
+    notice = _("En tom rad er lagt til. Ingenting er lagret ennå.") if action.kind == "add" else \
+        _("Raden er fjernet. Ingenting er lagret ennå: trykk «Lagre».")
+    return _render_form(target, title, edit_rows(values, action), Messages(), request.form.get("base_hash", ""),
+                        notice=notice)
+
+
 def _review(target, title: str):
     """Any form (case, office, follow-up): GET shows the file, POST saves it."""
     if request.method == "GET":
@@ -305,9 +340,13 @@ def _review(target, title: str):
                         refused=result.status == "refused")
 
 
-def _render_form(target, title, values, messages: Messages, digest, status=200, saved=False, refused=False):
-    return render_template(target.template, target=target, form=form_view(target, values, messages), title=title,
-                           base_hash=digest, saved=saved, refused=refused, office=target.office), status
+def _render_form(target, title, values, messages: Messages, digest, status=200, saved=False, refused=False,
+                 preview=False, notice=""):
+    form = report_view(target, values, messages, preview) if isinstance(target, ReportTarget) \
+        else form_view(target, values, messages)
+    return render_template(target.template, target=target, form=form, title=title, base_hash=digest, saved=saved,
+                           refused=refused, office=target.office, notice=notice,
+                           exists=target.path.is_file()), status
 
 
 def build_report(office_id: str):
@@ -348,6 +387,7 @@ ROUTES = (
     ("/kontor/<office_id>/sak/<key>", case_form, ["GET", "POST"]),
     ("/kontor/<office_id>/kontorvurdering", office_form, ["GET", "POST"]),
     ("/kontor/<office_id>/oppfolging", followup_form, ["GET", "POST"]),
+    ("/kontor/<office_id>/rapporttekst", report_text_form, ["GET", "POST"]),
     ("/kontor/<office_id>/rapport", build_report, ["POST"]),
     ("/kontor/<office_id>/rapport.<fmt>", report_file, ["GET"]),
 )
@@ -411,7 +451,8 @@ def _json_result(result, target) -> dict:
         "status": result.status,
         "hash": result.hash,
         "message": message,
-        "not_applicable": reviews.not_applicable(result.values, target.checklist),
+        "not_applicable": reviews.not_applicable(result.values, target.checklist)
+        if isinstance(result.values, reviews.FormValues) else [],
         **result.messages.as_json(),
     }
 
