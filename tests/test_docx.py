@@ -169,16 +169,17 @@ def test_docx_converts_the_comments_markdown_to_runs_links_and_lists(hand_docx):
     document = docx.Document(hand_docx / "nav-a.docx")
     paragraphs = document.paragraphs
     comment = next(p for p in paragraphs if "Planen mangler" in p.text)
-    assert comment.text == "K-AAAAA1: Planen mangler dato. Se rundskrivet:"
     assert [r.text for r in comment.runs if r.bold] == ["dato"]
     links = comment._p.findall(W + "hyperlink")
     assert len(links) == 1 and "".join(t.text for t in links[0].iter(W + "t")) == "rundskrivet"
     rid = links[0].get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
     assert document.part.rels[rid].target_ref == "https://lovdata.no/x"
-    numbered = [p for p in paragraphs if p.style.name == "List Number"]
-    assert [p.text for p in numbered] == ["mål", "tiltak"]
-    bullets = [p.text for p in paragraphs if p.style.name == "List Bullet"]
-    assert bullets[:2] == ["én", "to"]
+    # the comments are a list of the failing cases; a list in a comment is a list inside it
+    at = paragraphs.index(comment)
+    assert [(p.style.name, p.text) for p in paragraphs[at:at + 6]] == [
+        ("List Bullet", "K-AAAAA1: Planen mangler dato. Se rundskrivet:"),
+        ("List Number 2", "mål"), ("List Number 2", "tiltak"),
+        ("List Bullet", "K-AAAAA3:"), ("List Bullet 2", "én"), ("List Bullet 2", "to")]
 
 
 def test_each_numbered_list_starts_at_one(round_builder):
@@ -186,7 +187,7 @@ def test_each_numbered_list_starts_at_one(round_builder):
         commented_case(round_builder, "nav-a", key, {"V-01": "ja", "V-02": "nei"}, {"V-02": "1. a\n2. b"})
     assert run("report", "runde", "--out", "ut", "--format", "docx").exit_code == 0
     document = docx.Document("ut/nav-a.docx")
-    num_ids = [p._p.pPr.numPr.numId.val for p in document.paragraphs if p.style.name == "List Number"]
+    num_ids = [p._p.pPr.numPr.numId.val for p in document.paragraphs if p.style.name.startswith("List Number")]
     assert len(num_ids) == 4 and num_ids[0] == num_ids[1] != num_ids[2] == num_ids[3]
     numbering = document.part.numbering_part.element
     for num_id in (num_ids[0], num_ids[2]):
@@ -358,3 +359,56 @@ def test_any_nesting_of_report_html_gives_a_document_with_all_its_words(blocks):
         assert word in text, (word, html)
     for tc in document.element.body.iter(W + "tc"):
         assert tc[-1].tag == W + "p", html  # Word refuses a cell that does not end with a paragraph
+
+
+# --------------------------------------------------------------------------- the letter (rapport.yaml)
+
+RAPPORT_YAML = """\
+status: {status}
+date: 2026-03-20
+team:
+  - name: "Kari Revisor"
+    title: "seniorrådgiver"
+text:
+  summary: |
+    Kontoret har **gode rutiner** for vedtak, men planene mangler:
+
+    - mål
+    - tiltak
+  conclusion: "Kontoret må rette avvikene."
+"""
+
+
+def test_docx_has_the_teams_text_and_a_draft_says_utkast_on_every_page(hand_round):
+    hand_round.write("nav-a/rapport.yaml", RAPPORT_YAML.format(status="utkast"))
+    hand_round.write("nav-b/rapport.yaml", RAPPORT_YAML.format(status="endelig"))
+    result = run("report", "runde", "--out", "ut", "--format", "html,docx")
+    assert result.exit_code == 0, result.output
+    draft, final = docx.Document("ut/nav-a.docx"), docx.Document("ut/nav-b.docx")
+    assert docx_headings(draft) == html_headings(Path("ut/nav-a.html"))
+    texts = [(p.style.name, p.text) for p in draft.paragraphs]
+    start = texts.index(("Heading 1", "Sammendrag"))
+    assert texts[start + 1:start + 4] == [("Normal", "Kontoret har gode rutiner for vedtak, men planene mangler:"),
+                                          ("List Bullet", "mål"), ("List Bullet", "tiltak")]
+    assert "Kontoret må rette avvikene." in all_text(draft)
+    assert "Kari Revisor (seniorrådgiver)" in all_text(draft)
+    for section in draft.sections:
+        assert section.header.paragraphs[0].text.endswith("\tUTKAST")
+    assert draft.core_properties.title.startswith("UTKAST")
+    for section in final.sections:
+        assert "UTKAST" not in section.header.paragraphs[0].text
+    assert "UTKAST" not in final.core_properties.title and "UTKAST" not in all_text(final)
+    assert "Kontoret må rette avvikene." in all_text(final)
+
+
+def test_example_drafts_say_utkast_and_finals_do_not(example_docx):
+    import yaml
+
+    statuses = {p.parent.name: yaml.safe_load(p.read_text(encoding="utf-8"))["status"]
+                for p in EXAMPLE_2026.glob("*/rapport.yaml")}
+    assert set(statuses.values()) == {"utkast", "endelig"}
+    for office, status in statuses.items():
+        document = docx.Document(example_docx / f"{office}.docx")
+        header = document.sections[0].header.paragraphs[0].text
+        assert header.endswith("\tUTKAST") == (status == "utkast"), office
+        assert document.core_properties.title.startswith("UTKAST") == (status == "utkast"), office

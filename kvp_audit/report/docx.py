@@ -263,7 +263,8 @@ class _Writer:
         self.body: list[str] = []
         self.lead_in: tuple | None = None  # inline runs waiting for the next paragraph ("Anbefaling: ...")
         self.landscape = False
-        self.section_breaks = 0
+        self.list_level = 0  # how deep in lists the writer is
+        self.item: tuple | None = None  # the style and number of a list item's first paragraph, until written
         self.picture_id = 100
         self._style_ids: dict[str, str] = {}
         self._links: dict[str, str] = {}
@@ -327,7 +328,7 @@ class _Writer:
             self.paragraph(out, node.children, style, lang)
         elif tag in ("ul", "ol"):
             self._flush_lead_in(out, style)
-            self.list(node, out, lang, level=1)
+            self.list(node, out, lang, level=self.list_level + 1)
         elif tag == "table":
             self._flush_lead_in(out, style)
             self.table(node, out, lang)
@@ -358,6 +359,9 @@ class _Writer:
                   tight: bool = False) -> None:
         """One paragraph from inline nodes (whitespace collapsed as in HTML); a waiting lead-in
         label goes first."""
+        if self.item is not None and style not in ("Title", *HEADINGS.values()):
+            style, num = self.item  # the first paragraph of a list item
+            self.item = None
         segments: list = []
         base = _Fmt(bold=bold, lang=lang)
         if self.lead_in is not None and style not in ("Title", *HEADINGS.values()):
@@ -437,32 +441,28 @@ class _Writer:
     # ---- lists
 
     def list(self, node: Node, out: list, lang: str | None, level: int) -> None:
+        """A list: each item's first paragraph takes the bullet or number, the rest of the item
+        follows in List Continue; a list inside an item is one level deeper."""
         ordered = node.tag == "ol"
         depth = "" if level == 1 else f" {min(level, 3)}"
         style = ("List Number" if ordered else "List Bullet") + depth
-        num = (self._restart_numbering(style), 0) if ordered else None
-        if num is not None and num[0] is None:
-            num = None
-        for item in node.children:
-            if item.tag is None and not item.text.strip():
-                continue
-            if item.tag != "li":  # text or another element right in the list: an item of its own
-                item = Node("li", children=[item])
-            item_lang = item.attrs.get("lang") or lang
-            inline = [c for c in item.children if c.tag is None or c.tag in INLINE]
-            nested = [c for c in item.children if c.tag in ("ul", "ol")]
-            others = [c for c in item.children if c.tag not in INLINE and c.tag not in ("ul", "ol", None)]
-            if others and not any(n.tag is not None or n.text.strip() for n in inline):
-                # <li><p>..</p></li> (a loose Markdown list): its first paragraph is the item
-                first, rest = others[0], others[1:]
-                self.paragraph(out, first.children, style, item_lang, num=num)
-            else:
-                self.paragraph(out, inline, style, item_lang, num=num)
-                rest = others
-            for extra in rest:
-                self.block(extra, out, "List Continue" + depth, item_lang)
-            for sub in nested:
-                self.list(sub, out, item_lang, level + 1)
+        num_id = self._restart_numbering(style) if ordered else None
+        num = (num_id, 0) if num_id is not None else None
+        outer_level, outer_item = self.list_level, self.item
+        self.list_level = level
+        try:
+            for item in node.children:
+                if item.tag is None and not item.text.strip():
+                    continue
+                if item.tag != "li":  # text or another element right in the list: an item of its own
+                    item = Node("li", children=[item])
+                self.item = (style, num)
+                self.blocks(item, out, "List Continue" + depth, item.attrs.get("lang") or lang)
+                if self.item is not None:  # an item with nothing in it still has its bullet
+                    self.item = None
+                    self.paragraph(out, [], style, lang, num=num)
+        finally:
+            self.list_level, self.item = outer_level, outer_item
 
     def _restart_numbering(self, style_name: str) -> int | None:
         """A new numbering instance of the style's list, starting at 1 (Word would otherwise
