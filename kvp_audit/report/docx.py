@@ -211,15 +211,19 @@ def _reproducible(data: bytes, when: dt.datetime) -> bytes:
 
 
 def chart_png(svg: str) -> bytes | None:
-    """The chart as a PNG at 1.5 times its size (about 180 dpi at 15 cm), or None when CairoSVG (or Cairo) cannot be loaded;
-    the chart's figures are then in the table and the caption beside it only."""
+    """The chart as a PNG at 1.5 times its size (about 180 dpi at 15 cm wide), or None when
+    CairoSVG (or Cairo) cannot be loaded or cannot draw it; the chart's figures are then in the
+    table and the caption beside it only, as they are anyway."""
     try:
         import cairosvg
     except (ImportError, OSError):
         return None
     match = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg)
     width = float(match.group(1)) if match else 700.0
-    return cairosvg.svg2png(bytestring=svg.encode("utf-8"), output_width=int(width * 1.5))
+    try:
+        return cairosvg.svg2png(bytestring=svg.encode("utf-8"), output_width=int(width * 1.5))
+    except Exception:  # an SVG of a user's own template that CairoSVG cannot read: no picture
+        return None
 
 
 # --------------------------------------------------------------------------- the writer
