@@ -412,3 +412,17 @@ def test_example_drafts_say_utkast_and_finals_do_not(example_docx):
         header = document.sections[0].header.paragraphs[0].text
         assert header.endswith("\tUTKAST") == (status == "utkast"), office
         assert document.core_properties.title.startswith("UTKAST") == (status == "utkast"), office
+
+
+def test_docx_without_cairo_keeps_the_chart_as_table_and_caption(hand_round, monkeypatch):
+    from kvp_audit.report import docx as docx_module
+
+    monkeypatch.setattr(docx_module, "chart_png", lambda svg: None)  # as when Cairo cannot be loaded
+    result = build_reports(Path("runde"), Path("ut"), ["html", "docx"], office="nav-a", workers=1)
+    assert [p.name for p in result.written] == ["nav-a.html", "nav-a.docx"]
+    document = docx.Document("ut/nav-a.docx")
+    assert len(document.inline_shapes) == 0
+    html = Path("ut/nav-a.html").read_text(encoding="utf-8")
+    caption = re.search(r'<figcaption class="chart-alt">(.*?)</figcaption>', html).group(1)
+    assert ("Caption", caption) in [(p.style.name, p.text) for p in document.paragraphs]
+    assert any(t.rows[0].cells[0].text == "Tema" for t in document.tables)
