@@ -409,7 +409,7 @@ class _Writer:
         if fmt.sup or fmt.sub:
             rpr.append(f'<w:vertAlign w:val="{"superscript" if fmt.sup else "subscript"}"/>')
         if fmt.lang:
-            tag = LANGUAGE_TAGS.get(fmt.lang, fmt.lang)
+            tag = _x(LANGUAGE_TAGS.get(fmt.lang, fmt.lang))  # a lang attribute of a user's template
             if tag != self.lang:
                 rpr.append(f'<w:lang w:val="{tag}" w:eastAsia="{tag}" w:bidi="{tag}"/>')
         xml = ("<w:r>" + ("<w:rPr>" + "".join(rpr) + "</w:rPr>" if rpr else "")
