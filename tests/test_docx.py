@@ -127,6 +127,9 @@ def test_docx_tables_repeat_their_header_row(hand_docx):
     assert [c.text for c in matrix.rows[0].cells] == ["Kriterium", "K-AAAAA1", "K-AAAAA2", "K-AAAAA3",
                                                       "Oppfylt, saker"]
     assert matrix.style.name == "Table Grid"
+    caption = matrix._tbl.tblPr.find(W + "tblCaption").get(W + "val")  # the table's alternative text
+    html = (hand_docx / "nav-a.html").read_text(encoding="utf-8")
+    assert re.search(r"<caption[^>]*>" + re.escape(caption) + "</caption>", html)
     for table in document.tables:
         if table.style.name != "Table Grid":
             continue  # the cover's facts: a layout table without a header

@@ -535,9 +535,11 @@ class _Writer:
         if not any(head for _tr, head in rows) and all(c.tag == "th" for c in grid[0]) and len(rows) > 1:
             rows[0] = (rows[0][0], True)
         widths = self._widths(grid, n_cols)
+        # the caption is also the table's own title (Word's alternative text of a table)
+        title = f'<w:tblCaption w:val="{_x(" ".join(caption.all_text().split()))}"/>' if caption is not None else ""
         parts = [f'<w:tbl><w:tblPr><w:tblStyle w:val="{self.style_id("Table Grid")}"/><w:tblW w:w="0" w:type="auto"/>'
                  '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
-                 'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>',
+                 f'w:noHBand="0" w:noVBand="1"/>{title}</w:tblPr><w:tblGrid>',
                  *(f'<w:gridCol w:w="{w}"/>' for w in widths), "</w:tblGrid>"]
         for (_tr, head), cells in zip(rows, grid):
             parts.append("<w:tr><w:trPr><w:cantSplit/>" + ("<w:tblHeader/>" if head else "") + "</w:trPr>")
