@@ -772,7 +772,6 @@ def _setup(doc, lang: str, title: str, header: str, draft: bool, draft_word: str
            when: dt.datetime | None, generator: str) -> None:
     """Styles, language, page size, header and footer, and the document's properties."""
     from docx.enum.style import WD_STYLE_TYPE
-    from docx.enum.text import WD_TAB_ALIGNMENT
     from docx.shared import Cm, Pt, RGBColor
 
     tag = LANGUAGE_TAGS.get(lang, lang)
@@ -824,21 +823,20 @@ def _setup(doc, lang: str, title: str, header: str, draft: bool, draft_word: str
     section.left_margin = section.right_margin = Cm(1.6)
     section.header_distance = section.footer_distance = Cm(0.9)
 
-    for name in ("Header", "Footer"):  # one right tab at the margin, not the Letter page's tabs
-        tabs = styles[name].paragraph_format.tab_stops
-        tabs.clear_all()
-        tabs.add_tab_stop(Cm(PORTRAIT_TEXT_CM), WD_TAB_ALIGNMENT.RIGHT)
+    for name in ("Header", "Footer"):  # no tabs of the Letter page the default template is made for
+        styles[name].paragraph_format.tab_stops.clear_all()
     head = section.header.paragraphs[0]
     head.style = styles["Header"]
+    if draft:
+        # first on the line, so it stands where it is seen on portrait and landscape pages alike
+        mark = head.add_run(draft_word)
+        mark.bold = True
+        mark.font.size = Pt(11)
+        mark.font.color.rgb = RGBColor(0xA4, 0x26, 0x2C)
+        head.add_run("   ")
     run = head.add_run(header)
     run.font.size = Pt(8)
     run.font.color.rgb = RGBColor(0x4A, 0x4A, 0x4A)
-    if draft:
-        head.add_run("\t")
-        mark = head.add_run(draft_word)
-        mark.bold = True
-        mark.font.size = Pt(12)
-        mark.font.color.rgb = RGBColor(0xA4, 0x26, 0x2C)
     foot = section.footer.paragraphs[0]
     foot.style = styles["Footer"]
     foot.alignment = 2  # right, as the PDF
