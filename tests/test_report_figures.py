@@ -118,6 +118,11 @@ def test_the_weighted_score_is_shown_only_as_resultat_and_the_appendix_says_how(
     # an office with fewer than five cases has no result column (no percentages at all)
     small = (example_out / "2022" / "nav-elvestad.html").read_text(encoding="utf-8")
     assert '<th scope="col">Resultat</th>' not in small
+    # the county summary shows no result: its appendix says how counts and avvik are made, not results
+    summary = (example_out / "2026" / "oppsummering.html").read_text(encoding="utf-8")
+    assert '<h2 id="metode">Vedlegg: Metode og beregning</h2>' in summary
+    assert "Prosenten ved siden av et antall er andelen av det antallet" in summary
+    assert "resultat" not in summary.split('id="metode"')[0].lower()
 
 
 def test_god_praksis_is_a_compact_list_with_its_rule_and_never_an_office_criterion(example_out):

@@ -237,22 +237,23 @@ def good_practice_rule() -> str:
              "aldri god praksis.").format(n=MIN_CASES_FOR_GOOD_PRACTICE)
 
 
-def method_view() -> dict:
-    """Appendix B: how outcomes, counts, percentages, the result and the findings are computed."""
-    return {"paragraphs": [
-        _("Hvert kriterium får ett utfall i hver sak: oppfylt (ja), delvis oppfylt, ikke oppfylt (nei), "
-          "ikke aktuelt eller ubesvart. Ikke aktuelt og ubesvart telles ikke med."),
-        _("Tallene viser hvor mange av de vurderte sakene (eller vurderingene) som var oppfylt, for eksempel "
-          "«4 av 5 saker». Prosenten ved siden av et antall er andelen av det antallet: 4 av 5 er 80 prosent. "
-          "Prosent vises bare når minst {n} saker er vurdert.").format(n=MIN_CASES_FOR_PERCENT),
-        _("Resultatet er et vektet gjennomsnitt der ja teller 1, delvis 0,5 og nei 0, med kriterienes vekt. "
-          "Det vises bare der det heter «resultat», og bare når minst {n} saker er vurdert.").format(
-            n=MIN_CASES_FOR_PERCENT),
-        _("Et krav i lov eller forskrift som ikke er oppfylt (nei eller delvis) i minst én sak, er et avvik. "
-          "Et avvik telles som ikke oppfylt når svaret var nei i minst én sak, ellers som delvis "
-          "oppfylt. En anbefaling som ikke er oppfylt, er en merknad."),
-        good_practice_rule(),
-    ]}
+def method_view(office: bool = True) -> dict:
+    """Appendix B: how outcomes, counts, percentages, the result and the findings are computed.
+    The county summary (``office=False``) shows no result and no god praksis, so it leaves those out."""
+    counts = _("Tallene viser hvor mange av de vurderte sakene (eller vurderingene) som var oppfylt, for eksempel "
+               "«4 av 5 saker». Prosenten ved siden av et antall er andelen av det antallet: 4 av 5 er 80 prosent. "
+               "Prosent vises bare når minst {n} saker er vurdert.").format(n=MIN_CASES_FOR_PERCENT)
+    result = _("Resultatet er et vektet gjennomsnitt der ja teller 1, delvis 0,5 og nei 0, med kriterienes vekt. "
+               "Det vises bare der det heter «resultat», og bare når minst {n} saker er vurdert.").format(
+        n=MIN_CASES_FOR_PERCENT)
+    findings = _("Et krav i lov eller forskrift som ikke er oppfylt (nei eller delvis) i minst én sak, er et avvik. "
+                 "Et avvik telles som ikke oppfylt når svaret var nei i minst én sak, ellers som delvis "
+                 "oppfylt. En anbefaling som ikke er oppfylt, er en merknad.")
+    outcomes = _("Hvert kriterium får ett utfall i hver sak: oppfylt (ja), delvis oppfylt, ikke oppfylt (nei), "
+                 "ikke aktuelt eller ubesvart. Ikke aktuelt og ubesvart telles ikke med.")
+    if not office:
+        return {"paragraphs": [outcomes, counts, findings]}
+    return {"paragraphs": [outcomes, counts, result, findings, good_practice_rule()]}
 
 
 def case_matrix(bundle: RoundBundle, office_id: str, cases: list) -> list[dict]:

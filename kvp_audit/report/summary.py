@@ -113,7 +113,7 @@ def summary_context(bundle: RoundBundle, lang: str) -> dict:
         "trend": trend_view(bundle, themes, lang),
         "office_reviews": office_review_matrix(data, scores),
         "figures": office_figures(data, lang),
-        "method": method_view(),
+        "method": method_view(office=False),
         **county_letter_view(data, lang),  # county_letter, draft, and the report date it gives
     }
 
