@@ -620,10 +620,12 @@ def followup(round_dir: Path, office: str | None, fmt: str) -> None:
 
 
 def _formats(value: str) -> list[str]:
+    from .report.files import FORMATS
+
     formats = [f.strip() for f in value.split(",") if f.strip()]
     for fmt in formats:
-        if fmt not in ("html", "pdf", "md"):
-            raise click.BadParameter(_("ukjent format '{fmt}'; bruk html, pdf eller md").format(fmt=fmt))
+        if fmt not in FORMATS:
+            raise click.BadParameter(_("ukjent format '{fmt}'; bruk html, pdf, md eller docx").format(fmt=fmt))
     return formats
 
 
@@ -631,7 +633,7 @@ def _formats(value: str) -> list[str]:
 @click.argument("round_dir", type=click.Path(path_type=Path))
 @click.option("--office", default=None, help="Lag bare rapporten til dette kontoret.")
 @click.option("--format", "fmt", default="html,md", show_default=True,
-              help="Formater, kommaseparert: html, pdf, md.")
+              help="Formater, kommaseparert: html, pdf, md, docx.")
 @click.option("--lang", "report_lang", type=click.Choice(["nb", "nn", "en"]), default=None,
               help="Språk for rapportenes faste tekst (standard: språket for kommandoen, ellers nb).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
@@ -642,7 +644,7 @@ def _formats(value: str) -> list[str]:
 @handle_errors
 def report(round_dir: Path, office: str | None, fmt: str, report_lang: str | None, out: Path | None,
            templates: Path | None, force: bool) -> None:
-    """Lag rapport til hvert kontor og oppsummering for fylket, i HTML, PDF og Markdown.
+    """Lag rapport til hvert kontor og oppsummering for fylket, i HTML, PDF, Markdown og Word.
 
     Rapporter som ikke er endret siden forrige gang, hoppes over.
 
@@ -651,6 +653,7 @@ def report(round_dir: Path, office: str | None, fmt: str, report_lang: str | Non
       kvp-audit report examples/fiktivfylke/2026
       kvp-audit report examples/fiktivfylke/2026 --office nav-fjellby --format html,pdf
       kvp-audit report examples/fiktivfylke/2026 --lang nn --out rapporter/nynorsk
+      kvp-audit report examples/fiktivfylke/2026 --format docx
     """
     from .i18n import current_language
     from .report import build_reports
@@ -671,7 +674,7 @@ def report(round_dir: Path, office: str | None, fmt: str, report_lang: str | Non
 @main.command("demo", context_settings=CONTEXT)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("reports"), show_default=True,
               help="Mappe for rapportene.")
-@click.option("--format", "fmt", default="html,pdf,md", show_default=True, help="Formater, kommaseparert: html, pdf, md.")
+@click.option("--format", "fmt", default="html,pdf,md", show_default=True, help="Formater, kommaseparert: html, pdf, md, docx.")
 @handle_errors
 def demo(out: Path, fmt: str) -> None:
     """Lag alle rapportene for de fiktive eksempelrundene som følger med.

@@ -13,6 +13,7 @@ from ..yamlio import atomic_write
 from . import context as _context
 from .cache import Manifest, _unchanged, content_digest, context_digest, input_digest, template_files
 from .context import RoundBundle, office_context
+from .docx import DOCX_SOURCE, document_facts, write_docxs
 from .files import FORMATS, report_dir, report_path
 from .pdf import write_pdfs
 from .summary import summary_context
@@ -66,7 +67,7 @@ def check_formats(formats: list[str]) -> None:
     """Refuse a format the reports are not made in."""
     for fmt in formats:
         if fmt not in FORMATS:
-            raise UsageError(_("ukjent format '{fmt}'; bruk html, pdf eller md").format(fmt=fmt))
+            raise UsageError(_("ukjent format '{fmt}'; bruk html, pdf, md eller docx").format(fmt=fmt))
 
 
 def build_reports(
@@ -117,7 +118,8 @@ def _build(round_dir: Path, out: Path | None, formats: list[str], lang: str, off
     todo = []
     for job in plan_jobs(bundle, out, formats, lang, office):
         for fmt, target in job.targets.items():
-            digest = context_digest(job.context, templates, fmt)
+            # a DOCX is also made by the converter's code, which a new version of it changes
+            digest = context_digest(job.context, templates + [DOCX_SOURCE] if fmt == "docx" else templates, fmt)
             if not force and manifest.keeps(target, digest, inputs):
                 result.skipped.append(target)
             else:
@@ -133,11 +135,18 @@ def _build(round_dir: Path, out: Path | None, formats: list[str], lang: str, off
 
 def _write(todo: list, env, lang: str, workers: int | None, bar, manifest: Manifest, inputs: str,
            result: BuildResult) -> None:
-    """Render and write the reports to make; PDFs last, on every core. ``result.written``
+    """Render and write the reports to make; DOCX and PDF files last, on every core. ``result.written``
     lists what was written, in the order of ``todo``, also when writing stops midway."""
     pdf_work = []
+    docx_work = []
     digests = {}
     written: set[Path] = set()
+    html_of: dict[int, str] = {}  # a job's HTML, rendered once for its HTML and DOCX files
+
+    def html(job: Job) -> str:
+        if id(job) not in html_of:
+            html_of[id(job)] = render(env, f"{job.template}.html.j2", job.context)
+        return html_of[id(job)]
 
     def done(target: Path, data_digest: str) -> None:
         manifest.record(target, digests[target], inputs, data_digest)
@@ -148,12 +157,17 @@ def _write(todo: list, env, lang: str, workers: int | None, bar, manifest: Manif
         for job, fmt, target, digest in todo:
             digests[target] = digest
             if fmt == "pdf":
-                html = render(env, f"{job.template}.html.j2", {**job.context, "for_pdf": True})
-                pdf_work.append((html, target, job.title, lang))
+                pdf_html = render(env, f"{job.template}.html.j2", {**job.context, "for_pdf": True})
+                pdf_work.append((pdf_html, target, job.title, lang))
                 continue
-            data = render(env, f"{job.template}.{fmt}.j2", job.context).encode("utf-8")
+            if fmt == "docx":
+                docx_work.append((html(job), target, document_facts(job.context), lang))
+                continue
+            data = (html(job) if fmt == "html" else render(env, f"{job.template}.{fmt}.j2", job.context)).encode("utf-8")
             atomic_write(target, data)
             done(target, content_digest(data))
+        if docx_work:
+            write_docxs(docx_work, workers, done)
         if pdf_work:
             bar.doing(_("lager PDF-ene"))
             write_pdfs(pdf_work, workers, done)

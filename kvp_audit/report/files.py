@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-FORMATS = ("html", "pdf", "md")
+FORMATS = ("html", "pdf", "md", "docx")
 SUMMARY = "oppsummering"
 
 
