@@ -209,7 +209,7 @@ def pdfs(base: Path, small: Path, runs: int) -> None:
         profile = Path(tempfile.mkdtemp(prefix="kvp-chromium-"))
         chrome = [timed([CHROMIUM, *CHROMIUM_ARGS, f"--user-data-dir={profile}",
                          f"--print-to-pdf={base / 'chromium.pdf'}", html_file.as_uri()])
-                  for _ in range(args.runs)]
+                  for _ in range(runs)]
         shutil.rmtree(profile, ignore_errors=True)
         c = statistics.median(chrome)
         print(f"{'chromium --print-to-pdf, samme HTML, hel prosess':48} {c:6.3f} s per PDF;  "
