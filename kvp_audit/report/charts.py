@@ -13,7 +13,9 @@ def theme_chart(themes: list[dict], lang: str, county_label: bool = True) -> dic
     """An inline SVG bar chart of the themes, with its text alternative."""
     from markupsafe import Markup, escape
 
-    bar_h, gap, label_w, width = 12, 10, 250, 700
+    # Sized for a full text width in the PDF (178 mm for 700 units): theme names at 10 pt,
+    # the figures on the bars at 8.5 pt, as large as the tables' text.
+    bar_h, gap, label_w, width = 12, 6, 290, 700
     series = [("office", _("Kontoret") if county_label else _("Fylket"), "#1f4e79")]
     if county_label:
         series.append(("county", _("Fylket"), "#8a5a00"))
@@ -32,11 +34,11 @@ def theme_chart(themes: list[dict], lang: str, county_label: bool = True) -> dic
     for i, (key, label, color) in enumerate(series):
         lx = x0 + i * 150
         parts.append(f'<rect x="{lx}" y="4" width="12" height="12" fill="{color}"/>'
-                     f'<text x="{lx + 16}" y="14" font-size="12" fill="#1a1a1a">{escape(label)}</text>')
+                     f'<text x="{lx + 16}" y="14" font-size="13" fill="#1a1a1a">{escape(label)}</text>')
     y = 30
     alt_lines = []
     for theme in themes:
-        parts.append(f'<text x="0" y="{y + bar_h}" font-size="12" fill="#1a1a1a">{escape(theme["title"])}</text>')
+        parts.append(f'<text x="0" y="{y + bar_h + 3}" font-size="14" fill="#1a1a1a">{escape(theme["title"])}</text>')
         alt = [theme["title"]]
         for i, (key, label, color) in enumerate(series):
             view = theme.get(key)
@@ -45,9 +47,11 @@ def theme_chart(themes: list[dict], lang: str, county_label: bool = True) -> dic
                 w = max(1, round(scale_w * view["share"]))
                 parts.append(f'<rect x="{x0}" y="{by}" width="{w}" height="{bar_h - 2}" fill="{color}"/>')
                 shown = view["percent"] or view["text"]
-                parts.append(f'<text x="{x0 + w + 4}" y="{by + bar_h - 3}" font-size="10" fill="#1a1a1a">{escape(shown)}</text>')
+                parts.append(f'<text x="{x0 + w + 4}" y="{by + bar_h - 2}" font-size="12.5" fill="#1a1a1a">{escape(shown)}</text>')
                 alt.append(f"{label}: {view['text']}")
-            else:
+            else:  # said in the bar's place, so an empty row is never read as a missing bar
+                parts.append(f'<text x="{x0 + 4}" y="{by + bar_h - 2}" font-size="12.5" fill="#1a1a1a">'
+                             f'{escape(_("ingen vurdert"))}</text>')
                 alt.append(label + ": " + _("ingen vurdert"))
         alt_lines.append("; ".join(alt))
         y += group_h

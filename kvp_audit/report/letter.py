@@ -56,7 +56,8 @@ def letter_view(data, office_id: str, lang: str, visit_dates: list[dt.date]) -> 
     default_date = visit_dates[-1] if visit_dates else rnd.period.end
     report = data.reports.get(office_id)
     if report is None:
-        return {"letter": None, "has_letter": False, "draft": False, "report_date": format_date(default_date, lang)}
+        return {"letter": None, "has_letter": False, "draft": False, "report_date": format_date(default_date, lang),
+                "show_reviewers": True}
     shared = rnd.report or RoundReport()
     date = report.date or default_date
     deadline = reply_deadline(date, report.reply_deadline, shared.reply_weeks)
@@ -76,7 +77,9 @@ def letter_view(data, office_id: str, lang: str, visit_dates: list[dt.date]) -> 
         "texts": texts,
         "theme_texts": theme_texts,
     }
-    return {"letter": letter, "has_letter": True, "draft": draft, "report_date": letter["date"]}
+    # The team by name replaces the reviewers' initials from the case files on the cover.
+    return {"letter": letter, "has_letter": True, "draft": draft, "report_date": letter["date"],
+            "show_reviewers": not letter["team"]}
 
 
 def county_letter_view(data, lang: str) -> dict:
