@@ -566,7 +566,7 @@ def test_build_report_from_the_office_page(client, round_dir, tmp_path):
     assert client.get(f"/kontor/{OFFICE}/rapport.exe").status_code == 404
 
 
-def test_build_report_with_pdf(round_dir, tmp_path):
+def test_build_report_with_pdf_and_docx(round_dir, tmp_path):
     pytest.importorskip("weasyprint")
     app = create_app(round_dir, reports_dir=tmp_path / "reports")
     client = app.test_client()
@@ -574,6 +574,12 @@ def test_build_report_with_pdf(round_dir, tmp_path):
     assert response.status_code == 303
     pdf = client.get(f"/kontor/{OFFICE}/rapport.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    page = client.get(f"/kontor/{OFFICE}/").get_data(as_text=True)
+    assert f'href="/kontor/{OFFICE}/rapport.docx">Rapporten som Word-dokument (DOCX), til redigering' in page
+    docx = client.get(f"/kontor/{OFFICE}/rapport.docx")
+    assert docx.status_code == 200 and docx.data.startswith(b"PK")  # a zip package, as every .docx
+    assert docx.headers["Content-Disposition"] == f"attachment; filename={OFFICE}.docx"
+    assert docx.mimetype == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def test_report_refused_while_the_round_has_errors(client, round_dir):

@@ -82,7 +82,7 @@ def web_state(app: Flask | None = None) -> WebState:
 
 def create_app(round_dir: Path, lang: str = "nb", reports_dir: Path | None = None,
                allowed_hosts: tuple[str, ...] | None = LOOPBACK_HOSTS, secret_key: str | None = None,
-               report_formats: tuple[str, ...] = ("html", "pdf")) -> Flask:
+               report_formats: tuple[str, ...] = ("html", "pdf", "docx")) -> Flask:
     """The web form for one round. ``allowed_hosts=None`` accepts any Host header.
 
     ``reports_dir`` (default ``reports``, as for ``kvp-audit report``) is resolved against
@@ -369,13 +369,14 @@ def build_report(office_id: str):
 
 def report_file(office_id: str, fmt: str):
     office = _office(office_id)
-    if fmt not in ("html", "pdf"):
+    if fmt not in REPORT_MIMETYPES:
         abort(404)
     path = _report_files(office).get(fmt)
     if path is None:
         abort(404, _("rapporten er ikke laget ennå"))
-    response = send_file(path, mimetype="application/pdf" if fmt == "pdf" else "text/html",
-                         max_age=0, conditional=False)
+    # The Word file is downloaded under its own name; HTML and PDF open in the browser.
+    response = send_file(path, mimetype=REPORT_MIMETYPES[fmt], max_age=0, conditional=False,
+                         as_attachment=fmt == "docx", download_name=path.name)
     response.headers["Content-Security-Policy"] = REPORT_CSP
     return response
 
@@ -408,12 +409,16 @@ def _report_dir() -> Path:
     return state.reports / state.site.round.id
 
 
+REPORT_MIMETYPES = {"html": "text/html", "pdf": "application/pdf",
+                    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
 def _report_files(office) -> dict[str, Path]:
     """The office's reports that exist, by format (absolute paths), named as the report builder names them."""
     from ..report.files import report_path
 
     out = {}
-    for fmt in ("html", "pdf"):
+    for fmt in REPORT_MIMETYPES:
         path = report_path(_report_dir(), office.id, fmt, g.lang)
         if path.is_file():
             out[fmt] = path
