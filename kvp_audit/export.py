@@ -647,7 +647,8 @@ def _xlsx_cell(ws, value: Any, cell_class) -> Any:
     return value
 
 
-def _source_date() -> dt.datetime | None:
+def source_date() -> dt.datetime | None:
+    """The time to stamp in a written file from SOURCE_DATE_EPOCH (reproducible builds), else None."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if not epoch:
         return None
@@ -658,7 +659,7 @@ def _source_date() -> dt.datetime | None:
 
 
 def _fix_timestamps(wb) -> None:
-    when = _source_date()
+    when = source_date()
     if when is not None:
         wb.properties.created = when
         wb.properties.modified = when
@@ -666,7 +667,7 @@ def _fix_timestamps(wb) -> None:
 
 def _reproducible_zip(path: str) -> None:
     """With SOURCE_DATE_EPOCH set, give every part of the XLSX that date, so equal input gives equal bytes."""
-    when = _source_date()
+    when = source_date()
     if when is None:
         return
     import zipfile

@@ -186,16 +186,6 @@ def _field(paragraph, code: str) -> None:
     run._r.append(_element("w:fldChar", w_fldCharType="end"))
 
 
-def _source_date() -> dt.datetime | None:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if not epoch:
-        return None
-    try:
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).replace(tzinfo=None)
-    except (ValueError, OverflowError, OSError):
-        return None
-
-
 def _reproducible(data: bytes, when: dt.datetime) -> bytes:
     """The DOCX with every zip entry dated ``when`` (SOURCE_DATE_EPOCH, else 1980-01-01), so
     equal input gives equal bytes."""
@@ -538,6 +528,9 @@ class _Writer:
         # the caption is also the table's own title (Word's alternative text of a table)
         title = f'<w:tblCaption w:val="{_x(" ".join(caption.all_text().split()))}"/>' if caption is not None else ""
         parts = [f'<w:tbl><w:tblPr><w:tblStyle w:val="{self.style_id("Table Grid")}"/><w:tblW w:w="0" w:type="auto"/>'
+                 # a little room above and below each cell's text, so it never touches the rules
+                 '<w:tblCellMar><w:top w:w="28" w:type="dxa"/><w:left w:w="85" w:type="dxa"/>'
+                 '<w:bottom w:w="28" w:type="dxa"/><w:right w:w="85" w:type="dxa"/></w:tblCellMar>'
                  '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
                  f'w:noHBand="0" w:noVBand="1"/>{title}</w:tblPr><w:tblGrid>',
                  *(f'<w:gridCol w:w="{w}"/>' for w in widths), "</w:tblGrid>"]
@@ -868,6 +861,7 @@ def docx_bytes(html: str, ctx: dict) -> bytes:
     """The report as a DOCX, from the HTML its template rendered from ``ctx``."""
     import docx
 
+    from ..export import source_date
     from ..i18n import _
 
     tree = parse_html(html)
@@ -881,7 +875,7 @@ def docx_bytes(html: str, ctx: dict) -> bytes:
     header = " ".join(header_node.all_text().split()) if header_node is not None else ""
     letter = ctx.get("letter") or ctx.get("county_letter") or {}
     author = letter.get("sender") or ""
-    when = _source_date()
+    when = source_date()
     doc = docx.Document()
     _setup(doc, ctx.get("lang", "nb"), title, header, draft, draft_word, author, ctx.get("round", {}).get("name", ""),
            when, "kvp-audit " + str(ctx.get("tool_version", "")))

@@ -29,7 +29,7 @@ from ..models import Checklist, Office, ReportStatus, Round
 from ..yamlio import YamlFileError, parse_mapping, read_text
 from ..yamlrt import child_map, is_map, new_map, put, text_scalar
 from .fields import clean_text, to_date, widget_text
-from .reviews import Messages, mask_national_ids, text_hash
+from .reviews import FileOnDisk, Messages, mask_national_ids
 from .view import _field, field_id
 
 REPORT = "report"
@@ -193,7 +193,7 @@ def edit_rows(values: ReportValues, action: Action) -> ReportValues:
 
 
 @dataclass
-class ReportTarget:
+class ReportTarget(FileOnDisk):
     """An office's rapport.yaml, with the interface :func:`~kvp_audit.web.reviews.save_review` asks of a file."""
 
     office: Office
@@ -247,19 +247,6 @@ class ReportTarget:
         report = self.round.report
         return report_skeleton(self.office, self.theme_ids, reply_weeks=report.reply_weeks if report else None)
 
-    def read(self) -> tuple[str | None, str]:
-        """The file's text (None when absent) and its hash; :class:`YamlFileError` when it cannot be read."""
-        if not self.path.exists():
-            return None, ""
-        text = read_text(self.path)
-        return text, text_hash(text)
-
-    def current_hash(self) -> str:
-        """The hash a form opened now would carry ('' for a file that cannot be read: it is never saved over)."""
-        try:
-            return self.read()[1]
-        except YamlFileError:
-            return ""
 
 
 def _worded_for_the_form(problem: Problem, data: dict) -> Problem:

@@ -184,8 +184,31 @@ def split_initials(text: str) -> list[str]:
 # --------------------------------------------------------------------------- one file
 
 
+class FileOnDisk:
+    """What :func:`save_review` reads of every file a form edits (``path``): its text and hash."""
+
+    path: Path
+
+    def read(self) -> tuple[str | None, str]:
+        """The file's text (None when absent) and its hash; :class:`YamlFileError` when it cannot be read.
+
+        Read with :func:`kvp_audit.yamlio.read_text`, so the form refuses what the CLI refuses.
+        """
+        if not self.path.exists():
+            return None, ""
+        text = read_text(self.path)
+        return text, text_hash(text)
+
+    def current_hash(self) -> str:
+        """The hash a form opened now would carry ('' for a file that cannot be read: it is never saved over)."""
+        try:
+            return self.read()[1]
+        except YamlFileError:
+            return ""
+
+
 @dataclass
-class ReviewTarget:
+class ReviewTarget(FileOnDisk):
     """One review file the form edits: a case file, the office's kontor.yaml or its oppfolging.yaml.
 
     The same class for the three forms: ``kind`` chooses the header fields, the model and
@@ -248,22 +271,6 @@ class ReviewTarget:
         make = followup_skeleton if self.kind == FOLLOWUP else office_skeleton
         return make(self.checklist, self.office.id, reviewers or [], today or dt.date.today())
 
-    def read(self) -> tuple[str | None, str]:
-        """The file's text (None when absent) and its hash; :class:`YamlFileError` when it cannot be read.
-
-        Read with :func:`kvp_audit.yamlio.read_text`, so the form refuses what the CLI refuses.
-        """
-        if not self.path.exists():
-            return None, ""
-        text = read_text(self.path)
-        return text, text_hash(text)
-
-    def current_hash(self) -> str:
-        """The hash a form opened now would carry ('' for a file that cannot be read: it is never saved over)."""
-        try:
-            return self.read()[1]
-        except YamlFileError:
-            return ""
 
 
 @dataclass
