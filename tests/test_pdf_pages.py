@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from figurerule import contradictions, figures
 
 pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("weasyprint")
@@ -60,6 +61,19 @@ def test_office_pdfs_within_the_page_limits(example_pdfs, cases_per_office):
             if n > limit_for(cases_per_office[office])}
     assert not over, f"pages (cases) over the limit: {over}"
     assert len(pypdf.PdfReader(example_pdfs / "oppsummering.pdf").pages) >= 2
+
+
+def test_every_percentage_in_the_pdf_text_is_the_share_of_its_count(example_pdfs):
+    """The figure rule on what a reader of the PDFs sees: pypdf's text of every page of every
+    example PDF (a figure broken over two lines is joined by the checker's whitespace rule)."""
+    found, wrong = 0, {}
+    for pdf in sorted(example_pdfs.glob("*.pdf")):
+        text = " ".join(page.extract_text() or "" for page in pypdf.PdfReader(pdf).pages)
+        found += len(figures(text))
+        if bad := contradictions(text):
+            wrong[pdf.name] = bad[:3]
+    assert found > 100  # the check has figures to check: the themes, the findings, the summary
+    assert not wrong, wrong
 
 
 # --------------------------------------------------------------------------- the layout
