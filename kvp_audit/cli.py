@@ -674,7 +674,7 @@ def report(round_dir: Path, office: str | None, fmt: str, report_lang: str | Non
 @main.command("demo", context_settings=CONTEXT)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("reports"), show_default=True,
               help="Mappe for rapportene.")
-@click.option("--format", "fmt", default="html,pdf,md", show_default=True, help="Formater, kommaseparert: html, pdf, md, docx.")
+@click.option("--format", "fmt", default="html,pdf,md,docx", show_default=True, help="Formater, kommaseparert: html, pdf, md, docx.")
 @handle_errors
 def demo(out: Path, fmt: str) -> None:
     """Lag alle rapportene for de fiktive eksempelrundene som følger med.
