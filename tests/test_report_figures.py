@@ -265,3 +265,17 @@ def test_office_review_shows_the_teams_note(example_out):
     assert "<p>Vi møtte: leder, KVP-veileder, veileder.</p>" in review
     assert ('<div class="note-text"><p>Fiktive eksempeldata: ingen virkelige personer, saker eller kontorer.</p>'
             '</div>') in review
+
+
+def test_a_theme_without_assessments_says_so_in_the_chart_where_its_bar_would_be():
+    from kvp_audit.present import tally_view
+    from kvp_audit.report.charts import theme_chart
+    from kvp_audit.scoring import Tally
+
+    met = Tally(met=4, not_met=1)
+    themes = [{"id": "a", "title": "Søknad og vedtak", "office": tally_view(Tally(), "vurderinger"),
+               "county": tally_view(met, "vurderinger"), "previous": tally_view(None, "vurderinger")}]
+    svg = str(theme_chart(themes, "nb")["svg"])
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert texts[-3:] == ["ingen vurdert", "4 av 5 vurderinger", "ikke med"]
+    assert "Kontoret: ingen vurdert; Fylket: 4 av 5 vurderinger; Forrige runde: ikke med" in svg

@@ -13,8 +13,8 @@ def theme_chart(themes: list[dict], lang: str, county_label: bool = True) -> dic
     """An inline SVG bar chart of the themes, with its text alternative."""
     from markupsafe import Markup, escape
 
-    # Sized for a full text width in the PDF (178 mm for 700 units): theme names at 10 pt,
-    # the figures on the bars at 8.5 pt, as large as the tables' text.
+    # Sized for the PDF's 160 mm (svg.chart in base.html.j2): 700 units give theme names at
+    # 9 pt and the figures on the bars at 8 pt, as large as the tables' text.
     bar_h, gap, label_w, width = 12, 6, 290, 700
     series = [("office", _("Kontoret") if county_label else _("Fylket"), "#1f4e79")]
     if county_label:
@@ -50,9 +50,10 @@ def theme_chart(themes: list[dict], lang: str, county_label: bool = True) -> dic
                 parts.append(f'<text x="{x0 + w + 4}" y="{by + bar_h - 2}" font-size="12.5" fill="#1a1a1a">{escape(shown)}</text>')
                 alt.append(f"{label}: {view['text']}")
             else:  # said in the bar's place, so an empty row is never read as a missing bar
+                missing = view["text"] if view else _("ingen vurdert")
                 parts.append(f'<text x="{x0 + 4}" y="{by + bar_h - 2}" font-size="12.5" fill="#1a1a1a">'
-                             f'{escape(_("ingen vurdert"))}</text>')
-                alt.append(label + ": " + _("ingen vurdert"))
+                             f'{escape(missing)}</text>')
+                alt.append(f"{label}: {missing}")
         alt_lines.append("; ".join(alt))
         y += group_h
     parts.append("</svg>")
