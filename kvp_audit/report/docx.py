@@ -764,10 +764,17 @@ def _collapse(segments: list) -> list:
 def _setup(doc, lang: str, title: str, header: str, draft: bool, draft_word: str, author: str, subject: str,
            when: dt.datetime | None, generator: str) -> None:
     """Styles, language, page size, header and footer, and the document's properties."""
-    from docx.enum.style import WD_STYLE_TYPE
-    from docx.shared import Cm, Pt, RGBColor
-
     tag = LANGUAGE_TAGS.get(lang, lang)
+    _styles(doc, tag)
+    _page(doc.sections[0], doc.styles, header, draft, draft_word)
+    _properties(doc.core_properties, title, subject, tag, author, when, generator)
+
+
+def _styles(doc, tag: str) -> None:
+    """The fonts, sizes and colours of the styles the report uses, in the document's language."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.shared import Pt, RGBColor
+
     styles = doc.styles
     rpr_default = styles.element.find(_qn("w:docDefaults") + "/" + _qn("w:rPrDefault") + "/" + _qn("w:rPr"))
     if rpr_default is not None:
@@ -810,7 +817,11 @@ def _setup(doc, lang: str, title: str, header: str, draft: bool, draft_word: str
         cell_style.paragraph_format.space_after = Pt(0)
         cell_style.paragraph_format.space_before = Pt(0)
 
-    section = doc.sections[0]
+
+def _page(section, styles, header: str, draft: bool, draft_word: str) -> None:
+    """A4 with the margins of the PDF, the running header (UTKAST first in a draft) and page numbers."""
+    from docx.shared import Cm, Pt, RGBColor
+
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
     section.top_margin, section.bottom_margin = Cm(2.0), Cm(1.8)
     section.left_margin = section.right_margin = Cm(1.6)
@@ -839,7 +850,10 @@ def _setup(doc, lang: str, title: str, header: str, draft: bool, draft_word: str
     for r in foot.runs:
         r.font.size = Pt(8)
 
-    props = doc.core_properties
+
+def _properties(props, title: str, subject: str, tag: str, author: str, when: dt.datetime | None,
+                generator: str) -> None:
+    """The core properties: title, subject, language, author, and the dates only when given."""
     props.title = title
     props.subject = subject
     props.language = tag
