@@ -389,6 +389,19 @@ def _check_fact(name: str, value: Any, spec, shown: str, locator: Locator, base:
     return Problem(shown, line, col, key=".".join(map(str, base + (name,))), message=bad[0], hint=bad[1])
 
 
+def _as_model(model: type, data: dict[str, Any], text: str, path: Path,
+              locator: Locator) -> tuple[Any, list[Problem]]:
+    """A parsed file as ``model`` once the identity-number guard has passed it: (the model, [])
+    or (None, the problems), the first step of every review and report check."""
+    problems = privacy_problems(text, data, path)
+    if problems:
+        return None, problems
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, pydantic_problems(exc, model, display_path(path), locator)
+
+
 def check_review(
     review_data: dict[str, Any],
     text: str,
@@ -400,14 +413,9 @@ def check_review(
     """Validate a review (case, office or follow-up) against its model and its checklist."""
     shown = display_path(path)
     locator = Locator(text)
-    problems: list[Problem] = []
-    problems.extend(privacy_problems(text, review_data, path))
-    if problems:
+    review, problems = _as_model(model, review_data, text, path, locator)
+    if review is None:
         return None, problems
-    try:
-        review = model.model_validate(review_data)
-    except ValidationError as exc:
-        return None, pydantic_problems(exc, model, shown, locator)
     if review.office != office_id:
         line, col = locator.locate(("office",))
         problems.append(Problem(shown, line, col, key="office",
@@ -660,13 +668,9 @@ def check_report(data: dict[str, Any], text: str, path: Path, themes: Iterable[s
     """Validate a parsed rapport.yaml (the web form checks what it saves with this too)."""
     shown = display_path(path)
     locator = Locator(text)
-    problems = privacy_problems(text, data, path)
-    if problems:
+    report, problems = _as_model(ReportFile, data, text, path, locator)
+    if report is None:
         return None, problems
-    try:
-        report = ReportFile.model_validate(data)
-    except ValidationError as exc:
-        return None, pydantic_problems(exc, ReportFile, shown, locator)
     known = list(themes)
     for tid in report.text.themes:
         if tid not in known:

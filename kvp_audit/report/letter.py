@@ -46,6 +46,12 @@ def reply_deadline(date: dt.date, deadline: dt.date | None, reply_weeks: int | N
     return None
 
 
+def _status_view(status: ReportStatus, date: dt.date, lang: str) -> dict:
+    """A report's status as the letter shows it (an office report's and the county summary's alike)."""
+    return {"status": status.value, "draft": status is ReportStatus.utkast, "status_label": status.label,
+            "date": format_date(date, lang)}
+
+
 def letter_view(data, office_id: str, lang: str, visit_dates: list[dt.date]) -> dict:
     """``letter``, ``draft``, ``report_date`` and ``has_letter`` (the letter's styles) for an office report's context.
 
@@ -63,12 +69,8 @@ def letter_view(data, office_id: str, lang: str, visit_dates: list[dt.date]) -> 
     deadline = reply_deadline(date, report.reply_deadline, shared.reply_weeks)
     texts = {key: _markdown(getattr(report.text, key) or getattr(shared.texts, key)) for key in TEXT_KEYS}
     theme_texts = {tid: view for tid, text in report.text.themes.items() if (view := _markdown(text)) is not None}
-    draft = report.status is ReportStatus.utkast
     letter = {
-        "status": report.status.value,
-        "draft": draft,
-        "status_label": report.status.label,
-        "date": format_date(date, lang),
+        **_status_view(report.status, date, lang),
         "reply_deadline": format_date(deadline, lang),
         "reference": report.reference or shared.reference,
         "sender": report.sender or shared.sender,
@@ -78,7 +80,7 @@ def letter_view(data, office_id: str, lang: str, visit_dates: list[dt.date]) -> 
         "theme_texts": theme_texts,
     }
     # The team by name replaces the reviewers' initials from the case files on the cover.
-    return {"letter": letter, "has_letter": True, "draft": draft, "report_date": letter["date"],
+    return {"letter": letter, "has_letter": True, "draft": letter["draft"], "report_date": letter["date"],
             "show_reviewers": not letter["team"]}
 
 
@@ -93,12 +95,8 @@ def county_letter_view(data, lang: str) -> dict:
     if summary is None:
         return {"county_letter": None, "has_letter": False, "draft": False, "report_date": format_date(rnd.period.end, lang)}
     date = summary.date or rnd.period.end
-    draft = summary.status is ReportStatus.utkast
     county = {
-        "status": summary.status.value,
-        "draft": draft,
-        "status_label": summary.status.label,
-        "date": format_date(date, lang),
+        **_status_view(summary.status, date, lang),
         "reference": rnd.report.reference,
         "sender": rnd.report.sender,
         "team": [],
@@ -106,4 +104,4 @@ def county_letter_view(data, lang: str) -> dict:
         "signature": _people(rnd.report.signature),
         "text": _markdown(summary.text),
     }
-    return {"county_letter": county, "has_letter": True, "draft": draft, "report_date": county["date"]}
+    return {"county_letter": county, "has_letter": True, "draft": county["draft"], "report_date": county["date"]}
