@@ -530,6 +530,22 @@ def _check_office(data, office: str | None) -> None:
     check(data.round, office)
 
 
+def _checklist_history(*rounds) -> list:
+    """Every known version of the rounds' checklists (their own folders, the library, the archive)."""
+    from .load import library_for
+
+    found: dict[str, object] = {}
+    for data in rounds:
+        library = library_for(data.path)
+        idents = {c.id for c in (data.case_checklist, data.office_checklist) if c is not None}
+        for other in rounds:
+            idents |= {c.id for c in (other.case_checklist, other.office_checklist) if c is not None}
+        for ident in sorted(idents):
+            for checklist in library.versions(ident):
+                found.setdefault(checklist.ref, checklist)
+    return list(found.values())
+
+
 @main.command("compare", context_settings=CONTEXT)
 @click.argument("round_a", type=click.Path(path_type=Path))
 @click.argument("round_b", type=click.Path(path_type=Path), required=False)
@@ -572,7 +588,7 @@ def compare(round_a: Path, round_b: Path | None, office: str | None, fmt: str, a
         if office is not None and data_a.round.office(office) is None:
             raise click.UsageError(_("kontoret '{office}' er ikke med i {round}").format(
                 office=office, round=display_path(round_a)))
-        result = compare_rounds(data_a, scores_a, data_b, scores_b, office)
+        result = compare_rounds(data_a, scores_a, data_b, scores_b, office, history=_checklist_history(data_a, data_b))
         for w in result.warnings:
             click.echo(_("advarsel") + ": " + w, err=True)
         payload = result.as_dict()
