@@ -24,7 +24,7 @@ What a line may claim (the small-number rule):
 
 from __future__ import annotations
 
-import difflib
+import textwrap
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -160,11 +160,23 @@ def replaces_problems(old: Checklist, new: Checklist, history: Iterable[Checklis
                 continue
             text = _("{crit} i {new} erstatter {old}, som ikke finnes i noen kjent versjon ({refs})").format(
                 crit=crit.id, new=new.ref, old=r, refs=", ".join(refs))
-            close = difflib.get_close_matches(r, sorted(known - set(new.criterion_map())), n=1, cutoff=0.75)
+            close = [cid for cid in sorted(known - set(new.criterion_map())) if _one_edit(r, cid)]
             if close:
                 text += "; " + _("mente du {match}?").format(match=close[0])
             out.append(text)
     return out
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with one typo: a letter changed, added, left out, or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def _merged(tallies: dict[str, Tally], ids: Iterable[str]) -> Tally:
@@ -340,12 +352,14 @@ def figure_words(value: float | None, lang: str) -> str:
 
 
 def difference_words(fig: Figure, lang: str) -> str:
-    """'+3', '−2' or '0'; for the county also how many offices the sums hold."""
+    """'+3', '−2' (a minus sign) or '0'; for the county also how many offices the sums hold."""
     diff = fig.difference
     if diff is None:
         text = "–"
     elif diff > 0:
         text = "+" + format_number(diff, lang)
+    elif diff < 0:
+        text = "\u2212" + format_number(-diff, lang)  # the minus sign, which screen readers say as minus
     else:
         text = format_number(diff, lang)
     if fig.offices is not None:
@@ -759,7 +773,7 @@ def comparison_table(cmp: RoundComparison, all_criteria: bool = False) -> str:
         rows.append(row)
     out.append(table([_("Kontor"), _("Saker"), _("Samlet"), *(heads[c] for c in columns)], rows,
                      right=set(range(3, 3 + len(columns)))))
-    out += ["", *rule_text()]
+    out += ["", *(textwrap.fill(line, width=100) for line in rule_text())]
     linked = [c for c in (cmp.offices[0].criteria + cmp.offices[0].office_criteria if cmp.offices else [])
               if c.relation != IDENTICAL]
     if linked:
@@ -778,6 +792,8 @@ def comparison_table(cmp: RoundComparison, all_criteria: bool = False) -> str:
             out.append("  " + _("bare i {round}").format(round=cmp.after_name) + f": {c['criterion']} – {c['question']}")
         for c in cmp.not_comparable_dropped:
             out.append("  " + _("bare i {round}").format(round=cmp.before_name) + f": {c['criterion']} – {c['question']}")
+    if cmp.only_before or cmp.only_after:
+        out.append("")
     for oid in cmp.only_before:
         out.append(_("Kontoret {office} er bare med i {round}.").format(office=oid, round=cmp.before_name))
     for oid in cmp.only_after:
