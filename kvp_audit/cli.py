@@ -552,7 +552,8 @@ def _checklist_history(*rounds) -> list:
 @click.option("--office", default=None, help="Sammenlign bare dette kontoret.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "html"]), default="table", show_default=True,
               help="Utskriftsformat; html skrives til en fil (se --out).")
-@click.option("--all", "all_criteria", is_flag=True, help="Vis alle kriteriene i tabellen, også de uendrede.")
+@click.option("--all", "all_criteria", is_flag=True,
+              help="Vis alle linjene i tabellen, også de uendrede, de med for få saker og kontortallene.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="HTML-filen som skrives (standard: reports/sammenligning-<runde>.html).")
 @handle_errors
@@ -560,10 +561,15 @@ def compare(round_a: Path, round_b: Path | None, office: str | None, fmt: str, a
             out: Path | None) -> None:
     """Sammenlign to runder kontor for kontor og kriterium for kriterium, eller kontorene i én runde.
 
-    Med to runder (den eldste først): per kontor og kriterium bedre, dårligere, uendret,
-    ny eller utgått, med antall. Runder med ulike versjoner av sjekklisten sammenlignes
-    gjennom kriterienes 'replaces' (nytt navn, delt, slått sammen); kriterier uten kobling
-    vises som ikke sammenlignbare. Med én runde: kontorene side om side, hvert tema mot fylket.
+    Med to runder (den eldste først): for fylket og per kontor, tema for tema og kriterium
+    for kriterium, bedre, dårligere eller uendret med antall i begge rundene; det sies bare
+    når minst fem saker er vurdert i begge (for fylket fem vurderinger), ellers står
+    antallene med «for få saker til å si noe om endring». Et kriterium som ikke ble vurdert
+    i én av rundene, er «ikke vurdert i <runde>». Kontorvurderingen vises som svarene
+    («nei → ja»), kontortallene side om side med forskjellen. Runder med ulike versjoner av
+    sjekklisten sammenlignes gjennom kriterienes 'replaces' (nytt navn, delt, slått sammen);
+    kriterier uten kobling vises som ikke sammenlignbare. Med én runde: kontorene side om
+    side, hvert tema mot fylket.
 
     \b
     Eksempel:

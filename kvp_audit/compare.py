@@ -232,7 +232,8 @@ def answer_words(result) -> str:
     if result is None:
         return _("ingen kontorvurdering")
     if result.outcome is Outcome.ikke_aktuelt:
-        return _("ikke aktuelt")
+        # the scale word as written; when the criterion's condition did not hold, say so
+        return str(result.answer) if result.answer is not None else _("gjelder ikke")
     if result.outcome is Outcome.ubesvart:
         return _("ikke besvart")
     return str(result.answer)
