@@ -208,6 +208,13 @@ def test_a_folder_of_rounds_is_the_national_summary(two_counties, tmp_path):
     assert result.output == "skrev ut/nasjonal.md\n"
 
 
+def test_a_round_file_and_a_round_given_twice_count_once(two_counties):
+    nord, sor = two_counties
+    result = run("report", str(nord / "runde.yaml"), str(sor), str(nord.parent), "--format", "md")
+    assert result.exit_code == 0, result.output
+    assert result.output == "skrev reports/nasjonal-2026/nasjonal.md\n"
+
+
 def test_same_county_twice_is_a_usage_error_naming_both(tmp_path):
     first = make_nordfylke(tmp_path / "a")
     second = make_nordfylke(tmp_path / "b")
@@ -304,7 +311,7 @@ def test_the_pinned_texts(two_counties, tmp_path):
     assert "1 av 2 fylkesoppsummeringer er et utkast; tallene kan endres før den er endelig." in md
     # the colour is never the only carrier: the value is in the cell, and the legend names every colour
     assert '<td class="band-lo">70\u00a0% (7 av 10)</td>' in html
-    for label in ("minst 90 % oppfylt", "75–89 % oppfylt", "under 75 % oppfylt",
+    for label in ("grønn: minst 90 % oppfylt", "gul: 75–89 % oppfylt", "rød: under 75 % oppfylt",
                   "uten farge: færre enn 5 saker, eller ingen vurdert"):
         assert label in html
     # headers break between words only

@@ -75,7 +75,7 @@ def find_rounds(paths: list[Path]) -> list[Path]:
             continue
         below = rounds_below(path)
         if not below:
-            find_round_file(path)  # raises: the folder is missing, or it is no round
+            below = [find_round_file(path).parent]  # a runde.yaml itself; else it raises the usual message
         found.extend(below)
     unique, seen = [], set()
     for path in found:  # the same round given twice (a folder and a round in it) counts once
@@ -262,9 +262,9 @@ def theme_matrix(counties: list[County], themes: list[dict]) -> list[dict]:
 
 def band_legend() -> list[dict]:
     """What the cell colours mean; the value is always in the cell's text as well."""
-    return [{"css": "band-hi", "label": _("minst 90 % oppfylt")},
-            {"css": "band-mid", "label": _("75–89 % oppfylt")},
-            {"css": "band-lo", "label": _("under 75 % oppfylt")},
+    return [{"css": "band-hi", "label": _("grønn: minst 90 % oppfylt")},
+            {"css": "band-mid", "label": _("gul: 75–89 % oppfylt")},
+            {"css": "band-lo", "label": _("rød: under 75 % oppfylt")},
             {"css": "", "label": _("uten farge: færre enn {n} saker, eller ingen vurdert").format(n=MIN_CASES_FOR_PERCENT)}]
 
 
