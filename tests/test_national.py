@@ -158,6 +158,23 @@ def test_criteria_most_often_not_met(two_counties):
     assert (ctx["failing"]["more"], ctx["failing"]["total"]) == (0, 5)
 
 
+def test_the_same_case_key_in_two_counties_is_two_cases(tmp_path):
+    # Three counties with the same round id and the same five case keys (keys are drawn per round):
+    # vedtak 7 + 7 + 7 of 10 + 10 + 10 in 15 cases; avslutning 1 + 1 + 1 of 3 + 3 + 3 in 9 cases, so
+    # the sum has its share (33 %) and colour, which no county's 3 cases have.
+    rounds = []
+    for name in ("Nordfylke", "Vestfylke", "Austfylke"):
+        root = make_nordfylke(tmp_path / name)
+        (root / "runde.yaml").write_text((root / "runde.yaml").read_text(encoding="utf-8").replace(
+            "Nordfylke", name), encoding="utf-8")
+        rounds.append(root)
+    matrix = context(rounds)["matrix"]
+    assert [(row["title"], row["total"]["text"]) for row in matrix] == [
+        ("Søknad og vedtak", "70\u00a0% (21 av 30)"), ("Avslutning", "33\u00a0% (3 av 9)")]
+    assert [cell["text"] for cell in matrix[1]["cells"]] == ["1 av 3"] * 3
+    assert matrix[1]["total"]["band"] == "band-lo"
+
+
 def test_method_names_the_rounds_and_their_checklist_versions(two_counties):
     method = context(two_counties)["method"]
     assert [(r["county"], r["id"], r["period"], r["case_checklist"], r["office_checklist"], r["status"])
@@ -300,7 +317,7 @@ def test_the_pinned_texts(two_counties, tmp_path):
     md = (tmp_path / "ut" / "nasjonal.md").read_text(encoding="utf-8")
     assert _headings(html, md)[1] == [
         "Nasjonal oppsummering av kvalitetsinnsyn i kvalifiseringsprogrammet", "Fylkene side om side",
-        "Fylkene per tema", "Kriteriene som oftest ikke er oppfylt", "Vedlegg: Metode og beregning"]
+        "Kriteriene som oftest ikke er oppfylt", "Fylkene per tema", "Vedlegg: Metode og beregning"]
     assert "<title>Nasjonal oppsummering 2026</title>" in html
     assert "| Nordfylke | 2 | 5 | 5 | 1 | 2 av 2 | utkast |" in md
     assert "| Sørfylke | 1 | 2 | 2 | 1 | 1 av 1 | endelig |" in md
@@ -328,7 +345,7 @@ def test_docx_of_the_national_summary(two_counties, tmp_path):
     assert document.core_properties.title == "Nasjonal oppsummering 2026"
     headings = [p.text for p in document.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert headings == ["Nasjonal oppsummering av kvalitetsinnsyn i kvalifiseringsprogrammet", "Fylkene side om side",
-                        "Fylkene per tema", "Kriteriene som oftest ikke er oppfylt", "Vedlegg: Metode og beregning"]
+                        "Kriteriene som oftest ikke er oppfylt", "Fylkene per tema", "Vedlegg: Metode og beregning"]
 
 
 # --------------------------------------------------------------------------- the examples and the demo

@@ -251,13 +251,20 @@ def theme_matrix(counties: list[County], themes: list[dict]) -> list[dict]:
     rows = []
     for theme in themes:
         tallies = [c.scores.by_theme.get(theme["id"]) for c in counties]
-        total = Tally()
-        for tally in tallies:
-            if tally is not None:
-                total.merge(tally)
         rows.append({"id": theme["id"], "title": theme["title"], "cells": [_cell(t) for t in tallies],
-                     "total": _cell(total)})
+                     "total": _cell(across_counties(counties, tallies))})
     return rows
+
+
+def across_counties(counties: list[County], tallies: list[Tally | None]) -> Tally:
+    """The counties' tallies as one. Case keys are drawn per round and may repeat in another
+    county (as may round ids), so each is counted with its county's place: five cases are five cases."""
+    total = Tally()
+    for tally in tallies:
+        if tally is not None:
+            total.merge(tally)
+    total.cases = {(i, key) for i, tally in enumerate(tallies) if tally is not None for key in tally.cases}
+    return total
 
 
 def band_legend() -> list[dict]:
