@@ -21,7 +21,7 @@ from ..errors import InputError, UsageError, display_path
 from ..i18n import _, current_language, ngettext, set_language
 from ..models import Outcome, ReportStatus, Severity
 from ..present import count_share, format_date, share
-from ..scoring import OFFICE_CASE_KEY, MIN_CASES_FOR_PERCENT, Tally
+from ..scoring import MIN_CASES_FOR_PERCENT, OFFICE_CASE_KEY, Tally
 from .context import RoundBundle, method_view
 from .templating import source_lang_attr
 
@@ -423,7 +423,6 @@ def national_context(counties: list[County], lang: str) -> dict:
         "counties": rows,
         "total": total,
         "drafts": drafts,
-        "themes": themes,
         "matrix": theme_matrix(counties, themes),
         "legend": band_legend(),
         "failing": most_failed(criterion_lines(counties, case_ref, office_ref)),
