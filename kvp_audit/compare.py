@@ -188,7 +188,8 @@ def _merged(tallies: dict[str, Tally], ids: Iterable[str]) -> Tally:
 
 
 def change_of(before: Tally, after: Tally, rule: str = "saker") -> str:
-    """bedre, dårligere or uendret (by the weighted score) when enough was assessed on both sides;
+    """bedre, dårligere or uendret (by the weighted score, in whole percentage points as shown) when
+    enough was assessed on both sides;
     else for få (both assessed) or ikke vurdert (assessed in one round only, or in none).
 
     Enough is 5 on both sides of what ``rule`` counts: saker (cases, at one office), or
@@ -198,10 +199,12 @@ def change_of(before: Tally, after: Tally, rule: str = "saker") -> str:
     size = (lambda t: t.n_cases) if rule == "saker" else (lambda t: t.counted)
     if size(before) < MIN_FOR_CHANGE or size(after) < MIN_FOR_CHANGE:
         return TOO_FEW
-    diff = (after.score or 0.0) - (before.score or 0.0)
-    if diff > EPSILON:
+    # in whole percentage points, as the result is shown: a label never says "dårligere"
+    # beside "resultat 90 % → 90 %"
+    diff = round((after.score or 0.0) * 100) - round((before.score or 0.0) * 100)
+    if diff > 0:
         return BETTER
-    if diff < -EPSILON:
+    if diff < 0:
         return WORSE
     return SAME
 
@@ -277,7 +280,14 @@ class Change:
             return _("ikke vurdert i {round}").format(round=before_name if self.before.counted == 0 else after_name)
         if self.change == CHANGED and self.answers:
             return f"{self.answers[0]} → {self.answers[1]}"
-        return change_labels()[self.change]
+        label = change_labels()[self.change]
+        if (self.change in (BETTER, WORSE, SAME) and self.answers is None
+                and self.before.score is not None and self.after.score is not None):
+            # the label follows the weighted result, which the share beside the counts is not:
+            # show it, so that "91 % → 92 %, dårligere" can be read
+            return _("{label} (resultat {before} → {after})").format(
+                label=label, before=format_percent(self.before.score), after=format_percent(self.after.score))
+        return label
 
     def short(self, before_name: str, after_name: str) -> str:
         """The change for a narrow column: the label, 'for få saker' or 'ikke sammenlignbar'."""
@@ -286,6 +296,8 @@ class Change:
                     "kontorer": _("for få kontorer")}[self.rule]
         if self.change == NOT_ASSESSED:
             return _("ikke sammenlignbar")
+        if self.change in (BETTER, WORSE, SAME):
+            return change_labels()[self.change]
         return self.words(before_name, after_name)
 
     def texts(self) -> tuple[str, str]:
@@ -702,6 +714,9 @@ def rule_text() -> list[str]:
           "samlet; for fylket minst {n} vurderinger (saker for et kriterium, kontorer for et kriterium i "
           "kontorvurderingen). Ellers viser linjen antallene og sier at det er for lite til å si noe om "
           "endring.").format(n=MIN_FOR_CHANGE),
+        _("Endringen står med resultatet i hele prosent, for eksempel «bedre (resultat 81 % → 86 %)»; "
+          "samme resultat i hele prosent er uendret. Resultatet kan gå en annen vei enn andelen oppfylt "
+          "foran, fordi delvis teller halvt."),
         _("Et tema teller bare kriteriene som er vurdert ved kontoret i begge rundene. Et kriterium som "
           "ikke ble vurdert i en av rundene (det gjaldt ikke), er ikke sammenlignbart."),
         _("Kontorvurderingen er ett svar per kontor: ved kontoret vises svarene (for eksempel «nei → ja»), "

@@ -176,8 +176,9 @@ def test_one_case_against_five_gets_no_label_but_five_against_five_does(rounds):
     assert lines_of(nav_a)["H-03"] == ("1 av 1 sak", f"100{NBSP}% (5 av 5 saker)", "for få",
                                        "for få saker til å si noe om endring")
     assert lines_of(nav_b)["H-01"] == (f"100{NBSP}% (5 av 5 saker)", f"60{NBSP}% (3 av 5 saker)", "dårligere",
-                                       "dårligere")
-    assert lines_of(nav_b)["H-03"] == (f"0{NBSP}% (0 av 5 saker)", f"100{NBSP}% (5 av 5 saker)", "bedre", "bedre")
+                                       f"dårligere (resultat 100{NBSP}% → 60{NBSP}%)")
+    assert lines_of(nav_b)["H-03"] == (f"0{NBSP}% (0 av 5 saker)", f"100{NBSP}% (5 av 5 saker)", "bedre",
+                                       f"bedre (resultat 0{NBSP}% → 100{NBSP}%)")
     # the counts count what is labelled, and say what was too few or not comparable
     assert nav_a["counts"] == {"bedre": 0, "dårligere": 0, "uendret": 0, "for få": 2, "ikke vurdert": 1}
     assert nav_b["counts"] == {"bedre": 1, "dårligere": 1, "uendret": 0, "for få": 0, "ikke vurdert": 1}
@@ -185,7 +186,8 @@ def test_one_case_against_five_gets_no_label_but_five_against_five_does(rounds):
     assert lines_of(nav_a, "themes")["vedtak"] == ("0 av 1 vurdering", f"80{NBSP}% (4 av 5 vurderinger)", "for få",
                                                    "for få saker til å si noe om endring")
     assert lines_of(nav_b, "themes")["vedtak"] == (f"100{NBSP}% (5 av 5 vurderinger)",
-                                                   f"60{NBSP}% (3 av 5 vurderinger)", "dårligere", "dårligere")
+                                                   f"60{NBSP}% (3 av 5 vurderinger)", "dårligere",
+                                                   f"dårligere (resultat 100{NBSP}% → 60{NBSP}%)")
     assert (nav_a["total"]["change"], nav_b["total"]["change"]) == ("for få", "bedre")
     assert nav_b["total"]["before_text"] == f"50{NBSP}% (5 av 10 vurderinger)"
 
@@ -194,9 +196,9 @@ def test_the_county_keeps_its_labels(rounds):
     county = compare_json(*rounds)["county"]
     assert county["name"] == "Prøvefylke" and county["cases"] == {"before": 6, "after": 10}
     assert lines_of(county)["H-01"] == (f"83{NBSP}% (5 av 6 saker)", f"70{NBSP}% (7 av 10 saker)", "dårligere",
-                                        "dårligere")
+                                        f"dårligere (resultat 83{NBSP}% → 70{NBSP}%)")
     assert lines_of(county)["H-03"] == (f"17{NBSP}% (1 av 6 saker)", f"100{NBSP}% (10 av 10 saker)", "bedre",
-                                        "bedre")
+                                        f"bedre (resultat 17{NBSP}% → 100{NBSP}%)")
     assert county["counts"] == {"bedre": 1, "dårligere": 1, "uendret": 0, "for få": 0, "ikke vurdert": 1}
     # the total holds only what was assessed at each office in both rounds (nav-a's H-02 is left out)
     assert (county["total"]["before_text"], county["total"]["after_text"], county["total"]["change"]) == (
@@ -247,7 +249,8 @@ def test_office_review_across_five_offices_gets_a_label(tmp_path):
     b = write_round(tmp_path / "b", "rb", "2", "2026-02-01", one_case, {o: {"KR-01": "ja"} for o in offices})
     data = compare_json(a, b)
     assert lines_of(data["county"], "office_criteria")["KR-01"] == (
-        f"0{NBSP}% (0 av 5 kontorer)", f"100{NBSP}% (5 av 5 kontorer)", "bedre", "bedre")
+        f"0{NBSP}% (0 av 5 kontorer)", f"100{NBSP}% (5 av 5 kontorer)", "bedre",
+        f"bedre (resultat 0{NBSP}% → 100{NBSP}%)")
     assert all(lines_of(o, "office_criteria")["KR-01"][3] == "nei → ja" for o in data["offices"])
 
 
@@ -327,7 +330,7 @@ def test_repeated_findings_are_shown_when_the_followup_module_can_tell(rounds, m
     assert nav_a["repeated"] == [] and nav_b["repeated"] == ["H-01"]
     assert [c["criterion"] for c in nav_b["criteria"] if c["repeated"]] == ["H-01"]
     table = run("compare", str(rounds[0]), str(rounds[1])).stdout
-    assert ("H-01                    100 % (5 av 5 saker)  60 % (3 av 5 saker)   dårligere; gjentatt funn\n"
+    assert ("H-01                    100 % (5 av 5 saker)  60 % (3 av 5 saker)   dårligere (resultat 100 % → 60 %); gjentatt funn\n"
             in table.replace(NBSP, " "))
     header = next(line for line in table.splitlines() if line.startswith("Kontor"))
     assert header.endswith("kontorsvar endret  gjentatte funn")
@@ -351,7 +354,7 @@ def test_table_text(rounds):
     assert "Koblet gjennom 'replaces':\n  H-03 (nytt navn: H-90)\n" in out
     assert "Fylket: 2 kontorer som er med i begge rundene\n" in out
     # the default view: what is labelled bedre or dårligere, and office answers that changed
-    assert "H-01                    83 % (5 av 6 saker)  70 % (7 av 10 saker)    dårligere\n" in out
+    assert "H-01                    83 % (5 av 6 saker)  70 % (7 av 10 saker)    dårligere (resultat 83 % → 70 %)\n" in out
     assert "KR-01              nei      ja       nei → ja\n" in out
     assert "TALL-SOKNADER (søknader)         17       17  0 (2 av 2 kontorer oppga tallet i begge rundene)\n" in out
     assert "for få saker til å si noe om endring" not in out  # listed with --all
@@ -379,7 +382,7 @@ def test_html(rounds, tmp_path):
         '<tr><th scope="row">Antall søknader <span class="meta">(søknader)</span></th><td class="num">10</td>'
         '<td class="num">12</td><td>+2</td></tr>',
         '<tr><th scope="row">H-03: Er individuell plan tilbudt? <span class="meta">(nytt navn: H-90)</span></th>'
-        f'<td>17{NBSP}% (1 av 6 saker)</td><td>100{NBSP}% (10 av 10 saker)</td><td class="change">bedre</td></tr>',
+        f'<td>17{NBSP}% (1 av 6 saker)</td><td>100{NBSP}% (10 av 10 saker)</td><td class="change">bedre (resultat 17{NBSP}% → 100{NBSP}%)</td></tr>',
     ):
         assert row in html
     assert '<h2 id="fylket">Fylket</h2>' in html
@@ -405,3 +408,21 @@ def test_html_has_no_axe_violations(rounds, tmp_path):
         assert axe_violations(page) == []
         browser.close()
     assert os.path.getsize(out) > 0
+
+
+
+def test_a_label_follows_the_result_as_it_is_shown_in_whole_percentage_points():
+    """99.4 % against 99.0 %: both shown as «resultat 99 %», so the line is uendret, never
+    «dårligere (resultat 99 % → 99 %)»; 99.4 % against 90 % is dårligere, and says so."""
+    from kvp_audit.compare import Change, change_of
+    from kvp_audit.scoring import Tally
+
+    def tally(met, n):
+        return Tally(met=met, not_met=n - met, weighted=float(met), weight=float(n), cases=set(range(n)))
+
+    before, after, worse = tally(994, 1000), tally(990, 1000), tally(900, 1000)
+    assert change_of(before, after) == "uendret"
+    assert Change("H-01", "", before, after, "uendret").words("A", "B") == f"uendret (resultat 99{NBSP}% → 99{NBSP}%)"
+    assert change_of(before, worse) == "dårligere"
+    assert Change("H-01", "", before, worse, "dårligere").words("A", "B") == \
+        f"dårligere (resultat 99{NBSP}% → 90{NBSP}%)"
