@@ -109,16 +109,17 @@ def trend_chart(rows: list[dict], names: list[str]) -> dict:
 # The colour scale of the office × theme table: the share of assessments met, in four bands,
 # light to dark as the share falls (the darkest still holds black text at more than 7:1). The
 # count is always printed in the cell and the legend names the bands, so the colour never
-# carries anything alone (WCAG 1.4.1). Fewer than five assessments get no band: no share is
-# shown for so few.
+# carries anything alone (WCAG 1.4.1). Fewer than five cases get no band: no share is shown
+# for so few (the figure rule of kvp_audit.present).
 SHARE_BANDS = ((90, "band-90"), (75, "band-75"), (50, "band-50"), (0, "band-0"))
 BAND_FILLS = {"band-90": "#fffbd6", "band-75": "#fee391", "band-50": "#fec44f", "band-0": "#f59a3c",
               "band-few": "#ffffff"}
 
 
-def share_band(met: int, counted: int, minimum: int) -> str:
-    """The CSS class of a share's band ('band-75' for 75–89 %); 'band-few' under ``minimum`` assessments."""
-    if counted < minimum:
+def share_band(met: int, counted: int, shown: bool) -> str:
+    """The CSS class of a share's band ('band-75' for 75–89 %); 'band-few' when no share is
+    shown (fewer than five cases)."""
+    if not shown or not counted:
         return "band-few"
     percent = round(100 * met / counted)  # as the percentage would be printed
     return next(css for floor, css in SHARE_BANDS if percent >= floor)
@@ -136,5 +137,5 @@ def share_legend(minimum: int) -> list[dict]:
         {"css": "band-75", "label": _("{low} til {high}").format(low=pct(75), high=pct(89))},
         {"css": "band-50", "label": _("{low} til {high}").format(low=pct(50), high=pct(74))},
         {"css": "band-0", "label": _("under {share}").format(share=pct(50))},
-        {"css": "band-few", "label": _("færre enn {n} vurderinger: ingen farge").format(n=minimum)},
+        {"css": "band-few", "label": _("færre enn {n} saker: ingen farge").format(n=minimum)},
     ]

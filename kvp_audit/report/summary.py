@@ -59,7 +59,7 @@ def closure_outcomes(data) -> dict:
 def _theme_cell(tally: Tally | None) -> dict:
     """One office × theme cell: the count met of assessed, and its colour band."""
     tally = tally or Tally()
-    return {"text": count_short(tally), "css": share_band(tally.met, tally.counted, MIN_CASES_FOR_PERCENT),
+    return {"text": count_short(tally), "css": share_band(tally.met, tally.counted, tally.show_percent),
             "counted": tally.counted}
 
 
@@ -249,6 +249,7 @@ def summary_context(bundle: RoundBundle, lang: str) -> dict:
     theme_of = {c.id: t.id for t in checklist.themes for c in t.criteria}
     theme_views = county_themes(bundle, themes)
     office_checklist = data.office_checklist
+    rows = office_rows(bundle, themes) if themes else []
     return {
         **report_head("summary", data, lang),
         "report_date": format_date(rnd.period.end, lang),
@@ -259,8 +260,10 @@ def summary_context(bundle: RoundBundle, lang: str) -> dict:
         "has_cases": bool(n_cases),
         "n_office_reviews": sum(1 for o in rnd.offices if o.id in data.office_reviews),
         "themes": [{"id": t.id, "title": t.title} for t in themes],
-        "rows": office_rows(bundle, themes) if themes else [],
-        "scale": share_legend(MIN_CASES_FOR_PERCENT),
+        "rows": rows,
+        # the colour scale's legend only where a cell has a colour (none has under five cases)
+        "scale": share_legend(MIN_CASES_FOR_PERCENT) if any(
+            c["css"] != "band-few" for row in rows for c in row["cells"] + [row["total"]]) else [],
         "total": tally_view(scores.total, "vurderinger"),
         "criteria": criteria_view(bundle),
         "theme_fail": theme_failures(bundle, themes, theme_of),
