@@ -208,7 +208,7 @@ def checklist_validate(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
 
 
 @checklist.command("schema", context_settings=CONTEXT)
-@click.option("--kind", type=click.Choice(["checklist", "round", "case", "office", "followup", "report"]),
+@click.option("--kind", type=click.Choice(["checklist", "round", "case", "office", "followup", "report", "plan", "sample", "draft"]),
               default="checklist", show_default=True, help="Hvilken filtype skjemaet gjelder.")
 def checklist_schema(kind: str) -> None:
     """Skriv ut JSON Schema for sjekklister (eller rundefiler og vurderinger).

@@ -26,10 +26,13 @@ from .models import (
     CaseReview,
     Checklist,
     ChecklistRef,
+    DraftRecord,
     FactType,
     FollowupReview,
     OfficeReview,
+    PlanFile,
     ReportFile,
+    SampleRecord,
     Round,
     Scope,
 )
@@ -41,7 +44,11 @@ ROUND_FILE = "runde.yaml"
 OFFICE_FILE = "kontor.yaml"
 FOLLOWUP_FILE = "oppfolging.yaml"
 REPORT_FILE = "rapport.yaml"
-RESERVED_FILES = {OFFICE_FILE, FOLLOWUP_FILE, REPORT_FILE}
+PLAN_FILE = "plan.yaml"          # the office's plan for retting
+SAMPLE_FILE = "utvalg.yaml"      # the random sample's draws, written by `kvp-audit sample`
+DRAFT_FILE = "utkast-sendt.yaml"  # the draft's findings as sent, written by `kvp-audit step`
+RECORD_FILES = {PLAN_FILE: PlanFile, SAMPLE_FILE: SampleRecord, DRAFT_FILE: DraftRecord}
+RESERVED_FILES = {OFFICE_FILE, FOLLOWUP_FILE, REPORT_FILE, *RECORD_FILES}
 
 
 def bundled_checklist_dir() -> Path:
@@ -183,6 +190,9 @@ class RoundData:
     case_files: dict[str, Path] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     reports: dict[str, ReportFile] = field(default_factory=dict)  # rapport.yaml by office id
+    plans: dict[str, PlanFile] = field(default_factory=dict)      # plan.yaml by office id
+    samples: dict[str, SampleRecord] = field(default_factory=dict)  # utvalg.yaml by office id
+    drafts: dict[str, DraftRecord] = field(default_factory=dict)  # utkast-sendt.yaml by office id
 
     @property
     def errors(self) -> list[Problem]:
@@ -621,7 +631,36 @@ def _load_round(path: Path, library: ChecklistLibrary | None, workers: int | Non
             data.followups[office_id] = review
     data.reports, report_problems = _load_reports(opened, {**case_dates, **visits})
     problems += report_problems
+    data.plans, data.samples, data.drafts = (_load_records(opened, name, problems) for name in RECORD_FILES)
     return data
+
+
+def _load_records(opened: OpenedRound, name: str, problems: list[Problem]) -> dict[str, Any]:
+    """Every office's record file ``name`` (plan.yaml, utvalg.yaml, utkast-sendt.yaml) that
+    could be read, as its model by office id; the problems are added to ``problems``."""
+    records: dict[str, Any] = {}
+    for office in opened.round.offices:
+        path = opened.root / office.id / name
+        if not os.path.lexists(path):
+            continue
+        refused = round_file_problem(path, opened.root)
+        if refused:
+            problems.append(refused)
+            continue
+        record, record_problems = load_record(path)
+        problems += record_problems
+        if record is not None:
+            records[office.id] = record
+    return records
+
+
+def load_record(path: Path) -> tuple[Any, list[Problem]]:
+    """Read one record file (plan.yaml, utvalg.yaml or utkast-sendt.yaml, by its name) as its model."""
+    try:
+        data, text = read_mapping(path)
+    except YamlFileError as exc:
+        return None, exc.problems
+    return _as_model(RECORD_FILES[path.name], data, text, path, Locator(text))
 
 
 def _load_reports(opened: OpenedRound, last_visit: dict[str, dt.date]) -> tuple[dict[str, ReportFile], list[Problem]]:
@@ -740,8 +779,8 @@ def _review_jobs(opened: OpenedRound) -> tuple[list[tuple[str, str, Path]], list
         for file in files:
             if not _is_yaml(file):
                 continue
-            if file.name == REPORT_FILE:
-                continue  # read on its own, by _load_reports
+            if file.name == REPORT_FILE or file.name in RECORD_FILES:
+                continue  # read on their own, by _load_reports and _load_records
             refused = round_file_problem(file, opened.root)
             if refused:
                 problems.append(refused)  # a link out of the round (error), a FIFO or device (warning)

@@ -460,6 +460,15 @@ class CountySummary(_Strict):
     text: str = Field("", description="Markdown: teamets tekst for fylket som helhet.")
 
 
+class CourseDefaults(_Strict):
+    """The round's default deadlines of the course: a deadline follows from its step."""
+
+    comments_weeks: int = Field(
+        3, ge=0, le=52, description="Frist for kontorets merknader til utkastet: uker etter at utkastet er sendt.")
+    plan_weeks: int = Field(
+        6, ge=0, le=104, description="Frist for kontorets plan for retting: uker etter at endelig rapport er sendt.")
+
+
 class RoundReport(_Strict):
     """Round-level defaults for the office reports, and the county summary's status and text."""
 
@@ -471,6 +480,13 @@ class RoundReport(_Strict):
     signature: list[Signatory] = Field(default_factory=list, description="Hvem som signerer rapportene (navn og tittel).")
     texts: StandardTexts = Field(default_factory=StandardTexts, description="Standardtekster for alle kontorene.")
     summary: CountySummary | None = Field(None, description="Fylkesoppsummeringens status, dato og tekst.")
+    course: CourseDefaults = Field(default_factory=CourseDefaults,
+                                   description="Standardfrister i forløpet (uker etter steget fristen følger av).")
+
+    @field_validator("course", mode="before")
+    @classmethod
+    def _no_course(cls, value: Any) -> Any:
+        return {} if value is None else value
 
 
 class Round(_Strict):
@@ -594,6 +610,9 @@ class CaseReview(_Review):
     selection: Literal["kontoret", "tilfeldig", ""] = Field(
         "", description="Hvordan saken ble valgt: «kontoret» (valgt av kontoret) eller «tilfeldig» (trukket)."
     )
+    position: int | None = Field(
+        None, ge=1, description="Plassen saken ble trukket på (kvp-audit sample), når selection er «tilfeldig».")
+    stratum: str = Field("", description="Gruppen saken ble trukket fra, for eksempel «pågående»; tom: uten grupper.")
     facts: dict[str, Any] = Field(default_factory=dict, description="Fakta om saken, med navnene fra sjekklisten.")
 
 
@@ -659,6 +678,62 @@ class ReportText(_Strict):
         return {} if value is None else value
 
 
+class Course(_Strict):
+    """The course of the audit at one office: the date of each step and the two deadlines."""
+
+    notice_sent: dt.date | None = Field(None, description="Varsel sendt til kontoret.")
+    visit: dt.date | None = Field(None, description="Besøket; tom: siste besøksdato i kontor.yaml.")
+    draft_sent: dt.date | None = Field(None, description="Utkastet (foreløpig rapport) sendt; låser utkastets funn.")
+    comments_deadline: dt.date | None = Field(
+        None, description="Frist for kontorets merknader; tom: utkast sendt pluss report.course.comments_weeks.")
+    comments_received: dt.date | None = Field(None, description="Kontorets merknader til utkastet mottatt.")
+    final_sent: dt.date | None = Field(None, description="Endelig rapport sendt.")
+    plan_deadline: dt.date | None = Field(
+        None, description="Frist for plan for retting; tom: reply_deadline, ellers endelig sendt pluss report.course.plan_weeks.")
+    plan_received: dt.date | None = Field(None, description="Kontorets plan for retting mottatt.")
+    followup: dt.date | None = Field(None, description="Oppfølgingen; tom: datoen i oppfolging.yaml.")
+    closed: dt.date | None = Field(None, description="Tilsynet lukket: endret praksis er dokumentert.")
+
+
+class DraftReview(_Strict):
+    """What happened between the draft and the final report."""
+
+    comments: str = Field("", description="Markdown: kontorets merknader til utkastet, kort referert (datoen er course.comments_received).")
+    changes: dict[str, str] = Field(
+        default_factory=dict, description="Teamets begrunnelse per kriterium-id for funn som er endret fra utkastet.")
+
+    @field_validator("changes", mode="before")
+    @classmethod
+    def _no_changes(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+
+class FollowupText(_Strict):
+    """The team's own text in the follow-up report (Markdown)."""
+
+    summary: str = Field("", description="Markdown: sammendraget, som står først i oppfølgingsrapporten.")
+    conclusion: str = Field("", description="Markdown: konklusjonen.")
+
+
+class FollowupReportPart(_Strict):
+    """The follow-up report's own part of rapport.yaml: status, date, team and text."""
+
+    status: ReportStatus = Field(description="utkast eller endelig; et utkast merkes UTKAST på hver side.")
+    date: dt.date | None = Field(None, description="Rapportdatoen; tom: datoen for oppfølgingsverkstedet.")
+    team: list[Signatory] = Field(default_factory=list, description="Teamet; tomt: rapportens team.")
+    text: FollowupText = Field(default_factory=FollowupText, description="Teamets egen tekst (Markdown).")
+
+    @field_validator("team", mode="before")
+    @classmethod
+    def _no_people(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _no_text(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+
 class ReportFile(_Strict):
     """The office report's own file: ``rapport.yaml`` in the office's folder."""
 
@@ -678,6 +753,16 @@ class ReportFile(_Strict):
     team: list[Signatory] = Field(default_factory=list, description="Revisjonsteamet (navn og tittel).")
     signature: list[Signatory] = Field(default_factory=list, description="Hvem som signerer; tom: report.signature i runde.yaml.")
     text: ReportText = Field(default_factory=ReportText, description="Teamets egen tekst (Markdown).")
+    course: Course = Field(default_factory=Course, description="Forløpet: datoen for hvert steg og fristene.")
+    draft_review: DraftReview = Field(default_factory=DraftReview,
+                                      description="Kontorets merknader til utkastet og teamets begrunnelse for endringer.")
+    followup_report: FollowupReportPart | None = Field(
+        None, description="Oppfølgingsrapportens status, dato, team og tekst.")
+
+    @field_validator("course", "draft_review", mode="before")
+    @classmethod
+    def _no_part(cls, value: Any) -> Any:
+        return {} if value is None else value
 
     @field_validator("team", "signature", mode="before")
     @classmethod
@@ -695,8 +780,89 @@ class ReportFile(_Strict):
         return "" if value is None else value
 
 
+# --------------------------------------------------------------------------- course records
+
+
+class DraftFinding(_Strict):
+    """One finding of the draft as it was sent."""
+
+    id: str = Field(description="Funnets id: runde/kontor/kriterium.")
+    kind: Literal["avvik", "merknad", "god praksis"] = Field(description="avvik, merknad eller god praksis.")
+    criterion: str = Field(description="Kriteriets id.")
+    question: str = Field("", description="Kriteriets spørsmål, for lesbarhet.")
+    cases: dict[str, Literal["ikke oppfylt", "delvis"]] = Field(
+        default_factory=dict, description="Sakene som ikke oppfylte kriteriet, med utfallet (saksnøkkel: utfall).")
+
+
+class DraftRecord(_Strict):
+    """The draft's findings as sent: ``utkast-sendt.yaml``, written by ``kvp-audit step ... utkast-sendt``."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              json_schema_extra={"title": "kvp-audit utkast-sendt.yaml"})
+
+    sent: dt.date = Field(description="Datoen utkastet ble sendt.")
+    findings: list[DraftFinding] = Field(default_factory=list, description="Utkastets funn.")
+
+
+PLAN_STATUSES = ("åpen", "delvis", "lukket")
+
+
+class PlanItem(_Strict):
+    """The office's measure for one finding."""
+
+    measure: str = Field("", description="Markdown: hva kontoret skal gjøre.")
+    responsible: str = Field("", description="Hvem som har ansvaret, som rolle («NAV-leder») eller initialer; aldri en deltaker.")
+    due: dt.date | None = Field(None, description="Fristen for tiltaket.")
+    status: Literal["åpen", "delvis", "lukket"] = Field("åpen", description="åpen, delvis eller lukket.")
+    evidence: str = Field("", description="Markdown: dokumentasjonen som viser endringen.")
+    checked: dt.date | None = Field(None, description="Når statusen sist ble sjekket.")
+
+
+class PlanFile(_Strict):
+    """The office's plan for retting: ``plan.yaml`` in the office's folder."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              json_schema_extra={"title": "kvp-audit plan.yaml"})
+
+    received: dt.date | None = Field(None, description="Når planen kom.")
+    items: dict[str, PlanItem] = Field(default_factory=dict, description="Tiltakene per funn-id (runde/kontor/kriterium).")
+
+    @field_validator("items", mode="before")
+    @classmethod
+    def _no_items(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+
+class Stratum(_Strict):
+    """One group of the population and what was drawn from it."""
+
+    name: str = Field(min_length=1, description="Gruppens navn, for eksempel «pågående»; «alle» uten grupper.")
+    population: int = Field(ge=1, description="Hvor mange saker gruppen har (kontorets liste, som verktøyet aldri ser).")
+    draw: int = Field(ge=1, description="Hvor mange som ble trukket.")
+    positions: list[int] = Field(description="Plassene som ble trukket, i rekkefølge (1 til population).")
+
+
+class SampleDraw(_Strict):
+    """One draw of the office's random sample."""
+
+    date: dt.date = Field(description="Datoen for trekningen.")
+    reviewer: str = Field(pattern=INITIALS_PATTERN, description="Initialene til den som trakk.")
+    seed: str = Field(min_length=1, description="Frøet trekningen bygger på; med det kan hvem som helst gjenta den.")
+    algorithm: Literal["kvp-sha256-1"] = Field("kvp-sha256-1", description="Algoritmen (beskrevet i docs/format.md).")
+    strata: list[Stratum] = Field(min_length=1, description="Gruppene og plassene som ble trukket.")
+
+
+class SampleRecord(_Strict):
+    """Every draw of an office's sample: ``utvalg.yaml``, written by ``kvp-audit sample``."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              json_schema_extra={"title": "kvp-audit utvalg.yaml"})
+
+    draws: list[SampleDraw] = Field(min_length=1, description="Trekningene, den gjeldende sist.")
+
+
 def json_schema(kind: str = "checklist") -> dict:
-    """Return the JSON Schema of a file kind: checklist, round, case, office, followup or report."""
+    """Return the JSON Schema of a file kind: checklist, round, case, office, followup, report, plan, sample or draft."""
     model = {
         "checklist": Checklist,
         "round": Round,
@@ -704,6 +870,9 @@ def json_schema(kind: str = "checklist") -> dict:
         "office": OfficeReview,
         "followup": FollowupReview,
         "report": ReportFile,
+        "plan": PlanFile,
+        "sample": SampleRecord,
+        "draft": DraftRecord,
     }[kind]
     schema = model.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -17,6 +17,8 @@ from kvp_audit.models import (  # noqa: E402
     Answer, CaseReview, Checklist, ChecklistRef, CountySummary, Criterion, Fact, FindingFollowup,
     FollowupReview, Office, OfficeReview, Period, ReportFile, ReportText, Round, RoundChecklists,
     RoundReport, ScaleValue, Signatory, StandardTexts, Theme, json_schema,
+    Course, CourseDefaults, DraftFinding, DraftRecord, DraftReview, FollowupReportPart, FollowupText, PlanFile,
+    PlanItem, SampleDraw, SampleRecord, Stratum,
 )
 
 SECTIONS = [
@@ -24,7 +26,10 @@ SECTIONS = [
     ("Rundefil (runde.yaml)", [Round, RoundChecklists, ChecklistRef, Period, Office, RoundReport, StandardTexts,
                                CountySummary]),
     ("Vurderinger", [CaseReview, OfficeReview, FollowupReview, Answer, FindingFollowup]),
-    ("Rapportfil (rapport.yaml)", [ReportFile, ReportText, Signatory]),
+    ("Rapportfil (rapport.yaml)", [ReportFile, ReportText, Signatory, Course, DraftReview, FollowupReportPart,
+                                   FollowupText]),
+    ("Forløpet: plan, utvalg og utkast", [PlanFile, PlanItem, SampleRecord, SampleDraw, Stratum, DraftRecord,
+                                          DraftFinding, CourseDefaults]),
 ]
 
 
@@ -53,6 +58,22 @@ INTRO = {
                   "teamets tekst og uten merking. Et utkast merkes UTKAST i tittelen, øverst og på hver PDF-side.",
     "ReportText": "Teamets egen tekst (Markdown) under `text:`. De dere møtte, omtales med rolle; tekst som ligner "
                   "et navn, gir en advarsel. `themes` har tema-id-ene fra sjekklisten som nøkler.",
+    "Course": "Forløpet under `course:` i `rapport.yaml`: datoen for hvert steg (`kvp-audit step` skriver dem) "
+              "og de to fristene, som følger av steget sitt når de er tomme.",
+    "DraftReview": "Under `draft_review:` i `rapport.yaml`: kontorets merknader til utkastet og teamets begrunnelse "
+                   "for hvert funn som er endret fra utkastet til endelig rapport.",
+    "FollowupReportPart": "Oppfølgingsrapportens del av `rapport.yaml` (`followup_report:`): status, dato, team og tekst.",
+    "FollowupText": "Teamets egen tekst (Markdown) i oppfølgingsrapporten.",
+    "PlanFile": "Kontorets plan for retting: `plan.yaml` i kontorets mappe, med ett tiltak per funn-id.",
+    "PlanItem": "Kontorets tiltak for ett funn: hva, hvem (rolle eller initialer), frist, og senere status og dokumentasjon.",
+    "SampleRecord": "Det tilfeldige utvalget: `utvalg.yaml` i kontorets mappe, skrevet av `kvp-audit sample`; "
+                    "ikke rediger den. Hver trekning blir stående.",
+    "SampleDraw": "Én trekning: dato, hvem, frøet og algoritmen, slik at hvem som helst kan gjenta den.",
+    "Stratum": "En gruppe i populasjonen (for eksempel «pågående») og plassene som ble trukket fra den.",
+    "DraftRecord": "Utkastets funn slik det ble sendt: `utkast-sendt.yaml`, skrevet av "
+                   "`kvp-audit step RUNDE KONTOR utkast-sendt`; ikke rediger den.",
+    "DraftFinding": "Ett funn i utkastet, med sakene som ikke oppfylte kriteriet.",
+    "CourseDefaults": "Standardfristene under `report.course:` i `runde.yaml`.",
     "Signatory": "En tjenesteperson i `team` eller `signature`: navn og tittel. Navn hører bare hjemme her og i `sender`.",
 }
 
@@ -87,7 +108,7 @@ def markdown() -> str:
         "",
         "Generert fra `kvp_audit/models.py` med `python scripts/gen_format_docs.py`; ikke rediger for hånd.",
         "JSON Schema for hver filtype ligger i `docs/schemas/` og skrives også ut av",
-        "`kvp-audit checklist schema --kind checklist|round|case|office|followup|report`.",
+        "`kvp-audit checklist schema --kind checklist|round|case|office|followup|report|plan|sample|draft`.",
         "",
     ]
     for title, models in SECTIONS:
@@ -136,7 +157,7 @@ def _limits() -> list[str]:
 
 def write() -> dict[Path, str]:
     out = {ROOT / "docs" / "format.md": markdown()}
-    for kind in ("checklist", "round", "case", "office", "followup", "report"):
+    for kind in ("checklist", "round", "case", "office", "followup", "report", "plan", "sample", "draft"):
         out[ROOT / "docs" / "schemas" / f"{kind}.schema.json"] = json.dumps(json_schema(kind), ensure_ascii=False, indent=2) + "\n"
     return out
 
