@@ -481,3 +481,39 @@ def test_summary_column_headers_break_between_words_only(summary_layout):
                     broken.append(f"{line!r} in {' '.join(words)!r}")
     assert seen > 50
     assert not broken, broken[:10]
+
+
+def test_a_recorded_outcome_the_checklist_has_no_option_for_is_shown_as_itself(round_builder):
+    """A checklist whose utfall is free text: every answer is its own row; only a closed case with
+    no outcome is "ikke registrert"."""
+    b = round_builder
+    path = b.root / "checklists" / "mini-sak.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "  har_barn:\n", "  utfall:\n    type: text\n    label: Hva gikk deltakeren til?\n  har_barn:\n"), encoding="utf-8")
+    b.case("nav-a", "K-AAAAA1", {"V-01": "ja"}, status="avsluttet", extra="")
+    b.case("nav-a", "K-AAAAA2", {"V-01": "ja"}, status="avbrutt")
+    b.case("nav-b", "K-BBBBB1", {"V-01": "ja"}, status="avsluttet")
+    for key, office in (("K-AAAAA1", "nav-a"), ("K-BBBBB1", "nav-b")):
+        case = b.root / office / f"{key}.yaml"
+        case.write_text(case.read_text(encoding="utf-8").replace("  status: ", "  utfall: lønnstilskudd\n  status: "),
+                        encoding="utf-8")
+    ctx, html, md = _summary(b.root)
+    assert [(r["outcome"], r["count"]) for r in ctx["closure"]["rows"]] == [("lønnstilskudd", 2), ("ikke registrert", 1)]
+    assert _rows(html, "t-closure") == [["lønnstilskudd", "2"], ["ikke registrert", "1"]]
+    assert "Avsluttede og avbrutte program i de gjennomgåtte sakene: 3." in html
+    assert "| lønnstilskudd | 2 |" in md and "| ikke registrert | 1 |" in md
+
+
+def test_a_short_label_over_40_characters_is_refused_with_where_and_what_to_do(tmp_path):
+    from click.testing import CliRunner
+
+    from kvp_audit.cli import main
+
+    text = (REPO / "tests" / "fixtures" / "mini-sak.yaml").read_text(encoding="utf-8").replace(
+        "        question: Er det fattet vedtak?\n", "        question: Er det fattet vedtak?\n        short: " + "x" * 41 + "\n")
+    path = tmp_path / "mini.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["checklist", "validate", str(path)])
+    assert result.exit_code != 0
+    assert ("mini.yaml:21:16: feil: themes[0].criteria[0].short: 'short' er for lang: 41 tegn, høyst 40\n"
+            "    Gjør slik: skriv en kortere tekst") in result.output
