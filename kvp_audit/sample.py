@@ -543,8 +543,8 @@ def sample_view(data, office_id: str, lang: str) -> dict | None:
         seed=draw.seed)]
     earlier = len(record.draws) - 1
     if earlier:
-        sentences.append(ngettext("Trekningen erstatter {n} tidligere trekning, som også står i utvalget.",
-                                  "Trekningen erstatter {n} tidligere trekninger, som også står i utvalget.",
+        sentences.append(ngettext("Trekningen erstatter {n} tidligere trekning; begge er registrert.",
+                                  "Trekningen erstatter {n} tidligere trekninger; alle er registrert.",
                                   earlier).format(n=earlier))
     if random_cases != drawn:
         sentences.append(ngettext("{n} sak er gjennomgått som trukket tilfeldig.",
