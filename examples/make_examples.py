@@ -353,7 +353,8 @@ def add_samples(folder: Path) -> None:
         draw = SampleDraw(date=dt.date.fromisoformat(date), reviewer=reviewer, seed=seed, strata=[
             Stratum(name=name, population=n, draw=k, positions=draw_positions(seed, office_id, name, n, k))
             for name, (n, k) in strata.items()])
-        (folder / office_id / "utvalg.yaml").write_text(record_text(SampleRecord(draws=[draw])), encoding="utf-8")
+        (folder / office_id / "utvalg.yaml").write_text(HEADER + record_text(SampleRecord(draws=[draw])),
+                                                         encoding="utf-8")
         free = {s.name: list(s.positions) for s in draw.strata}
         for path in sorted((folder / office_id).glob("K-*.yaml")):
             text = path.read_text(encoding="utf-8")

@@ -644,7 +644,7 @@ def _pick_problems(data: RoundData, picks: list) -> list[Problem]:
         return []
     from .sample import Pick, pick_problems
 
-    return pick_problems(data.samples, [Pick(o, f, r.case, getattr(r, "selection", ""), getattr(r, "position", None),
+    return pick_problems(data.samples, [Pick(o, f, getattr(r, "selection", ""), getattr(r, "position", None),
                                              getattr(r, "stratum", "")) for o, f, r in picks], data.path)
 
 

@@ -87,10 +87,6 @@ class Request:
 
     strata: tuple[tuple[str, int, int], ...]
 
-    @property
-    def stratified(self) -> bool:
-        return not (len(self.strata) == 1 and self.strata[0][0] == ALL)
-
 
 def _counts(values: tuple[str, ...], option: str) -> dict[str | None, int]:
     """``--population 12`` as {None: 12}; ``--population pågående=12`` as {"pågående": 12}."""
@@ -369,14 +365,14 @@ def _names(draw: SampleDraw) -> str:
     return ", ".join(s.name for s in draw.strata)
 
 
-def used_positions(folder: Path, exclude: Path | None = None) -> dict[tuple[str, int], Path]:
+def used_positions(folder: Path) -> dict[tuple[str, int], Path]:
     """The (stratum, position) of every case file in the office folder drawn at random."""
     from .load import RESERVED_FILES, _is_yaml, read_mapping
     from .yamlio import YamlFileError
 
     used: dict[tuple[str, int], Path] = {}
     try:
-        files = sorted(f for f in folder.iterdir() if _is_yaml(f) and f.name not in RESERVED_FILES and f != exclude)
+        files = sorted(f for f in folder.iterdir() if _is_yaml(f) and f.name not in RESERVED_FILES)
     except OSError:
         return used
     for file in files:
@@ -433,7 +429,6 @@ class Pick:
 
     office: str
     path: Path
-    case: str
     selection: str
     position: int | None
     stratum: str
@@ -443,7 +438,7 @@ def pick_problems(samples: dict[str, SampleRecord], picks: list[Pick], root: Pat
     """Warnings for cases whose position is not in the office's draw in force, or is used twice,
     and for records whose draws are not what their seeds give."""
     from .load import SAMPLE_FILE
-    from .yamlio import Locator, read_text
+    from .yamlio import Locator, YamlFileError, read_text
 
     problems: list[Problem] = []
     locators: dict[Path, Locator] = {}
@@ -452,7 +447,7 @@ def pick_problems(samples: dict[str, SampleRecord], picks: list[Pick], root: Pat
         if path not in locators:
             try:
                 locators[path] = Locator(read_text(path))
-            except Exception:  # noqa: BLE001 (read before; a file gone since gives no line)
+            except (OSError, YamlFileError):  # read a moment ago; a file gone since gives no line
                 locators[path] = Locator("")
         line, col = locators[path].locate(key)
         problems.append(Problem(display_path(path), line, col, key=field, message=message, hint=hint,
@@ -538,7 +533,7 @@ def sample_view(data, office_id: str, lang: str) -> dict | None:
         parts.append(ngettext("{n} trukket tilfeldig", "{n} trukket tilfeldig", drawn).format(n=drawn))
     else:
         parts.append(ngettext("{n} sak trukket tilfeldig", "{n} saker trukket tilfeldig", drawn).format(n=drawn))
-    sentences = [_("{selection}: {positions} (trekning {date}, frø {seed}).").format(
+    sentences = [_("{selection} {date} med frøet {seed}: {positions}.").format(
         selection=", ".join(parts), positions=strata_text(draw.strata, lang), date=format_date(draw.date, lang),
         seed=draw.seed)]
     earlier = len(record.draws) - 1
