@@ -381,15 +381,24 @@ def new_round(directory: Path, name: str | None, county: str | None, offices: tu
 @click.argument("office")
 @click.option("--reviewer", "reviewers", multiple=True, required=True, help="Revisorens initialer (kan gjentas).")
 @click.option("--date", "date", default=None, help="Dato for vurderingen, ÅÅÅÅ-MM-DD (standard: i dag).")
+@click.option("--selection", type=click.Choice(["kontoret", "tilfeldig"]), default=None,
+              help="Hvordan saken ble valgt: kontoret (valgt av kontoret) eller tilfeldig (trukket).")
+@click.option("--position", type=click.IntRange(min=1), default=None,
+              help="Plassen saken ble trukket på (se 'kvp-audit sample'); med --selection tilfeldig.")
+@click.option("--stratum", default=None, help="Gruppen saken ble trukket fra, når trekningen har grupper.")
 @handle_errors
-def new_case(round_dir: Path, office: str, reviewers: tuple[str, ...], date: str | None) -> None:
+def new_case(round_dir: Path, office: str, reviewers: tuple[str, ...], date: str | None, selection: str | None,
+             position: int | None, stratum: str | None) -> None:
     """Lag en ny saksvurdering med en tilfeldig saksnøkkel og alle kriteriene.
 
     \b
     Eksempel:
       kvp-audit new case runder/2026-var nav-fjellby --reviewer KB --reviewer ÅS
+      kvp-audit new case runder/2026-var nav-fjellby --reviewer KB --selection kontoret
+      kvp-audit new case runder/2026-var nav-fjellby --reviewer KB --selection tilfeldig --position 7
     """
     from .load import existing_case_keys, open_round
+    from .sample import check_pick
     from .skeleton import create_case
     from .validation import check_initials, check_office
 
@@ -397,8 +406,66 @@ def new_case(round_dir: Path, office: str, reviewers: tuple[str, ...], date: str
     check_office(opened.round, office)
     check_initials(reviewers)
     checklist = opened.require_case_checklist()
-    key, path = create_case(opened.root, office, checklist, list(reviewers), _today(date), existing_case_keys(opened))
+    pick = check_pick(opened.root, office, selection, position, stratum)
+    key, path = create_case(opened.root, office, checklist, list(reviewers), _today(date), existing_case_keys(opened),
+                            *pick)
     click.echo(_("skrev {path} (saksnøkkel {key})").format(path=display_path(path), key=key))
+
+
+# --------------------------------------------------------------------------- sample
+
+
+@main.command("sample", context_settings=CONTEXT)
+@click.argument("round_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("office")
+@click.option("--population", "populations", multiple=True, metavar="N|GRUPPE=N",
+              help="Hvor mange saker kontorets liste har, eller GRUPPE=N for hver gruppe (kan gjentas).")
+@click.option("--draw", "draws", multiple=True, metavar="K|GRUPPE=K",
+              help="Hvor mange saker som skal trekkes, eller GRUPPE=K for hver gruppe (kan gjentas).")
+@click.option("--seed", default=None, help="Frøet (standard: et nytt fra operativsystemet, som skrives i utvalg.yaml).")
+@click.option("--reviewer", default=None, help="Initialene til den som trekker.")
+@click.option("--date", "date", default=None, help="Dato for trekningen, ÅÅÅÅ-MM-DD (standard: i dag).")
+@click.option("--redraw", is_flag=True, help="Trekk på nytt; de tidligere trekningene blir stående i utvalg.yaml.")
+@click.option("--verify", is_flag=True, help="Gjenta hver trekning i utvalg.yaml fra frøet og si om den stemmer.")
+@handle_errors
+def sample(round_dir: Path, office: str, populations: tuple[str, ...], draws: tuple[str, ...], seed: str | None,
+           reviewer: str | None, date: str | None, redraw: bool, verify: bool) -> None:
+    """Trekk saker tilfeldig fra kontorets liste, slik at hvem som helst kan gjenta trekningen.
+
+    Kontoret har listen over aktuelle saker; verktøyet får bare vite hvor lang den er
+    (--population) og trekker plasser fra 1 til N med algoritmen kvp-sha256-1 (SHA-256 av
+    frøet, kontoret, gruppen og en teller; se docs/format.md). Trekningen skrives i
+    utvalg.yaml i kontorets mappe før den vises. En ny trekning for samme kontor krever
+    --redraw, og alle trekningene blir stående. --verify gjentar dem. Avslutter med 1 når
+    en trekning ikke stemmer, og 2 ved feil bruk.
+
+    \b
+    Eksempel:
+      kvp-audit sample runder/2026 nav-fjellby --population 20 --draw 3 --reviewer EL
+      kvp-audit sample runder/2026 nav-fjellby --population pågående=12 --population avsluttet=8 \\
+          --draw pågående=1 --draw avsluttet=1 --reviewer EL
+      kvp-audit sample runder/2026 nav-fjellby --verify
+    """
+    from . import sample as sampling
+    from .validation import check_initials
+
+    if verify:
+        if populations or draws or seed or reviewer or date or redraw:
+            raise click.UsageError(_("--verify gjentar trekningene som står i utvalg.yaml og tar ingen andre valg"))
+        _path, checks = sampling.verify_office(round_dir, office)
+        for line in sampling.check_lines(checks):
+            click.echo(line)
+        sys.exit(EXIT_OK if all(c.matches for c in checks) else EXIT_FINDINGS)
+    request = sampling.parse_request(populations, draws)
+    if reviewer is None:
+        raise click.UsageError(_("oppgi --reviewer med initialene til den som trekker"))
+    check_initials([reviewer])
+    if seed is not None:
+        seed = sampling.check_seed(seed)
+    drawn = sampling.make_draw(round_dir, office, request, reviewer, _today(date), seed=seed, redraw=redraw)
+    click.echo(_("skrev {path}").format(path=display_path(drawn.path)))
+    for line in sampling.draw_lines(drawn):
+        click.echo(line)
 
 
 # --------------------------------------------------------------------------- validate / score
