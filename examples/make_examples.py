@@ -182,7 +182,14 @@ def case_text(rng, checklist, office_id: str, key: str, reviewers, date: dt.date
             lines.append(f"    comment: {q(comment)}")
         if sources:
             lines.append(f"    sources: [{', '.join(sources)}]")
+    for crit in checklist.criteria():  # left unanswered on purpose, saying why (no completeness warning)
+        if crit.id in skip:
+            lines.append(f"  {crit.id}:")
+            lines.append(f"    comment: {q(NOT_ASSESSED)}")
     return "\n".join(lines) + "\n"
+
+
+NOT_ASSESSED = "Ikke vurdert: dokumentasjonen var ikke tilgjengelig under besøket."
 
 
 def office_text(rng, checklist, office_id: str, reviewers, visit: dt.date, year: int, quality: float) -> str:

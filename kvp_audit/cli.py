@@ -329,19 +329,29 @@ def _today(value: str | None) -> dt.date:
 @click.option("--from", "from_round", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Forrige runde: samme kontorer og sjekklister (nyeste versjon), og åpne funn føres videre.")
 @click.option("--id", "round_id", default=None, help="Rundens id (standard: mappens navn).")
-@click.option("--start", default=None, help="Første dag, ÅÅÅÅ-MM-DD (standard: i dag).")
-@click.option("--end", default=None, help="Siste dag, ÅÅÅÅ-MM-DD (standard: start + 6 måneder).")
-@click.option("--case-checklist", default=None, help="Sjekkliste for saker, id@versjon (standard: nyeste kvp-sak).")
-@click.option("--office-checklist", default=None, help="Sjekkliste for kontoret (standard: nyeste kvp-kontor).")
-@click.option("--followup-checklist", default=None, help="Sjekkliste for oppfølging (standard: nyeste kvp-oppfolging).")
+@click.option("--start", default=None, help="Første dag, ÅÅÅÅ-MM-DD (standard: 1. januar i året mappen heter, ellers i år).")
+@click.option("--end", default=None, help="Siste dag, ÅÅÅÅ-MM-DD (standard: 31. desember samme år).")
+@click.option("--case-checklist", default=None,
+              help="Sjekkliste for saker, id@versjon eller en fil (standard: nyeste kvp-sak).")
+@click.option("--office-checklist", default=None,
+              help="Sjekkliste for kontoret, id@versjon eller en fil (standard: nyeste kvp-kontor).")
+@click.option("--followup-checklist", default=None,
+              help="Sjekkliste for oppfølging, id@versjon eller en fil (standard: nyeste kvp-oppfolging).")
+@click.option("--checklists", "checklist_dirs", multiple=True, type=click.Path(path_type=Path),
+              help="En mappe (eller fil) med egne sjekklister; de runden bruker, kopieres til checklists/ i runden (kan gjentas).")
 @click.option("--reviewer", "reviewers", multiple=True, default=("XX",), show_default=True,
               help="Revisorens initialer (kan gjentas).")
 @handle_errors
 def new_round(directory: Path, name: str | None, county: str | None, offices: tuple[str, ...],
               from_round: Path | None, round_id: str | None, start: str | None, end: str | None,
               case_checklist: str | None, office_checklist: str | None, followup_checklist: str | None,
-              reviewers: tuple[str, ...]) -> None:
+              reviewers: tuple[str, ...], checklist_dirs: tuple[Path, ...]) -> None:
     """Lag en ny runde: rundefilen og en mappe per kontor med kontorvurdering.
+
+    Rundens id er fylket og mappens navn (for eksempel fiktivfylke-2027), så funn-id-ene
+    er ulike fra fylke til fylke. Perioden er året mappen heter (2027: 1. januar til
+    31. desember) med mindre --start og --end er gitt. Egne sjekklister (--checklists, eller
+    en fil som --case-checklist) kopieres inn i runden.
 
     Med --from lages runden fra forrige runde: de samme kontorene, de samme sjekklistene i
     nyeste versjon, og funnene som ikke er lukket føres videre (koblet til den nye versjonen
@@ -352,14 +362,19 @@ def new_round(directory: Path, name: str | None, county: str | None, offices: tu
       kvp-audit new round runder/2026-var --name "Kvalitetsinnsyn KVP 2026" \\
           --county Fiktivfylke --office nav-fjellby="NAV Fjellby" --office nav-strand="NAV Strand"
       kvp-audit new round runder/2028 --from runder/2026-var --name "Kvalitetsinnsyn KVP 2028"
+      kvp-audit new round runder/2027 --name "KVP 2027" --county Fiktivfylke --office nav-fjellby="NAV Fjellby" \\
+          --case-checklist mine/min-sak.yaml --reviewer KB
     """
     from .rounds import create_round
 
-    start_date = _today(start)
+    from .validation import check_initials
+
+    check_initials(reviewers)
     created = create_round(
         directory, name=name, county=county, offices=offices, from_round=from_round, round_id=round_id,
-        start=start_date, end=_today(end) if end else None, case_checklist=case_checklist,
-        office_checklist=office_checklist, followup_checklist=followup_checklist, reviewers=reviewers)
+        start=_today(start) if start else None, end=_today(end) if end else None, case_checklist=case_checklist,
+        office_checklist=office_checklist, followup_checklist=followup_checklist, reviewers=reviewers,
+        checklists=checklist_dirs)
     for p in created.warnings:
         click.echo(p.format(), err=True)
     for path in created.written:
@@ -372,8 +387,19 @@ def new_round(directory: Path, name: str | None, county: str | None, offices: tu
         for fid in created.unmapped:
             click.echo(_("advarsel") + ": " + _("{id}: kriteriet finnes ikke i den nye sjekklisten og ingen "
                                                "kriterier erstatter det; sjekk funnet for hånd").format(id=fid), err=True)
-    click.echo(_("Neste steg: kvp-audit new case {dir} {office}").format(
-        dir=display_path(directory), office=created.round.offices[0].id))
+    click.echo(_("Neste steg: {command}").format(command=next_step(directory, created.round.offices[0].id, reviewers)))
+
+
+def next_step(directory: Path, office: str, reviewers) -> str:
+    """The ``new case`` command for the round just made, ready to run as printed."""
+    import shlex
+
+    given = [r for r in reviewers if r != "XX"] or ["XX"]
+    command = "kvp-audit new case {dir} {office}".format(dir=shlex.quote(display_path(directory)), office=office)
+    command += "".join(f" --reviewer {r}" for r in given)
+    if given == ["XX"]:
+        command += "  # " + _("bytt XX med initialene dine")
+    return command
 
 
 @new.command("case", context_settings=CONTEXT)
@@ -586,7 +612,7 @@ def _scored(round_dir: Path):
                                   "runden {path} har {n} feil; rett dem (se 'kvp-audit validate') først",
                                   len(data.errors)).format(
             path=display_path(round_dir), n=len(data.errors)), data.errors)
-    for p in data.warnings:
+    for p in data.warnings + data.completeness:
         click.echo(p.format(), err=True)
     return data, score_round(data)
 

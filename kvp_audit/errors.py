@@ -48,6 +48,7 @@ class Problem:
     message: str = ""
     hint: str = ""
     severity: ProblemSeverity = field(default=ProblemSeverity.error, compare=False)
+    group: str = field(default="", compare=False)  # "completeness": what is not filled in yet (kvp_audit.completeness)
 
     def __post_init__(self):
         if not isinstance(self.severity, ProblemSeverity):

@@ -104,7 +104,7 @@ class ChecklistLibrary:
         self._problems = []
         for folder in self.folders:
             try:
-                files = sorted(folder.rglob("*.y*ml")) if folder.is_dir() else []
+                files = [folder] if folder.is_file() else sorted(folder.rglob("*.y*ml")) if folder.is_dir() else []
             except OSError as exc:
                 self._problems.append(Problem(display_path(folder), message=_("mappen kan ikke leses ({error})").format(
                     error=exc.strerror or exc), hint=_("sjekk at du har lov til å lese mappen")))
@@ -203,6 +203,8 @@ class RoundData:
     plans: dict[str, PlanFile] = field(default_factory=dict)      # plan.yaml by office id
     samples: dict[str, SampleRecord] = field(default_factory=dict)  # utvalg.yaml by office id
     drafts: dict[str, DraftRecord] = field(default_factory=dict)  # utkast-sendt.yaml by office id
+    # What is not filled in yet (kvp_audit.completeness): warnings that validate and report print, kept apart
+    completeness: list[Problem] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -433,9 +435,20 @@ def check_review(
     """Validate a review (case, office or follow-up) against its model and its checklist."""
     shown = display_path(path)
     locator = Locator(text)
-    review, problems = _as_model(model, review_data, text, path, locator)
-    if review is None:
-        return None, problems
+    refused = privacy_problems(text, review_data, path)
+    if refused:
+        from .privacy import without_national_ids
+
+        review_data = without_national_ids(review_data)  # the rest of the file is still checked
+    try:
+        review, problems = model.model_validate(review_data), []
+    except ValidationError as exc:
+        problems = pydantic_problems(exc, model, shown, locator)
+        review = _partial_review(model, review_data, exc)
+        if review is None:
+            return None, _merged(refused, problems)
+    earlier = _merged(refused, problems)
+    problems = list(earlier)
     if review.office != office_id:
         line, col = locator.locate(("office",))
         problems.append(Problem(shown, line, col, key="office",
@@ -444,7 +457,59 @@ def check_review(
     problems += _fact_problems(review, checklist, shown, locator)
     problems += _answer_problems(review, review_data, checklist, shown, locator)
     problems += name_warnings(review_data, text, path)
+    problems = _merged(earlier, problems[len(earlier):])
     return (review if not any(p.is_error for p in problems) else None), problems
+
+
+def _merged(first: list[Problem], rest: list[Problem]) -> list[Problem]:
+    """``first``, then the problems of ``rest`` that are not where one of ``first`` is.
+
+    An identity number's problem covers its whole line; any other covers its line and column.
+    """
+    identity = {p.line for p in first if p.line is not None and p.message.startswith(_ID_MESSAGE_START())}
+    places = {(p.line, p.column) for p in first if p.line is not None}
+    return [*first, *(p for p in rest if p.line is None or (p.line not in identity and (p.line, p.column) not in places))]
+
+
+def _ID_MESSAGE_START() -> str:
+    return _("teksten ser ut som et fødselsnummer eller D-nummer ({masked})").split("{", 1)[0]
+
+
+def _partial_review(model: type, data: dict[str, Any], exc: ValidationError):
+    """The review without the parts pydantic refused (unknown fields, bad values), or None.
+
+    Checking the rest against the checklist means an unknown field such as ``svar:`` does
+    not hide a criterion id's typo or a bad answer in the same file. A required field that
+    is missing or refused leaves nothing to check against, and gives None.
+    """
+    import copy
+
+    from .validation import clean_loc
+
+    pruned = copy.deepcopy(data)
+    if isinstance(pruned.get("answers"), dict):
+        from .models import _short_answers
+
+        pruned["answers"] = _short_answers(pruned["answers"])
+    for err in exc.errors(include_url=False):
+        loc = clean_loc(tuple(err["loc"]))
+        if err["type"] == "missing" or not loc:
+            return None
+        parent = pruned
+        for part in loc[:-1]:
+            try:
+                parent = parent[part]
+            except (KeyError, IndexError, TypeError):
+                parent = None
+                break
+        if isinstance(parent, dict):
+            parent.pop(loc[-1], None)
+        elif isinstance(parent, list) and isinstance(loc[-1], int) and loc[-1] < len(parent):
+            parent[loc[-1]] = None
+    try:
+        return model.model_validate(pruned)
+    except ValidationError:
+        return None
 
 
 def _fact_problems(review, checklist: Checklist, shown: str, locator: Locator) -> list[Problem]:
@@ -532,11 +597,40 @@ def _answer_problem(crit, value: Any, scale) -> tuple[str, str] | None:
 
 
 def _load_review(path: Path, model, checklist: Checklist, office_id: str):
+    """Read and check one review file; a case or office review also gets the completeness warnings.
+
+    A file refused for an identity number is still parsed and checked, with the number's
+    value treated as unusable, so that every problem in it is reported in one run.
+    """
     try:
         data, text = read_mapping(path)
     except YamlFileError as exc:
-        return None, exc.problems
-    return check_review(data, text, path, model, checklist, office_id)
+        parsed = _parse_refused(path, exc)
+        if parsed is None:
+            return None, exc.problems
+        data, text = parsed
+    review, problems = check_review(data, text, path, model, checklist, office_id)
+    if review is not None and model is not FollowupReview:
+        from .completeness import review_problems
+
+        problems += review_problems(review, checklist, path, Locator(text))
+    return review, problems
+
+
+def _parse_refused(path: Path, exc: YamlFileError) -> tuple[dict[str, Any], str] | None:
+    """The data and text of a file refused only for identity numbers (None for any other reason)."""
+    from .privacy import problems as privacy_problems
+    from .yamlio import parse_mapping
+
+    try:
+        text = read_text(path)
+        data = parse_mapping(text, path)
+    except (OSError, YamlFileError):
+        return None
+    refused = privacy_problems(text, data, path)
+    if not refused or len(refused) != len(exc.problems):
+        return None
+    return data, text
 
 
 def load_round(path: Path, library: ChecklistLibrary | None = None, workers: int | None = None,
@@ -556,7 +650,7 @@ def validate_round(path: Path, workers: int | None = None) -> list[Problem]:
 
     Raises InputError only when there is no round to speak of (no runde.yaml). Finding ids
     in the follow-up files are checked once the round is free of errors, since they are
-    known only when it is scored.
+    known only when it is scored; so are the completeness warnings (kvp_audit.completeness).
     """
     try:
         data = load_round(path, workers=workers, keep_reviews=False)
@@ -564,7 +658,8 @@ def validate_round(path: Path, workers: int | None = None) -> list[Problem]:
         if not exc.problems:
             raise
         return exc.problems  # the round could not be loaded at all: its problems are the findings
-    problems = data.problems
+    # What is not filled in yet is said once the round is free of errors, as the follow-ups' finding ids are.
+    problems = data.problems + ([] if data.errors else data.completeness)
     if not data.errors and any((data.path / o.id / FOLLOWUP_FILE).is_file() for o in data.round.offices):
         from .followup import followup_problems
         from .scoring import score_round
@@ -616,10 +711,16 @@ def _load_round(path: Path, library: ChecklistLibrary | None, workers: int | Non
     picks = []  # how each case says it was chosen, checked against utvalg.yaml below
     visits: dict[str, dt.date] = {}  # the last visit date, which is the report date unless rapport.yaml gives one
     case_dates: dict[str, dt.date] = {}
+    from .completeness import empty_office_problems, period_problems
+
     for (kind, office_id, file), (review, review_problems) in zip(jobs, results):
         problems.extend(review_problems)
         if review is None:
             continue
+        if kind == "office":
+            problems += period_problems(rnd.period, file, "visit_dates", review.visit_dates)
+        elif kind == "case":
+            problems += period_problems(rnd.period, file, "date", [review.date])
         if kind == "office" and review.visit_dates:
             visits[office_id] = max(review.visit_dates)
         elif kind == "case" and review.date is not None:
@@ -641,10 +742,13 @@ def _load_round(path: Path, library: ChecklistLibrary | None, workers: int | Non
             data.office_reviews[office_id] = review
         else:
             data.followups[office_id] = review
+    problems += empty_office_problems(opened.round_file, rnd.offices, {o for kind, o, _f in jobs if kind == "case"}, root)
     data.reports, report_problems = _load_reports(opened, {**case_dates, **visits})
     problems += report_problems
     data.plans, data.samples, data.drafts = (_load_records(opened, name, problems) for name in RECORD_FILES)
     problems += _pick_problems(data, picks)
+    data.completeness = [p for p in problems if p.group == "completeness"]
+    data.problems = problems = [p for p in problems if p.group != "completeness"]
     return data
 
 

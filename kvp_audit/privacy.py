@@ -280,6 +280,24 @@ def problems(text: str, data: Any, path: Path | str) -> list:
     return out
 
 
+def without_national_ids(value: Any) -> Any:
+    """A copy of a parsed YAML value with every identity number made unusable: a value
+    holding one becomes None, a key holding one is left out (so no message can show it)."""
+    if isinstance(value, dict):
+        return {k: without_national_ids(v) for k, v in value.items() if not _holds_national_id(k)}
+    if isinstance(value, list):
+        return [without_national_ids(v) for v in value]
+    return None if _holds_national_id(value) else value
+
+
+def _holds_national_id(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(scan_text(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _number_hit(value) is not None
+    return False
+
+
 def new_case_key(existing: set[str] | frozenset[str] = frozenset(), length: int = 6) -> str:
     """Draw a random case key such as ``K-7QX2M4`` that is not among ``existing``."""
     while True:

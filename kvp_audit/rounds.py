@@ -24,7 +24,7 @@ from .load import ROUND_FILE, library_for
 from .models import CarriedFinding, Checklist, Office, Round
 
 DEFAULT_CHECKLISTS = {"case": "kvp-sak", "office": "kvp-kontor", "followup": "kvp-oppfolging"}
-DEFAULT_DAYS = 182  # a round runs about six months unless an end is given
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")  # a folder named 2027 or 2027-var is the round of 2027
 
 
 @dataclass
@@ -49,8 +49,69 @@ class CreatedRound:
 
 
 def slug(text: str) -> str:
-    """A round id from a folder name."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "runde"
+    """A round id part from a folder or county name (æ, ø and å as ae, o and a)."""
+    import unicodedata
+
+    folded = text.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")
+    folded = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "runde"
+
+
+def default_round_id(directory: Path, county: str) -> str:
+    """The county and the folder's name (``fiktivfylke-2027``), so finding ids stay unique across counties."""
+    folder, place = slug(Path(directory).resolve().name), slug(county)
+    return folder if folder == place or folder.startswith(place + "-") else f"{place}-{folder}"
+
+
+def default_period(directory: Path, start: dt.date | None, end: dt.date | None,
+                   today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The round's period: ``start``/``end`` as given, else the year of the folder's name
+    (2027 → 2027-01-01 to 2027-12-31), else this year; an end alone ends the year it is in."""
+    year_match = _YEAR.search(Path(directory).resolve().name)
+    year = (start.year if start else end.year if end else int(year_match.group(1)) if year_match
+            else (today or dt.date.today()).year)
+    start = start or dt.date(year, 1, 1)
+    end = end or dt.date(start.year, 12, 31)
+    if end < start:
+        raise UsageError(_("perioden slutter ({end}) før den begynner ({start}); rett --start eller --end").format(
+            start=start.isoformat(), end=end.isoformat()))
+    return start, end
+
+
+def checklist_sources(paths: Iterable[Path]) -> list[Path]:
+    """Check the folders and files given with ``--checklists`` (or as a checklist option) exist."""
+    out = []
+    for path in paths:
+        path = Path(path)
+        if not path.exists():
+            raise UsageError(_("fant ikke '{path}'; oppgi en sjekklistefil eller en mappe med sjekklister").format(
+                path=display_path(path)))
+        out.append(path)
+    return out
+
+
+def _is_path(value: str | None) -> bool:
+    """Whether a checklist option names a file rather than ``id@version``."""
+    return value is not None and ("@" not in value or value.endswith((".yaml", ".yml")))
+
+
+def _as_ref(value: str | None, library) -> str | None:
+    """A checklist option as ``id@version``: a file's own id and version when the option is a path."""
+    if not _is_path(value):
+        return value
+    from .load import load_checklist
+
+    path = Path(value)
+    if not path.is_file():
+        raise UsageError(_("'{value}' er verken id@versjon eller en sjekklistefil som finnes").format(value=value))
+    checklist, problems = load_checklist(path)
+    if checklist is None:
+        raise UsageError(_("sjekklisten {path} kan ikke brukes").format(path=display_path(path)), problems)
+    found = library.refs().get(checklist.ref)
+    if found is not None and found.resolve() != path.resolve():
+        raise UsageError(_("{path} er {ref}, men en annen fil har samme id og versjon: {other}").format(
+            path=display_path(path), ref=checklist.ref, other=display_path(found)))
+    return checklist.ref
 
 
 def create_round(
@@ -67,6 +128,7 @@ def create_round(
     office_checklist: str | None = None,
     followup_checklist: str | None = None,
     reviewers: Iterable[str] = ("XX",),
+    checklists: Iterable[Path] = (),
 ) -> CreatedRound:
     """Create a round folder; raise UsageError or InputError (with its problems) when it cannot be made.
 
@@ -77,9 +139,9 @@ def create_round(
     from .skeleton import parse_office_option
 
     directory = Path(directory)
-    library = library_for(directory)
-    start = start or dt.date.today()
-    end = end or start + dt.timedelta(days=DEFAULT_DAYS)
+    files = [Path(v) for v in (case_checklist, office_checklist, followup_checklist) if _is_path(v) and Path(v).is_file()]
+    library = library_for(directory, checklist_sources([*files, *checklists]))
+    start, end = default_period(directory, start, end)
     previous = _previous(from_round) if from_round is not None else None
     if previous is not None:
         county = county or previous[0].round.county
@@ -91,7 +153,8 @@ def create_round(
     if missing:
         raise UsageError(_("mangler {options}; oppgi dem, eller lag runden fra en tidligere runde med --from")
                          .format(options=", ".join(missing)))
-    given = {"case": case_checklist, "office": office_checklist, "followup": followup_checklist}
+    given = {"case": _as_ref(case_checklist, library), "office": _as_ref(office_checklist, library),
+             "followup": _as_ref(followup_checklist, library)}
     refs = {scope: given[scope] or _default_ref(library, previous, scope) for scope in DEFAULT_CHECKLISTS}
     loaded = _checklists(library, refs)
     carried: dict[str, list[CarriedFinding]] = {}
@@ -105,10 +168,11 @@ def create_round(
                                    {o.id for o in office_list})
         previous_path = os.path.relpath(Path(from_round).resolve(), directory.resolve())
     report = _carried_report(previous[0].round) if previous is not None else None
-    rnd = _build(round_id or slug(directory.resolve().name), name, county, start, end, refs, office_list,
+    rnd = _build(round_id or default_round_id(directory, county), name, county, start, end, refs, office_list,
                  previous_path, carried, report)
     themes = [t.id for t in loaded["case"].themes]  # rapport.yaml's text.themes: the results' themes
-    written = build_aside(directory, rnd, loaded.get("office"), list(reviewers), start, themes)
+    copies = _copies(library, refs, directory)
+    written = build_aside(directory, rnd, loaded.get("office"), list(reviewers), start, themes, copies)
     return CreatedRound(rnd, directory, written, carried, previous[0].round.name if previous else None,
                         previous[0].warnings if previous else [])
 
@@ -149,6 +213,19 @@ def _checklists(library, refs: dict[str, str | None]) -> dict[str, Checklist]:
     return loaded
 
 
+def _copies(library, refs: dict[str, str | None], directory: Path) -> list[Path]:
+    """The checklist files the round uses that are neither bundled nor in its own checklists/ (copied in)."""
+    from .load import bundled_checklist_dir
+
+    keep = [(directory / "checklists").resolve(), bundled_checklist_dir().resolve()]
+    out = []
+    for ref in refs.values():
+        path = library.refs().get(ref) if ref else None
+        if path is not None and not any(path.resolve().is_relative_to(folder) for folder in keep):
+            out.append(path)
+    return out
+
+
 def _carried_report(previous: Round):
     """The previous round's report defaults a new round keeps: sender, reply weeks, signature, standard texts.
 
@@ -171,7 +248,7 @@ def _build(round_id, name, county, start, end, refs, offices, previous, carried,
 
 
 def build_aside(directory: Path, rnd: Round, office_checklist: Checklist | None, reviewers: list[str],
-                today: dt.date, themes: list[str] = ()) -> list[Path]:
+                today: dt.date, themes: list[str] = (), copies: Iterable[Path] = ()) -> list[Path]:
     """Write the round in a hidden sibling folder, then move it into ``directory`` whole.
 
     When ``directory`` does not exist the folder is renamed into place in one step. When
@@ -193,6 +270,11 @@ def build_aside(directory: Path, rnd: Round, office_checklist: Checklist | None,
     aside = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=directory.parent))
     try:
         written = write_round(aside, rnd, office_checklist, reviewers, today, existing=directory, themes=themes)
+        for source in copies:  # the round's own checklists/, so the round works wherever it is moved
+            target_file = aside / "checklists" / source.name
+            target_file.parent.mkdir(exist_ok=True)
+            shutil.copyfile(source, target_file)
+            written.append(target_file)
         if not directory.exists():
             os.rename(aside, directory)
         else:

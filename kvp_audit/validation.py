@@ -131,6 +131,9 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(out)
 
 
+clean_loc = _clean_loc  # for load's second look at a file pydantic refused
+
+
 def pydantic_problems(
     exc: ValidationError, model: type[BaseModel], shown: str, locator: Locator
 ) -> list[Problem]:

@@ -114,7 +114,7 @@ def _build(round_dir: Path, out: Path | None, formats: list[str], lang: str, off
     env = environment(user_templates, lang)
     templates = template_files(user_templates)
     manifest = Manifest.load(out)
-    result = BuildResult(warnings=bundle.data.warnings)
+    result = BuildResult(warnings=bundle.data.warnings + bundle.data.completeness)
     todo = []
     for job in plan_jobs(bundle, out, formats, lang, office):
         for fmt, target in job.targets.items():

@@ -65,9 +65,10 @@ def letter_view(data, office_id: str, lang: str, visit_dates: list[dt.date]) -> 
     default_date = visit_dates[-1] if visit_dates else rnd.period.end
     report = data.reports.get(office_id)
     sample_record = sample_view(data, office_id, lang)  # how the sample was drawn (utvalg.yaml), or None
+    unanswered = unanswered_view(data, office_id)
     if report is None:
         return {"letter": None, "has_letter": False, "draft": False, "report_date": format_date(default_date, lang),
-                "show_reviewers": True, "sample_record": sample_record}
+                "show_reviewers": True, "sample_record": sample_record, "unanswered": unanswered}
     shared = rnd.report or RoundReport()
     date = report.date or default_date
     deadline = reply_deadline(date, report.reply_deadline, shared.reply_weeks)
@@ -85,7 +86,20 @@ def letter_view(data, office_id: str, lang: str, visit_dates: list[dt.date]) -> 
     }
     # The team by name replaces the reviewers' initials from the case files on the cover.
     return {"letter": letter, "has_letter": True, "draft": letter["draft"], "report_date": letter["date"],
-            "show_reviewers": not letter["team"], "sample_record": sample_record}
+            "show_reviewers": not letter["team"], "sample_record": sample_record, "unanswered": unanswered}
+
+
+def unanswered_view(data, office_id: str) -> dict | None:
+    """How many applicable criteria the office's reviews left unanswered, as the method section says it; None for none."""
+    from ..completeness import unanswered_in_office
+    from ..i18n import ngettext
+
+    count = unanswered_in_office(data, office_id)
+    if not count:
+        return None
+    return {"count": count, "text": ngettext(
+        "{n} gjeldende kriterium var ikke besvart i vurderingene og er ikke med i resultatene.",
+        "{n} gjeldende kriterier var ikke besvart i vurderingene og er ikke med i resultatene.", count).format(n=count)}
 
 
 def county_letter_view(data, lang: str) -> dict:
