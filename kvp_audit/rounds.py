@@ -59,7 +59,8 @@ def slug(text: str) -> str:
 
 def default_round_id(directory: Path, county: str) -> str:
     """The county and the folder's name (``fiktivfylke-2027``), so finding ids stay unique across counties."""
-    folder, place = slug(Path(directory).resolve().name), slug(county)
+    # 'Fiktivfylke (fiktivt)' is fiktivfylke: a note in brackets is no part of the name
+    folder, place = slug(Path(directory).resolve().name), slug(re.sub(r"\([^)]*\)", " ", county))
     return folder if folder == place or folder.startswith(place + "-") else f"{place}-{folder}"
 
 

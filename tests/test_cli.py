@@ -108,8 +108,22 @@ def test_new_round_new_case_validate_score(tmp_path):
     text = text.replace("  status:  #", "  status: avsluttet  #", 1)
     text = text.replace("answer:  # ja | delvis | nei | ikke aktuelt", "answer: ja  #", 1)
     path.write_text(text)
+    # issue 15: a half-filled case, the office files and nav-bo with no cases are no longer silent
     result = run("validate", "--strict", "r")
-    assert (result.exit_code, result.output) == (0, "Ingen problemer funnet.\n")
+    todo = "; der kriteriet ikke gjelder, svar 'ikke aktuelt'; kan det ikke vurderes, skriv hvorfor i comment\n"
+    placeholder = ("advarsel: reviewers: 'XX' er en plassholder, ikke en revisor\n"
+                   "    Gjør slik: skriv initialene til dem som gjorde vurderingen, for eksempel [KB, ÅS]\n")
+    office = ("advarsel: answers: 20 av 20 gjeldende kriterier er ikke besvart\n"
+              "    Gjør slik: svar på KR-01, KR-02, KR-03, KR-04, KK-01, …" + todo)
+    assert (result.exit_code, result.output) == (1, (
+        f"r/nav-a/{key}.yaml:12:1: advarsel: answers: 4 av 5 gjeldende kriterier er ikke besvart\n"
+        "    Gjør slik: svar på V-02, A-01, A-02, A-03" + todo
+        + "r/nav-a/kontor.yaml:4:13: " + placeholder + "r/nav-a/kontor.yaml:8:1: " + office
+        + "r/nav-bo/kontor.yaml:4:13: " + placeholder + "r/nav-bo/kontor.yaml:8:1: " + office
+        + "r/runde.yaml:15:9: advarsel: offices[1]: kontoret nav-bo har ingen saker\n"
+        "    Gjør slik: lag en sak med 'kvp-audit new case r nav-bo --reviewer KB' (dine initialer), "
+        "eller ta kontoret ut av offices\n"
+        "0 feil, 6 advarsler\n"))
     result = run("score", "r", "--format", "json")
     data = json.loads(result.output)
     office = data["offices"][0]

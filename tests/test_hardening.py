@@ -145,7 +145,8 @@ def test_a_broken_round_checklist_is_an_error_not_replaced_by_the_bundled_one(ro
     path.write_text(text, encoding="utf-8")
     round_builder.write("runde.yaml", (round_builder.root / "runde.yaml").read_text(encoding="utf-8").replace(
         "mini-sak@1.0", "kvp-sak@2026.1"))
-    assert run("validate", "runde").output == "Ingen problemer funnet.\n"
+    # valid: only that the offices have no cases yet is said (tests/test_completeness.py pins it)
+    assert run("validate", "runde").output.endswith("\n0 feil, 2 advarsler\n")
     (round_builder.root / "checklists" / "mini-sak.yaml").write_text(MINI + tail, encoding="utf-8")
     result = run("validate", "runde")
     assert result.exit_code == 1

@@ -174,7 +174,8 @@ def test_create_round_from_options(tmp_path):
     created = create_round(tmp_path / "ny", name="KVP 2027", county="Fiktivfylke",
                            offices=["nav-a=NAV A", "NAV Bø"], start=dt.date(2027, 1, 1), reviewers=["KB"])
     rnd = created.round
-    assert (rnd.id, rnd.name, rnd.period.end) == ("ny", "KVP 2027", dt.date(2027, 7, 2))
+    # issue 15: the id names the county, and the period is the start's year (was: the folder's name, start + 182 days)
+    assert (rnd.id, rnd.name, rnd.period.end) == ("fiktivfylke-ny", "KVP 2027", dt.date(2027, 12, 31))
     assert [o.id for o in rnd.offices] == ["nav-a", "nav-bo"]
     assert {k: str(v) for k, v in rnd.checklists} == {
         "case": "kvp-sak@2026.1", "office": "kvp-kontor@2026.1", "followup": "kvp-oppfolging@2026.1"}

@@ -396,7 +396,7 @@ def test_new_case_with_a_position_but_no_draw(round_builder):
 
 
 def _warnings(b) -> list[str]:
-    return [p.format() for p in validate_round(b.root) if not p.is_error]
+    return [p.format() for p in validate_round(b.root) if not p.is_error and p.group != "completeness"]
 
 
 def test_validate_warns_of_a_position_not_drawn_and_one_used_twice(round_builder):
@@ -418,9 +418,11 @@ def test_validate_warns_of_a_position_not_drawn_and_one_used_twice(round_builder
         "(plass i trekningen)\n    Gjør slik: skriv position: og plassen fra utvalg.yaml",
     ]
     result = run("validate", str(b.root), "--strict")
-    assert result.exit_code == 1 and "0 feil, 4 advarsler" in result.output
+    # the 4 above, and 6 of what is not filled in yet (5 cases half answered, nav-b with no cases)
+    assert result.exit_code == 1 and "0 feil, 10 advarsler" in result.output
     # the same when the files are checked on several cores (only the case's key and place travel back)
-    assert [p.format() for p in validate_round(b.root, workers=2) if not p.is_error] == _warnings(b)
+    assert [p.format() for p in validate_round(b.root, workers=2)
+            if not p.is_error and p.group != "completeness"] == _warnings(b)
 
 
 def test_validate_checks_the_stratum_and_a_position_without_a_draw(round_builder):
@@ -466,7 +468,7 @@ def _sampled_round(b, with_letter: bool):
     b.case("nav-b", "K-BBBBB1", {"V-01": "ja", "V-02": "ja"})
     if with_letter:
         b.write("nav-a/rapport.yaml", "status: endelig\ntext:\n  sample: \"Kontorets liste var sortert etter startdato.\"\n")
-    assert not validate_round(b.root)
+    assert not [p for p in validate_round(b.root) if p.group != "completeness"]  # tests/test_completeness.py pins those
 
 
 STATEMENT = (f"2 saker valgt av kontoret, 3 trukket tilfeldig 1. februar 2026 med frøet {SEED}: plass 11, 12 og 14 "
