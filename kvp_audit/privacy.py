@@ -259,7 +259,8 @@ def problems(text: str, data: Any, path: Path | str) -> list:
         line = text[line_start:line_end if line_end >= 0 else len(text)]
         key = _re.match(r"^\s*(?:-\s*)?([^:#\s][^:#]*?)\s*:", line)
         out.append(Problem(shown, text.count("\n", 0, hit.start) + 1, hit.start - line_start + 1,
-                           key=key.group(1) if key else "", message=message.format(masked=hit.masked), hint=hint))
+                           key=mask_national_ids(key.group(1)) if key else "",  # a number as the key, too
+                           message=message.format(masked=hit.masked), hint=hint))
     locator = None
     for keys, hit in scan_value(data) if values else ():
         if hit.digits in seen:
