@@ -206,6 +206,10 @@ def _checklists(library, refs: dict[str, str | None]) -> dict[str, Checklist]:
         if ref is None:
             continue
         checklist, problems = library.get(ref)
+        if checklist is None and ref not in library.refs():
+            raise UsageError(_("fant ikke sjekklisten '{ref}'; oppgi filen ({option} sti/til/sjekkliste.yaml) "
+                               "eller mappen den ligger i (--checklists MAPPE)").format(
+                ref=ref, option=f"--{scope}-checklist"))
         if checklist is None:
             raise UsageError(_("sjekklisten '{ref}' kan ikke brukes").format(ref=ref), problems)
         loaded[scope] = checklist
