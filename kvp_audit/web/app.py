@@ -10,7 +10,9 @@ Security, for a tool that runs on a reviewer's laptop:
 - offices and cases are looked up among the round's own ids and the files found on disk,
   never joined from request text, so a path cannot leave the round;
 - requests must name this machine in the Host header (no DNS rebinding) when bound to
-  loopback; templates autoescape; the content security policy allows only this server.
+  loopback or, with ``serve --lan``, the one network address, where a device must also
+  have paired first (:mod:`kvp_audit.web.pairing`); templates autoescape; the content
+  security policy allows only this server.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from ..i18n import _, ngettext
 from ..report import template_dir
 from . import reviews
 from .followups import FindingIndex, followup_summary, followup_target
+from .pairing import Pairing, refusal
 from .reportfile import ReportTarget, check_values, edit_rows, parse_action, report_summary, report_target, report_view
 from .reviews import Messages, RoundSite, open_review, save_review, summarise
 from .view import form_view
@@ -71,6 +74,7 @@ class WebState:
     reports: Path                    # absolute: where "Lag rapport" writes, <reports>/<round id>/
     report_formats: list[str]
     allowed_hosts: tuple[str, ...] | None
+    pairing: Pairing | None = None   # with `serve --lan`: every page needs a paired device (pairing.py)
     # One request at a time through the app, so two saves never interleave (taken by server.py).
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -148,6 +152,8 @@ def _guard():
         session["lang"] = chosen
     g.lang = session.get("lang") or state.lang
     i18n.set_language(g.lang)
+    if state.pairing is not None and (refused := refusal(state.pairing)) is not None:
+        return refused
     if request.method == "POST":
         token = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
         expected = session.get("csrf", "")
