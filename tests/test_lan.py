@@ -143,9 +143,10 @@ def test_pairing_sets_a_secure_httponly_strict_session_cookie(lan):
     assert not any(f.lower().startswith(("expires", "max-age")) for f in flags)  # gone when the browser closes
     page = c.get("/", base_url=BASE)
     assert page.status_code == 200 and "NAV Bergtun" in page.get_data(as_text=True)
-    assert c.get(CASE_URL, base_url=BASE).status_code == 200
+    case_page = c.get(CASE_URL, base_url=BASE)
+    assert case_page.status_code == 200
     # Flask's own session cookie (CSRF, language) is Secure too.
-    session_cookie = next(h for h in page.headers.getlist("Set-Cookie") if h.startswith("kvp_audit_"))
+    session_cookie = next(h for h in case_page.headers.getlist("Set-Cookie") if h.startswith("kvp_audit_"))
     assert "Secure" in session_cookie and "HttpOnly" in session_cookie and "SameSite=Strict" in session_cookie
     # A fresh code for the next device is printed; the paired device going back to /koble just goes on.
     assert len(printed) == 1 and printed[0] == pairing.code != code
@@ -334,7 +335,14 @@ def _start(round_dir: Path, *args: str, env: dict | None = None):
             return proc, lines
 
 
-def _stop(proc) -> tuple[str, str]:
+def _stop(proc, lines: list[str] | None = None) -> tuple[str, str]:
+    """Ctrl-C, once the server answers (before that, Ctrl-C ends the command as "avbrutt")."""
+    if lines:
+        match = re.search(r"https?://([\d.]+):(\d+)/", lines[0])
+        host = "127.0.0.1" if match.group(1) == "0.0.0.0" else match.group(1)
+        with socket.create_connection((host, int(match.group(2))), timeout=10) as probe:
+            probe.sendall(b"GET /static/kvp.css HTTP/1.0\r\n\r\n")
+            probe.recv(1)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
@@ -464,9 +472,9 @@ def test_host_without_lan_keeps_its_warning_and_needs_no_pairing(round_dir):
         assert conn.getresponse().status == 200
         conn.close()
     finally:
-        _stop(proc)
+        _stop(proc, lines)
     proc, lines = _start(round_dir, "--host", "0.0.0.0")
-    _, err = _stop(proc)
+    _, err = _stop(proc, lines)
     assert "Advarsel: med --host 0.0.0.0 kan andre maskiner på nettverket åpne skjemaet og endre filene." in err
 
 
@@ -486,7 +494,7 @@ def test_the_default_stays_on_loopback_only(round_dir):
             socket.create_connection((ADDRESS, port), timeout=10).close()
         assert "koble" not in "\n".join(lines) and len(lines) == 2
     finally:
-        _stop(proc)
+        _stop(proc, lines)
 
 
 def test_without_a_network_address_lan_says_what_to_do(monkeypatch):
