@@ -350,6 +350,32 @@ def _stop(proc, lines: list[str] | None = None) -> tuple[str, str]:
     return out, err
 
 
+def _modules(lines: list[str]) -> list[list[int]]:
+    """The QR code's modules (1 dark) read back from half-block lines."""
+    halves = {" ": (0, 0), "█": (1, 1), "▀": (1, 0), "▄": (0, 1)}
+    rows = []
+    for line in lines:
+        pairs = [halves[ch] for ch in line]
+        rows += [[top for top, _ in pairs], [bottom for _, bottom in pairs]]
+    return rows
+
+
+def _modules_of(url: str) -> list[list[int]]:
+    import segno
+
+    rows = [[1 if m else 0 for m in row] for row in segno.make(url, error="m", micro=False).matrix_iter(border=2)]
+    return rows + [[0] * len(rows[0])] * (len(rows) % 2)
+
+
+def test_the_qr_code_is_black_on_white_whatever_the_terminal_colours():
+    from kvp_audit.web.pairing import qr_text
+
+    url = "https://127.0.0.2:8443/koble?kode=ABCD-EFGH"
+    lines = qr_text(url).split("\n")
+    assert all(line.startswith("\x1b[30;107m") and line.endswith("\x1b[0m") for line in lines)
+    assert _modules([line[len("\x1b[30;107m"):-len("\x1b[0m")] for line in lines]) == _modules_of(url)
+
+
 def _verifying_context(der: bytes) -> ssl.SSLContext:
     """A client context that trusts exactly this certificate and checks the address in it."""
     context = ssl.create_default_context(cadata=ssl.DER_cert_to_PEM_cert(der))
@@ -371,7 +397,7 @@ def test_lan_serves_https_whose_fingerprint_is_the_one_printed(round_dir):
         assert lines[4] == "Sertifikatets SHA-256-fingeravtrykk (sammenlign med det nettbrettet viser):"
         printed = lines[5].strip()
         qr = lines[6:-1]
-        assert len(qr) > 10 and all(set(row) <= set(" █▀▄") for row in qr)  # the QR code, in blocks
+        assert _modules(qr) == _modules_of(link.group(0).strip())  # the QR code holds the pairing URL
         assert lines[-1] == "Trykk Ctrl-C for å stoppe."
 
         der = _peer_der(port)
@@ -484,7 +510,7 @@ def test_the_default_stays_on_loopback_only(round_dir):
     srv = make_server(round_dir)
     try:
         assert srv.socket.getsockname()[0] == "127.0.0.1"
-        assert srv.kvp_app.extensions["kvp_audit"].pairing is None
+        assert pairing_module.PAIRING_KEY not in srv.kvp_app.extensions
     finally:
         srv.server_close()
     proc, lines = _start(round_dir)
@@ -534,3 +560,57 @@ def test_readme_explains_the_certificate_warning_and_the_fingerprint():
     section = readme.split("#### Nettbrett på kontoret", 1)[1].split("\n#", 1)[0]
     for words in ("fingeravtrykk", "SHA-256", "--insecure-http", "engangskode", "Safari", "Chrome"):
         assert words in section
+
+
+# --------------------------------------------------------------------------- in a real browser
+
+
+@pytest.fixture
+def lan_server(round_dir, tmp_path):
+    """The real `--lan` server (HTTPS, pairing) on 127.0.0.2 in a thread; yields (url, pairing)."""
+    import threading
+
+    from kvp_audit.web.server import make_server, url_of
+
+    pairing = Pairing()
+    srv = make_server(round_dir, ADDRESS, 0, reports_dir=tmp_path / "reports", tls=make_certificate(ADDRESS),
+                      pairing=pairing)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield url_of(srv, ADDRESS, "https").rstrip("/"), pairing
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_a_browser_pairs_by_typing_the_code_and_the_pairing_page_passes_axe(lan_server):
+    from test_web_browser import ARGS, CHROMIUM, axe_violations
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.is_file():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    url, pairing = lan_server
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            context = browser.new_context(locale="nb-NO", ignore_https_errors=True, bypass_csp=True)
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            response = page.goto(f"{url}/kontor/{OFFICE}")
+            assert response.status == 403
+            assert axe_violations(page) == []
+            page.goto(f"{url}/koble?kode=AAAA-AAAA")
+            assert page.locator("[role=alert]").inner_text() == "Koden stemmer ikke. Du har 4 forsøk igjen."
+            assert axe_violations(page) == []
+            page.fill("#f-code", pairing.code.lower())
+            page.click("button[type=submit]")
+            page.wait_for_selector("text=NAV Bergtun")
+            assert page.url == f"{url}/"
+            cookie = next(c for c in context.cookies() if c["name"] == pairing.cookie_name)
+            assert cookie["secure"] and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+            assert cookie["expires"] == -1  # a session cookie
+            assert page.goto(f"{url}/kontor/{OFFICE}").status == 200
+            # Another browser (no cookie) is still refused.
+            other = browser.new_context(ignore_https_errors=True).new_page()
+            assert other.goto(f"{url}/").status == 403
+        finally:
+            browser.close()

@@ -45,7 +45,7 @@ from ..i18n import _, ngettext
 from ..report import template_dir
 from . import reviews
 from .followups import FindingIndex, followup_summary, followup_target
-from .pairing import Pairing, refusal
+from .pairing import refusal
 from .reportfile import ReportTarget, check_values, edit_rows, parse_action, report_summary, report_target, report_view
 from .reviews import Messages, RoundSite, open_review, save_review, summarise
 from .view import form_view
@@ -74,7 +74,6 @@ class WebState:
     reports: Path                    # absolute: where "Lag rapport" writes, <reports>/<round id>/
     report_formats: list[str]
     allowed_hosts: tuple[str, ...] | None
-    pairing: Pairing | None = None   # with `serve --lan`: every page needs a paired device (pairing.py)
     # One request at a time through the app, so two saves never interleave (taken by server.py).
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -152,7 +151,7 @@ def _guard():
         session["lang"] = chosen
     g.lang = session.get("lang") or state.lang
     i18n.set_language(g.lang)
-    if state.pairing is not None and (refused := refusal(state.pairing)) is not None:
+    if (refused := refusal()) is not None:  # `serve --lan`: a device that has not paired sees nothing
         return refused
     if request.method == "POST":
         token = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""

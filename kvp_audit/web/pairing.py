@@ -253,35 +253,49 @@ def pair_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}{PAIR_PATH}?{CODE_PARAM}={show_code(code)}"
 
 
-def qr_text(url: str) -> str:
-    """``url`` as a QR code drawn with block characters, for the terminal."""
-    import io
+QR_BORDER = 2  # modules of quiet zone; the white background around the code adds to it
 
+
+def qr_text(url: str) -> str:
+    """``url`` as a QR code in half-block characters, two rows of modules per line.
+
+    The blocks are the dark modules, drawn black on white with ANSI colours, so the code
+    scans whatever the terminal's own colours are; where the colours are stripped (a pipe,
+    a log) the blocks are still the dark modules, as on paper.
+    """
     import segno
 
-    out = io.StringIO()
-    segno.make(url, error="m", micro=False).terminal(out=out, compact=True, border=2)
-    return out.getvalue().rstrip("\n")
+    rows = [list(row) for row in segno.make(url, error="m", micro=False).matrix_iter(border=QR_BORDER)]
+    if len(rows) % 2:
+        rows.append([0] * len(rows[0]))
+    blocks = {(1, 1): "\u2588", (1, 0): "\u2580", (0, 1): "\u2584", (0, 0): " "}
+    lines = []
+    for top, bottom in zip(rows[::2], rows[1::2]):
+        drawn = "".join(blocks[(bool(a) * 1, bool(b) * 1)] for a, b in zip(top, bottom))
+        lines.append("\x1b[30;107m" + drawn + "\x1b[0m")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- the Flask side
 
 
-def install(app, pairing: Pairing) -> None:
-    """Require pairing on ``app``: its guard calls :func:`refusal`, and the pairing page is added."""
-    from .app import web_state
+PAIRING_KEY = "kvp_audit_pairing"
 
-    web_state(app).pairing = pairing
+
+def install(app, pairing: Pairing) -> None:
+    """Require pairing on ``app``: the app's guard calls :func:`refusal`, and the pairing page is added."""
+    app.extensions[PAIRING_KEY] = pairing
     app.add_url_rule(PAIR_PATH, "pair_page", pair_page, methods=["GET"])
     if pairing.secure:
         app.config["SESSION_COOKIE_SECURE"] = True
 
 
-def refusal(pairing: Pairing):
-    """None when the request may go on; else the 403 page that says how to pair."""
-    from flask import request
+def refusal():
+    """None when the request may go on (no pairing installed, or a paired device); else the 403 page."""
+    from flask import current_app, request
 
-    if request.path == PAIR_PATH or request.path.startswith("/static/"):
+    pairing = current_app.extensions.get(PAIRING_KEY)
+    if pairing is None or request.path == PAIR_PATH or request.path.startswith("/static/"):
         return None
     if pairing.admits(request.cookies.get(pairing.cookie_name)):
         return None
@@ -290,11 +304,9 @@ def refusal(pairing: Pairing):
 
 def pair_page():
     """GET /koble?kode=…: pair this device with the one-time code, or say why not."""
-    from flask import redirect, request
+    from flask import current_app, redirect, request
 
-    from .app import web_state
-
-    pairing = web_state().pairing
+    pairing = current_app.extensions[PAIRING_KEY]
     if pairing.admits(request.cookies.get(pairing.cookie_name)):
         return redirect("/", code=303)
     typed = request.args.get(CODE_PARAM, "")
@@ -324,14 +336,9 @@ def outcome_message(outcome: PairOutcome, tries_left: int) -> str:
 
 
 def _page(pairing: Pairing, message: str):
-    from flask import g, render_template
+    """The 403 page: how to pair (in the language the app's guard chose), with ``message`` on top."""
+    from flask import render_template
 
-    from .. import i18n
-    from .app import LANGUAGE_NAMES, web_state
-
-    lang = g.get("lang", web_state().lang)
-    i18n.set_language(lang)
-    html = render_template("pair.html.j2", message=message, lang=lang, languages=LANGUAGE_NAMES,
-                           code_param=CODE_PARAM, pair_path=PAIR_PATH, blocked=pairing.blocked,
-                           title=_("Koble til skjemaet"))
+    html = render_template("pair.html.j2", message=message, code_param=CODE_PARAM, pair_path=PAIR_PATH,
+                           blocked=pairing.blocked, title=_("Koble til skjemaet"))
     return html, 403
