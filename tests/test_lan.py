@@ -400,6 +400,10 @@ def test_lan_serves_https_whose_fingerprint_is_the_one_printed(round_dir):
         assert _modules(qr) == _modules_of(link.group(0).strip())  # the QR code holds the pairing URL
         assert lines[-1] == "Trykk Ctrl-C for å stoppe."
 
+        # A browser that does not (yet) trust the certificate hangs up; the server goes on, quietly.
+        with pytest.raises(ssl.SSLCertVerificationError):
+            with socket.create_connection((ADDRESS, port), timeout=10) as raw:
+                ssl.create_default_context().wrap_socket(raw, server_hostname=ADDRESS)
         der = _peer_der(port)
         assert fingerprint(der) == printed
         conn = http.client.HTTPSConnection(ADDRESS, port, timeout=10, context=_verifying_context(der))
