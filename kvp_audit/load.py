@@ -466,12 +466,13 @@ def _merged(first: list[Problem], rest: list[Problem]) -> list[Problem]:
 
     An identity number's problem covers its whole line; any other covers its line and column.
     """
-    identity = {p.line for p in first if p.line is not None and p.message.startswith(_ID_MESSAGE_START())}
+    identity = {p.line for p in first if p.line is not None and p.message.startswith(_id_message_start())}
     places = {(p.line, p.column) for p in first if p.line is not None}
     return [*first, *(p for p in rest if p.line is None or (p.line not in identity and (p.line, p.column) not in places))]
 
 
-def _ID_MESSAGE_START() -> str:
+def _id_message_start() -> str:
+    """The start of the identity-number message (kvp_audit.privacy), in the current language."""
     return _("teksten ser ut som et fødselsnummer eller D-nummer ({masked})").split("{", 1)[0]
 
 
