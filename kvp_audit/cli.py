@@ -612,7 +612,7 @@ def _scored(round_dir: Path):
                                   "runden {path} har {n} feil; rett dem (se 'kvp-audit validate') først",
                                   len(data.errors)).format(
             path=display_path(round_dir), n=len(data.errors)), data.errors)
-    for p in data.warnings + data.completeness:
+    for p in data.warnings:
         click.echo(p.format(), err=True)
     return data, score_round(data)
 
