@@ -172,7 +172,8 @@ def step_dates(sources: CourseSources) -> dict[str, StepDate]:
 
     A date written under ``course:`` wins; the visit comes from kontor.yaml otherwise. The
     follow-up (oppfolging.yaml) and the plan's arrival (plan.yaml) are taken only when they
-    come after the steps before them: a workshop held at the visit follows up the previous round.
+    come after the steps before them (the follow-up after the visit day): a workshop held at
+    the visit follows up the previous round.
     """
     course = sources.course
     found: dict[str, StepDate] = {}
@@ -189,6 +190,8 @@ def step_dates(sources: CourseSources) -> dict[str, StepDate]:
                 continue
             if source != OFFICE_FILE and any(d.date > value for d in found.values()):
                 continue
+            if step == "oppfolging" and "besok" in found and value <= found["besok"].date:
+                continue  # a workshop on the day of the visit follows up the previous round
         else:
             source = REPORT_FILE
         found[step] = StepDate(step, value, source)

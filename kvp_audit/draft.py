@@ -174,7 +174,7 @@ def draft_changes(data, scores, office_id: str, lang: str = "nb") -> dict | None
     reasons = report.draft_review.changes
     rows = [{"criterion": c.criterion, "question": c.question, "change": c.change,
              "change_label": change_label(c.change), "what": describe(c),
-             "reason": _markdown(reasons.get(c.criterion, ""))} for c in changes]
+             "reason": _in_cell(_markdown(reasons.get(c.criterion, "")))} for c in changes]
     intro = _("Utkastet til rapport ble sendt kontoret {date}.").format(date=format_date(record.sent, lang))
     comments = _markdown(report.draft_review.comments)
     if received is not None:
@@ -189,6 +189,13 @@ def draft_changes(data, scores, office_id: str, lang: str = "nb") -> dict | None
         summary = _("Funnene er de samme som i utkastet.")
     return {"intro": intro, "heard": heard, "comments": comments, "summary": summary, "changes": rows,
             "sent": format_date(record.sent, lang), "comments_received": format_date(received, lang)}
+
+
+def _in_cell(text: dict | None) -> dict | None:
+    """A reason for a table cell: one paragraph without its <p>, so it lines up with the cells beside it."""
+    from .report.context import inline_html
+
+    return None if text is None else {**text, "html": inline_html(text["html"]) or text["html"]}
 
 
 def draft_problems(data, scores) -> list[Problem]:
