@@ -213,3 +213,15 @@ def test_a_final_report_without_a_frozen_draft_has_no_change_list(round_builder)
     round_builder.write("nav-a/rapport.yaml", "status: endelig\n")
     assert run("report", "runde", "--out", "ut", "--office", "nav-a", "--format", "html").exit_code == 0
     assert "Endringer fra utkastet" not in Path("ut/nav-a.html").read_text(encoding="utf-8")
+
+
+def test_a_course_without_a_frozen_draft_changes_no_byte_of_a_final_report(round_builder):
+    round_builder.case("nav-a", "K-AAAAA1", {"V-01": "nei", "V-02": "ja"})
+    round_builder.write("nav-a/rapport.yaml", "status: endelig\ndate: 2026-03-01\n")
+    assert run("report", "runde", "--out", "uten", "--office", "nav-a", "--format", "html,md").exit_code == 0
+    round_builder.write("nav-a/rapport.yaml", "status: endelig\ndate: 2026-03-01\n"
+                        "course: {notice_sent: 2026-01-10, final_sent: 2026-03-01}\n"
+                        "draft_review: {comments: Ingen merknader.}\n")
+    assert run("report", "runde", "--out", "med", "--office", "nav-a", "--format", "html,md").exit_code == 0
+    for name in ("nav-a.html", "nav-a.md"):
+        assert Path("med", name).read_bytes() == Path("uten", name).read_bytes()
