@@ -457,24 +457,33 @@ def course_problems(report: ReportFile, locator, shown: str, last_visit: dt.date
     """
     course = report.course
     problems: list[Problem] = []
-    earlier: list[tuple[str, dt.date]] = []
+    earlier: list[tuple[str, dt.date, bool]] = []  # step, date, whether it is the visit of the office review
     order = _("datoene følger forløpet: {steps}").format(steps=", ".join(step_label(s) for s in STEPS))
     for step, name in STEPS.items():
         value = getattr(course, name)
         if value is None and step == "besok" and last_visit is not None:
-            earlier.append((step, last_visit))
+            earlier.append((step, last_visit, True))
             continue
         if value is None:
             continue
         late = max(earlier, key=lambda e: e[1], default=None)
         if late is not None and late[1] > value:
             path, line, col = _where(locator, shown, name)
-            problems.append(Problem(path, line, col, key=f"course.{name}",
-                                    message=_("{step} ({date}) er før {other} ({other_date})").format(
-                                        step=step_label(step), date=value.isoformat(), other=step_label(late[0]),
-                                        other_date=late[1].isoformat()),
-                                    hint=order + "; " + _("rett en av datoene")))
-        earlier.append((step, value))
+            if late[2]:
+                # Two files disagree (a visit date in kontor.yaml written later, say): a warning here,
+                # while `kvp-audit step` refuses to record such a date.
+                problems.append(Problem(path, line, col, key=f"course.{name}", severity="warning",
+                                        message=_("{step} ({date}) er før besøket ({other_date}, siste besøksdato "
+                                                  "i kontor.yaml)").format(step=step_label(step), date=value.isoformat(),
+                                                                          other_date=late[1].isoformat()),
+                                        hint=_("sjekk visit_dates i kontor.yaml, eller skriv besøket i course.visit")))
+            else:
+                problems.append(Problem(path, line, col, key=f"course.{name}",
+                                        message=_("{step} ({date}) er før {other} ({other_date})").format(
+                                            step=step_label(step), date=value.isoformat(), other=step_label(late[0]),
+                                            other_date=late[1].isoformat()),
+                                        hint=order + "; " + _("rett en av datoene")))
+        earlier.append((step, value, False))
     for step, name in DEADLINE_OF.items():
         deadline, base = getattr(course, name), getattr(course, STEPS[step])
         if deadline is not None and base is not None and deadline < base:

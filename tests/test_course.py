@@ -410,3 +410,25 @@ def test_step_help_has_examples():
     assert "kvp-audit step runder/2026 nav-fjellby utkast-sendt --date 2026-03-10" in out
     out = run("status", "--help").output
     assert "kvp-audit status examples/fiktivfylke/2026 --format ics --out frister.ics" in out
+
+
+def test_a_step_before_the_visit_in_kontor_yaml_is_a_warning_in_validate(tmp_path):
+    import shutil
+
+    for year in ("2024", "2026"):
+        shutil.copytree(REPO / "examples" / "fiktivfylke" / year, tmp_path / year)
+    kontor = tmp_path / "2026" / "nav-bergtun" / "kontor.yaml"
+    kontor.write_text(kontor.read_text(encoding="utf-8").replace("visit_dates: [2026-03-18]",
+                                                                 "visit_dates: [2026-05-01]"), encoding="utf-8")
+    report = tmp_path / "2026" / "nav-bergtun" / "rapport.yaml"
+    line = report.read_text(encoding="utf-8").splitlines().index("  draft_sent: 2026-04-15") + 1
+    result = run("validate", str(tmp_path / "2026"))
+    assert result.exit_code == 0, result.output
+    assert (f"rapport.yaml:{line}:15: advarsel: course.draft_sent: utkast sendt (2026-04-15) er før besøket "
+            "(2026-05-01, siste besøksdato i kontor.yaml)\n    Gjør slik: sjekk visit_dates i kontor.yaml, eller "
+            "skriv besøket i course.visit") in result.output
+    # the command refuses to record a date before that visit, and says where the visit is
+    out = run("step", str(tmp_path / "2026"), "nav-bergtun", "merknader-mottatt", "--date", "2026-04-20")
+    assert out.exit_code == 2
+    assert ("nav-bergtun/kontor.yaml:4:1: feil: merknader mottatt (2026-04-20) kan ikke være før besøk "
+            "(2026-05-01)") in out.output
