@@ -934,22 +934,35 @@ def demo(out: Path, fmt: str) -> None:
 @click.argument("round_dir", type=click.Path(path_type=Path))
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Porten skjemaet lytter på (0: en ledig port).")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Adressen skjemaet lytter på; alt annet enn 127.0.0.1 gir andre maskiner tilgang.")
-@click.option("--no-browser", is_flag=True, help="Ikke åpne nettleseren.")
+@click.option("--host", default=None,
+              help="Adressen skjemaet lytter på (standard: 127.0.0.1, med --lan maskinens adresse på nettverket); "
+                   "uten --lan gir alt annet enn 127.0.0.1 andre maskiner tilgang uten innlogging.")
+@click.option("--lan", is_flag=True,
+              help="La et nettbrett på kontorets nett bruke skjemaet: HTTPS med et sertifikat laget nå, "
+                   "og bare enheter som kobler til med engangskoden (URL og QR-kode i terminalen).")
+@click.option("--insecure-http", is_flag=True,
+              help="Med --lan: vanlig HTTP i stedet for HTTPS (ukryptert; gir en advarsel).")
+@click.option("--no-browser", is_flag=True, help="Ikke åpne nettleseren (med --lan åpnes den aldri).")
 @click.option("--lang", "serve_lang", type=click.Choice(["nb", "nn", "en"]), default=None,
               help="Språk i skjemaet (standard: språket for kommandoen, ellers nb).")
 @handle_errors
-def serve(round_dir: Path, port: int, host: str, no_browser: bool, serve_lang: str | None) -> None:
+def serve(round_dir: Path, port: int, host: str | None, lan: bool, insecure_http: bool, no_browser: bool,
+          serve_lang: str | None) -> None:
     """Fyll inn saks- og kontorvurderinger i et skjema i nettleseren, uten nett.
 
     Skjemaet lages fra rundens sjekklister og skriver de samme YAML-filene som
     kommandolinjen leser. Det kjører bare på denne maskinen (127.0.0.1). Stopp med Ctrl-C.
 
+    Med --lan lytter skjemaet på maskinens adresse på nettverket, over HTTPS, og
+    skriver ut en adresse med engangskode, sertifikatets fingeravtrykk og en QR-kode
+    som nettbrettet åpner.
+
     \b
     Eksempel:
       kvp-audit serve examples/fiktivfylke/2026
       kvp-audit serve runder/2026 --port 8080 --no-browser --lang nn
+      kvp-audit serve runder/2026 --lan
+      kvp-audit serve runder/2026 --lan --host 192.168.1.20 --port 8443
     """
     from .i18n import current_language
     from .web.server import serve as run
@@ -957,7 +970,7 @@ def serve(round_dir: Path, port: int, host: str, no_browser: bool, serve_lang: s
     if serve_lang:
         set_language(serve_lang)
     run(round_dir, host=host, port=port, open_browser=not no_browser, lang=current_language(),
-        echo=click.echo, warn=lambda text: click.echo(text, err=True))
+        echo=click.echo, warn=lambda text: click.echo(text, err=True), lan=lan, insecure_http=insecure_http)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,7 +10,9 @@ Security, for a tool that runs on a reviewer's laptop:
 - offices and cases are looked up among the round's own ids and the files found on disk,
   never joined from request text, so a path cannot leave the round;
 - requests must name this machine in the Host header (no DNS rebinding) when bound to
-  loopback; templates autoescape; the content security policy allows only this server.
+  loopback or, with ``serve --lan``, the one network address, where a device must also
+  have paired first (:mod:`kvp_audit.web.pairing`); templates autoescape; the content
+  security policy allows only this server.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from ..i18n import _, ngettext
 from ..report import template_dir
 from . import reviews
 from .followups import FindingIndex, followup_summary, followup_target
+from .pairing import refusal
 from .reportfile import ReportTarget, check_values, edit_rows, parse_action, report_summary, report_target, report_view
 from .reviews import Messages, RoundSite, open_review, save_review, summarise
 from .view import form_view
@@ -148,6 +151,8 @@ def _guard():
         session["lang"] = chosen
     g.lang = session.get("lang") or state.lang
     i18n.set_language(g.lang)
+    if (refused := refusal()) is not None:  # `serve --lan`: a device that has not paired sees nothing
+        return refused
     if request.method == "POST":
         token = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
         expected = session.get("csrf", "")
