@@ -9,6 +9,7 @@ from ..present import OUTCOME_SYMBOL, format_date, format_number, format_percent
 from ..scoring import RoundScore, score_round
 from .charts import theme_chart, trend_chart
 from .context import RoundBundle, checklist_view, method_view, report_head
+from .followupreport import county_followup
 from .letter import county_letter_view
 
 CLOSURE_OUTCOMES = ["arbeid", "utdanning", "statlige tiltak", "AAP", "uføretrygd", "sosialhjelp", "annet"]
@@ -114,6 +115,7 @@ def summary_context(bundle: RoundBundle, lang: str) -> dict:
         "office_reviews": office_review_matrix(data, scores),
         "figures": office_figures(data, lang),
         "method": method_view(office=False),
+        "followup": county_followup(data, scores, lang),
         **county_letter_view(data, lang),  # county_letter, draft, and the report date it gives
     }
 
