@@ -369,7 +369,8 @@ def test_pdf_is_tagged_with_title_language_and_text(tmp_path):
     pypdf = pytest.importorskip("pypdf")
     out = tmp_path / "pdf"
     result = build_reports(EXAMPLE_2026, out, ["pdf"], office="nav-fjellby")
-    assert [p.name for p in result.written] == ["nav-fjellby.pdf"]
+    # NAV Fjellby held its follow-up workshop: --office builds its follow-up report too
+    assert [p.name for p in result.written] == ["nav-fjellby.pdf", "nav-fjellby-oppfolging.pdf"]
     reader = pypdf.PdfReader(out / "nav-fjellby.pdf")
     root = reader.trailer["/Root"]
     assert "/StructTreeRoot" in root
