@@ -539,6 +539,51 @@ def test_pdf_is_tagged_and_a_draft_on_every_page(fu_round, tmp_path):
     assert contradictions(text) == []
 
 
+@pytest.fixture(scope="module", params=["nav-bergtun", "nav-fjellby"])
+def followup_pages(request):
+    """WeasyPrint's layout of an example follow-up report's PDF HTML, per page: (box, ancestors)."""
+    pytest.importorskip("weasyprint")
+    import weasyprint
+
+    from kvp_audit.report import environment, load_bundle, render
+    from kvp_audit.report.followupreport import followup_context
+    from kvp_audit.report.templating import template_dir
+
+    ctx = followup_context(load_bundle(EXAMPLE_2026), request.param, "nb")
+    html = render(environment(None, "nb"), "followup.html.j2", {**ctx, "for_pdf": True})
+    document = weasyprint.HTML(string=html, base_url=str(template_dir())).render()
+
+    def walk(box, ancestors):
+        yield box, ancestors
+        for child in getattr(box, "children", None) or []:
+            yield from walk(child, ancestors + (box,))
+
+    return [list(walk(page._page_box, ())) for page in document.pages]
+
+
+def test_follow_up_pdf_pages_end_with_no_heading_and_keep_text_in_its_cells(followup_pages):
+    """The office report's layout rules (test_pdf_pages.py) on the follow-up report's PDF."""
+    import test_pdf_pages as rules
+
+    assert len(followup_pages) >= 3  # the examples run over several pages, so the rules are tried
+    rules.test_no_page_ends_with_a_heading(followup_pages)
+    layout = [item for page in followup_pages for item in page]
+    rules.test_no_text_outside_its_cell(layout)
+    # headers break only between words or after a dash of their own (KVP-/deltakere?), never inside a word
+    broken = []
+    for cell, _ancestors in rules._cells(layout):
+        if rules._tag(cell) != "th":
+            continue
+        lines = [line for line in rules._lines_of(cell) if line.strip()]
+        words = " ".join(cell.element.itertext()).split()
+        for above, below in zip(lines, lines[1:]):
+            last = above.rstrip().split()[-1]
+            if not (last in words or last.endswith(("-", "\u2010")) or any(w.endswith("-" + last) for w in words)):
+                broken.append(f"{above!r} / {below!r}")
+    assert not broken, broken[:10]
+    rules.test_body_text_at_least_9_pt_and_table_text_at_least_8_pt(layout)
+
+
 # --------------------------------------------------------------------------- the web office page
 
 
