@@ -18,7 +18,7 @@ import datetime as dt
 from ..i18n import _
 from ..markup import markdown_html, markdown_text
 from ..models import FindingKind, FollowupStatus, Outcome, RoundReport
-from ..present import OUTCOME_SYMBOL, format_date
+from ..present import OUTCOME_SYMBOL, format_date, found_again_label
 from ..scoring import evaluate
 from .context import RoundBundle, _visit_dates, checklist_view, inline_html, report_head
 from .letter import _markdown, _people, _status_view, reply_deadline
@@ -113,16 +113,10 @@ def _item_view(item, plan, repeated: set[str], recorded: bool, report_date: dt.d
         "action": _text(item.action), "evidence": _text(item.evidence), "date": format_date(date, lang),
         "carried": item.carried,
         "recorded": recorded,  # the workshop's record names the finding
-        "now": _now_label(item.found_again) if item.carried else "",
+        "now": found_again_label(item.found_again) if item.carried else "",
         "repeated": not item.carried and item.criterion in repeated,
         "plan": _plan_view(plan_item, report_date, lang, item.status),
     }
-
-
-def _now_label(found_again: bool | None) -> str:
-    from ..present import found_again_label
-
-    return found_again_label(found_again)
 
 
 def status_counts(items) -> dict[str, int]:
