@@ -331,6 +331,43 @@ def carry_findings(previous: Path, folder: Path, case_checklist, office_checklis
     path.write_text(path.read_text(encoding="utf-8") + "\n".join(carried_lines(carried)) + "\n", encoding="utf-8")
 
 
+# The random samples of two 2026 offices, drawn with `kvp-audit sample` before the visit:
+# office -> (date, reviewer, seed, {stratum: (population, draw)}). NAV Sørholmen drew by
+# group: ongoing programmes, and those that had ended (avsluttet or avbrutt).
+SAMPLES = {
+    "nav-strandvik": ("2026-02-04", "EL", "5b1e0c9a4d3f2e71", {"alle": (20, 3)}),
+    "nav-sorholmen": ("2026-04-08", "ÅS", "c41d7e09a2b35f68", {"pågående": (14, 3), "avsluttet": (9, 2)}),
+}
+
+
+def add_samples(folder: Path) -> None:
+    """Write utvalg.yaml for the offices in SAMPLES, and give each case drawn at random its position.
+
+    The positions go to the random cases in key order (by group at NAV Sørholmen: ongoing or
+    ended, from the case's status); a case that has its position already is left alone.
+    """
+    from kvp_audit.models import SampleDraw, SampleRecord, Stratum
+    from kvp_audit.sample import ALL, draw_positions, record_text
+
+    for office_id, (date, reviewer, seed, strata) in SAMPLES.items():
+        draw = SampleDraw(date=dt.date.fromisoformat(date), reviewer=reviewer, seed=seed, strata=[
+            Stratum(name=name, population=n, draw=k, positions=draw_positions(seed, office_id, name, n, k))
+            for name, (n, k) in strata.items()])
+        (folder / office_id / "utvalg.yaml").write_text(HEADER + record_text(SampleRecord(draws=[draw])),
+                                                         encoding="utf-8")
+        free = {s.name: list(s.positions) for s in draw.strata}
+        for path in sorted((folder / office_id).glob("K-*.yaml")):
+            text = path.read_text(encoding="utf-8")
+            if "\nselection: tilfeldig\n" not in text or "\nposition: " in text:
+                continue
+            group = ALL
+            if len(strata) > 1:
+                group = "pågående" if "\n  status: pågående\n" in text else "avsluttet"
+            lines = f"position: {free[group].pop(0)}\n" + ("" if group == ALL else f"stratum: {q(group)}\n")
+            path.write_text(text.replace("\nselection: tilfeldig\n", "\nselection: tilfeldig\n" + lines, 1),
+                            encoding="utf-8")
+
+
 def checklists():
     """The bundled checklists the examples use."""
     def load(path):
@@ -353,6 +390,7 @@ def main() -> None:
     add_finding_followups(base / "2024", oppfolging, seed=2024, skip=("nav-vidda",))
     make_round(base / "2026", 2026, OFFICES_2026, sak_2026, kontor, oppfolging, seed=2026, previous="../2024")
     carry_findings(base / "2024", base / "2026", sak_2026, kontor)
+    add_samples(base / "2026")
     print(f"skrev {base.relative_to(ROOT)}/2022, 2024 og 2026")
 
 

@@ -381,15 +381,24 @@ def new_round(directory: Path, name: str | None, county: str | None, offices: tu
 @click.argument("office")
 @click.option("--reviewer", "reviewers", multiple=True, required=True, help="Revisorens initialer (kan gjentas).")
 @click.option("--date", "date", default=None, help="Dato for vurderingen, ÅÅÅÅ-MM-DD (standard: i dag).")
+@click.option("--selection", type=click.Choice(["kontoret", "tilfeldig"]), default=None,
+              help="Hvordan saken ble valgt: kontoret (valgt av kontoret) eller tilfeldig (trukket).")
+@click.option("--position", type=click.IntRange(min=1), default=None,
+              help="Plassen saken ble trukket på (se 'kvp-audit sample'); med --selection tilfeldig.")
+@click.option("--stratum", default=None, help="Gruppen saken ble trukket fra, når trekningen har grupper.")
 @handle_errors
-def new_case(round_dir: Path, office: str, reviewers: tuple[str, ...], date: str | None) -> None:
+def new_case(round_dir: Path, office: str, reviewers: tuple[str, ...], date: str | None, selection: str | None,
+             position: int | None, stratum: str | None) -> None:
     """Lag en ny saksvurdering med en tilfeldig saksnøkkel og alle kriteriene.
 
     \b
     Eksempel:
       kvp-audit new case runder/2026-var nav-fjellby --reviewer KB --reviewer ÅS
+      kvp-audit new case runder/2026-var nav-fjellby --reviewer KB --selection kontoret
+      kvp-audit new case runder/2026-var nav-fjellby --reviewer KB --selection tilfeldig --position 7
     """
     from .load import existing_case_keys, open_round
+    from .sample import check_pick
     from .skeleton import create_case
     from .validation import check_initials, check_office
 
@@ -397,8 +406,66 @@ def new_case(round_dir: Path, office: str, reviewers: tuple[str, ...], date: str
     check_office(opened.round, office)
     check_initials(reviewers)
     checklist = opened.require_case_checklist()
-    key, path = create_case(opened.root, office, checklist, list(reviewers), _today(date), existing_case_keys(opened))
+    pick = check_pick(opened.root, office, selection, position, stratum)
+    key, path = create_case(opened.root, office, checklist, list(reviewers), _today(date), existing_case_keys(opened),
+                            *pick)
     click.echo(_("skrev {path} (saksnøkkel {key})").format(path=display_path(path), key=key))
+
+
+# --------------------------------------------------------------------------- sample
+
+
+@main.command("sample", context_settings=CONTEXT)
+@click.argument("round_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("office")
+@click.option("--population", "populations", multiple=True, metavar="N|GRUPPE=N",
+              help="Hvor mange saker kontorets liste har, eller GRUPPE=N for hver gruppe (kan gjentas).")
+@click.option("--draw", "draws", multiple=True, metavar="K|GRUPPE=K",
+              help="Hvor mange saker som skal trekkes, eller GRUPPE=K for hver gruppe (kan gjentas).")
+@click.option("--seed", default=None, help="Frøet (standard: et nytt fra operativsystemet, som skrives i utvalg.yaml).")
+@click.option("--reviewer", default=None, help="Initialene til den som trekker.")
+@click.option("--date", "date", default=None, help="Dato for trekningen, ÅÅÅÅ-MM-DD (standard: i dag).")
+@click.option("--redraw", is_flag=True, help="Trekk på nytt; de tidligere trekningene blir stående i utvalg.yaml.")
+@click.option("--verify", is_flag=True, help="Gjenta hver trekning i utvalg.yaml fra frøet og si om den stemmer.")
+@handle_errors
+def sample(round_dir: Path, office: str, populations: tuple[str, ...], draws: tuple[str, ...], seed: str | None,
+           reviewer: str | None, date: str | None, redraw: bool, verify: bool) -> None:
+    """Trekk saker tilfeldig fra kontorets liste, slik at hvem som helst kan gjenta trekningen.
+
+    Kontoret har listen over aktuelle saker; verktøyet får bare vite hvor lang den er
+    (--population) og trekker plasser fra 1 til N med algoritmen kvp-sha256-1 (SHA-256 av
+    frøet, kontoret, gruppen og en teller; se docs/format.md). Trekningen skrives i
+    utvalg.yaml i kontorets mappe før den vises. En ny trekning for samme kontor krever
+    --redraw, og alle trekningene blir stående. --verify gjentar dem. Avslutter med 1 når
+    en trekning ikke stemmer, og 2 ved feil bruk.
+
+    \b
+    Eksempel:
+      kvp-audit sample runder/2026 nav-fjellby --population 20 --draw 3 --reviewer EL
+      kvp-audit sample runder/2026 nav-fjellby --population pågående=12 --population avsluttet=8 \\
+          --draw pågående=1 --draw avsluttet=1 --reviewer EL
+      kvp-audit sample runder/2026 nav-fjellby --verify
+    """
+    from . import sample as sampling
+    from .validation import check_initials
+
+    if verify:
+        if populations or draws or seed or reviewer or date or redraw:
+            raise click.UsageError(_("--verify gjentar trekningene som står i utvalg.yaml og tar ingen andre valg"))
+        _path, checks = sampling.verify_office(round_dir, office)
+        for line in sampling.check_lines(checks):
+            click.echo(line)
+        sys.exit(EXIT_OK if all(c.matches for c in checks) else EXIT_FINDINGS)
+    request = sampling.parse_request(populations, draws)
+    if reviewer is None:
+        raise click.UsageError(_("oppgi --reviewer med initialene til den som trekker"))
+    check_initials([reviewer])
+    if seed is not None:
+        seed = sampling.check_seed(seed)
+    drawn = sampling.make_draw(round_dir, office, request, reviewer, _today(date), seed=seed, redraw=redraw)
+    click.echo(_("skrev {path}").format(path=display_path(drawn.path)))
+    for line in sampling.draw_lines(drawn):
+        click.echo(line)
 
 
 # --------------------------------------------------------------------------- validate / score
@@ -530,13 +597,30 @@ def _check_office(data, office: str | None) -> None:
     check(data.round, office)
 
 
+def _checklist_history(*rounds) -> list:
+    """Every known version of the rounds' checklists (their own folders, the library, the archive)."""
+    from .load import library_for
+
+    found: dict[str, object] = {}
+    for data in rounds:
+        library = library_for(data.path)
+        idents = {c.id for c in (data.case_checklist, data.office_checklist) if c is not None}
+        for other in rounds:
+            idents |= {c.id for c in (other.case_checklist, other.office_checklist) if c is not None}
+        for ident in sorted(idents):
+            for checklist in library.versions(ident):
+                found.setdefault(checklist.ref, checklist)
+    return list(found.values())
+
+
 @main.command("compare", context_settings=CONTEXT)
 @click.argument("round_a", type=click.Path(path_type=Path))
 @click.argument("round_b", type=click.Path(path_type=Path), required=False)
 @click.option("--office", default=None, help="Sammenlign bare dette kontoret.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "html"]), default="table", show_default=True,
               help="Utskriftsformat; html skrives til en fil (se --out).")
-@click.option("--all", "all_criteria", is_flag=True, help="Vis alle kriteriene i tabellen, også de uendrede.")
+@click.option("--all", "all_criteria", is_flag=True,
+              help="Vis alle linjene i tabellen, også de uendrede, de med for få saker og kontortallene.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="HTML-filen som skrives (standard: reports/sammenligning-<runde>.html).")
 @handle_errors
@@ -544,10 +628,15 @@ def compare(round_a: Path, round_b: Path | None, office: str | None, fmt: str, a
             out: Path | None) -> None:
     """Sammenlign to runder kontor for kontor og kriterium for kriterium, eller kontorene i én runde.
 
-    Med to runder (den eldste først): per kontor og kriterium bedre, dårligere, uendret,
-    ny eller utgått, med antall. Runder med ulike versjoner av sjekklisten sammenlignes
-    gjennom kriterienes 'replaces' (nytt navn, delt, slått sammen); kriterier uten kobling
-    vises som ikke sammenlignbare. Med én runde: kontorene side om side, hvert tema mot fylket.
+    Med to runder (den eldste først): for fylket og per kontor, tema for tema og kriterium
+    for kriterium, bedre, dårligere eller uendret med antall i begge rundene; det sies bare
+    når minst fem saker er vurdert i begge (for fylket fem vurderinger), ellers står
+    antallene med «for få saker til å si noe om endring». Et kriterium som ikke ble vurdert
+    i én av rundene, er «ikke vurdert i <runde>». Kontorvurderingen vises som svarene
+    («nei → ja»), kontortallene side om side med forskjellen. Runder med ulike versjoner av
+    sjekklisten sammenlignes gjennom kriterienes 'replaces' (nytt navn, delt, slått sammen);
+    kriterier uten kobling vises som ikke sammenlignbare. Med én runde: kontorene side om
+    side, hvert tema mot fylket.
 
     \b
     Eksempel:
@@ -572,7 +661,7 @@ def compare(round_a: Path, round_b: Path | None, office: str | None, fmt: str, a
         if office is not None and data_a.round.office(office) is None:
             raise click.UsageError(_("kontoret '{office}' er ikke med i {round}").format(
                 office=office, round=display_path(round_a)))
-        result = compare_rounds(data_a, scores_a, data_b, scores_b, office)
+        result = compare_rounds(data_a, scores_a, data_b, scores_b, office, history=_checklist_history(data_a, data_b))
         for w in result.warnings:
             click.echo(_("advarsel") + ": " + w, err=True)
         payload = result.as_dict()
@@ -630,23 +719,29 @@ def _formats(value: str) -> list[str]:
 
 
 @main.command("report", context_settings=CONTEXT)
-@click.argument("round_dir", type=click.Path(path_type=Path))
+@click.argument("round_dirs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="ROUND_DIR...")
 @click.option("--office", default=None, help="Lag bare rapporten til dette kontoret.")
 @click.option("--format", "fmt", default="html,md", show_default=True,
               help="Formater, kommaseparert: html, pdf, md, docx.")
 @click.option("--lang", "report_lang", type=click.Choice(["nb", "nn", "en"]), default=None,
               help="Språk for rapportenes faste tekst (standard: språket for kommandoen, ellers nb).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Mappe for rapportene (standard: reports/<rundens id>).")
+              help="Mappe for rapportene (standard: reports/<rundens id>, eller reports/nasjonal-<år>).")
 @click.option("--templates", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Mappe med egne maler som erstatter eller utvider standardmalene.")
 @click.option("--force", is_flag=True, help="Skriv alle rapportene på nytt, også de som ikke er endret.")
 @handle_errors
-def report(round_dir: Path, office: str | None, fmt: str, report_lang: str | None, out: Path | None,
+def report(round_dirs: tuple[Path, ...], office: str | None, fmt: str, report_lang: str | None, out: Path | None,
            templates: Path | None, force: bool) -> None:
     """Lag rapport til hvert kontor og oppsummering for fylket, i HTML, PDF, Markdown og Word.
 
     Rapporter som ikke er endret siden forrige gang, hoppes over.
+
+    Med flere runder fra samme periode, én per fylke, eller en mappe uten runde.yaml som har
+    rundene under seg, lages den nasjonale oppsummeringen (nasjonal.html og de andre formatene,
+    standard i reports/nasjonal-<år>): fylkene side om side, fylke og tema, og kriteriene som
+    oftest ikke er oppfylt. Runder med feil, to runder fra samme fylke og perioder som ikke
+    overlapper, stoppes med en melding.
 
     \b
     Eksempel:
@@ -654,13 +749,23 @@ def report(round_dir: Path, office: str | None, fmt: str, report_lang: str | Non
       kvp-audit report examples/fiktivfylke/2026 --office nav-fjellby --format html,pdf
       kvp-audit report examples/fiktivfylke/2026 --lang nn --out rapporter/nynorsk
       kvp-audit report examples/fiktivfylke/2026 --format docx
+      kvp-audit report examples/fiktivfylke/2026 examples/diktfylke/2026 --format html,pdf
+      kvp-audit report runder-2026 --out rapporter/nasjonal
     """
     from .i18n import current_language
     from .report import build_reports
+    from .report.national import build_national, is_national
 
     lang = report_lang or current_language()
-    result = build_reports(round_dir, out=out, formats=_formats(fmt), lang=lang, office=office,
-                           user_templates=templates, progress=True, force=force)
+    paths = list(round_dirs)
+    if is_national(paths):
+        if office is not None:
+            raise click.UsageError(_("--office gjelder rapportene i én runde, ikke den nasjonale oppsummeringen"))
+        result = build_national(paths, out=out, formats=_formats(fmt), lang=lang, user_templates=templates,
+                                progress=True, force=force)
+    else:
+        result = build_reports(paths[0], out=out, formats=_formats(fmt), lang=lang, office=office,
+                               user_templates=templates, progress=True, force=force)
     for problem in result.warnings:  # e.g. a name in a comment: the report may become public
         click.echo(problem.format(), err=True)
     for path in result.written:
@@ -679,6 +784,8 @@ def report(round_dir: Path, office: str | None, fmt: str, report_lang: str | Non
 def demo(out: Path, fmt: str) -> None:
     """Lag alle rapportene for de fiktive eksempelrundene som følger med.
 
+    Rundene fra samme år i ulike fylker får også en nasjonal oppsummering (nasjonal-<år>).
+
     \b
     Eksempel:
       kvp-audit demo
@@ -687,6 +794,7 @@ def demo(out: Path, fmt: str) -> None:
     from .errors import InputError
     from .i18n import current_language
     from .report import build_reports, example_rounds
+    from .report.national import build_national, national_sets
 
     from .load import find_round_file, load_round_file
     from .progress import Progress
@@ -695,12 +803,19 @@ def demo(out: Path, fmt: str) -> None:
     if not rounds:
         raise InputError(_("fant ikke eksempelrundene (examples/*/*/runde.yaml); kjør kommandoen fra mappen med koden"))
     done = []
+    loaded = []
     with Progress() as display:  # one display for every round; nothing drawn in a pipe or CI
         for round_dir in rounds:
             rnd, _problems = load_round_file(find_round_file(round_dir))
+            loaded.append((round_dir, rnd))
             target = out / (rnd.id if rnd else round_dir.name)
             done.append((target, build_reports(round_dir, out=target, formats=_formats(fmt),
                                                lang=current_language(), progress=display)))
+        # the counties' rounds of one year side by side: the national summary
+        for year, paths in national_sets(loaded):
+            target = out / f"nasjonal-{year}"
+            done.append((target, build_national(paths, out=target, formats=_formats(fmt), lang=current_language(),
+                                                progress=display)))
     for target, result in done:
         click.echo(display_path(target) + ": " + ngettext("{n} fil skrevet", "{n} filer skrevet", len(result.written)).format(
             n=len(result.written)) + ", " + ngettext("{n} uendret", "{n} uendret", len(result.skipped)).format(

@@ -141,6 +141,16 @@ class ChecklistLibrary:
             return None
         return f"{ident}@{max(versions, key=_version_key)}"
 
+    def versions(self, ident: str) -> list[Checklist]:
+        """Every version of checklist ``ident`` that can be loaded, oldest first (broken files are left out)."""
+        out = []
+        for ref in sorted((r for r in self.refs() if r.split("@", 1)[0] == ident),
+                          key=lambda r: _version_key(r.split("@", 1)[1])):
+            checklist, _problems = self.get(ref)
+            if checklist is not None:
+                out.append(checklist)
+        return out
+
     def get(self, ref: ChecklistRef | str) -> tuple[Checklist | None, list[Problem]]:
         """Load the checklist ``ref``; problems say if it is missing or invalid."""
         key = str(ref)
@@ -603,6 +613,7 @@ def _load_round(path: Path, library: ChecklistLibrary | None, workers: int | Non
                      cases={o.id: [] for o in rnd.offices}, office_reviews={}, followups={}, problems=problems)
     results = _run_jobs(jobs, opened.checklists, workers, keep_reviews)
     seen_keys: dict[str, Path] = {}
+    picks = []  # how each case says it was chosen, checked against utvalg.yaml below
     visits: dict[str, dt.date] = {}  # the last visit date, which is the report date unless rapport.yaml gives one
     case_dates: dict[str, dt.date] = {}
     for (kind, office_id, file), (review, review_problems) in zip(jobs, results):
@@ -620,6 +631,7 @@ def _load_round(path: Path, library: ChecklistLibrary | None, workers: int | Non
                                         hint=_("hver sak har sin egen nøkkel: lag en ny med 'kvp-audit new case'")))
                 continue
             seen_keys[review.case] = file
+            picks.append((office_id, file, review))
             if keep_reviews:
                 data.cases[office_id].append(review)
                 data.case_files[review.case] = file
@@ -632,7 +644,18 @@ def _load_round(path: Path, library: ChecklistLibrary | None, workers: int | Non
     data.reports, report_problems = _load_reports(opened, {**case_dates, **visits})
     problems += report_problems
     data.plans, data.samples, data.drafts = (_load_records(opened, name, problems) for name in RECORD_FILES)
+    problems += _pick_problems(data, picks)
     return data
+
+
+def _pick_problems(data: RoundData, picks: list) -> list[Problem]:
+    """Warnings for random picks that do not fit the office's draw in utvalg.yaml (kvp_audit.sample)."""
+    if not data.samples and not any(getattr(r, "position", None) is not None for _o, _f, r in picks):
+        return []
+    from .sample import Pick, pick_problems
+
+    return pick_problems(data.samples, [Pick(o, f, getattr(r, "selection", ""), getattr(r, "position", None),
+                                             getattr(r, "stratum", "")) for o, f, r in picks], data.path)
 
 
 def _load_records(opened: OpenedRound, name: str, problems: list[Problem]) -> dict[str, Any]:
@@ -821,6 +844,9 @@ class _KeyOnly:
     case: str
     visit_dates: tuple = ()
     date: dt.date | None = None
+    selection: str = ""  # with position and stratum: the case's place in the office's draw (utvalg.yaml)
+    position: int | None = None
+    stratum: str = ""
 
 
 def _worker_chunk(chunk):
@@ -832,7 +858,8 @@ def _worker_chunk(chunk):
         if not keep and review is not None:
             # Only the key travels back, for the duplicate-key check.
             review = _KeyOnly(getattr(review, "case", ""), tuple(getattr(review, "visit_dates", ())),
-                              getattr(review, "date", None))
+                              getattr(review, "date", None), getattr(review, "selection", ""),
+                              getattr(review, "position", None), getattr(review, "stratum", ""))
         out.append((review, problems))
     return out
 

@@ -74,8 +74,9 @@ def review_body(checklist: Checklist, header: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def case_skeleton(checklist: Checklist, office_id: str, key: str, reviewers: list[str], date: dt.date) -> str:
-    """The text of a new case review file."""
+def case_skeleton(checklist: Checklist, office_id: str, key: str, reviewers: list[str], date: dt.date,
+                  selection: str = "", position: int | None = None, stratum: str = "") -> str:
+    """The text of a new case review file; ``position`` and ``stratum`` are its place in the office's draw."""
     header = [
         "# " + _("Saksvurdering") + f": {checklist.title} ({checklist.ref})",
         "# " + _("Svar: ja, delvis, nei eller ikke aktuelt. Et tomt svar er «ubesvart», aldri «nei»."),
@@ -84,8 +85,12 @@ def case_skeleton(checklist: Checklist, office_id: str, key: str, reviewers: lis
         f"office: {office_id}",
         f"reviewers: [{', '.join(reviewers)}]",
         f"date: {date.isoformat()}",
-        "selection: ''  # kontoret | tilfeldig",
+        "selection: " + (selection or "''") + "  # kontoret | tilfeldig",
     ]
+    if position is not None:
+        header.append(f"position: {position}  # " + _("plassen i trekningen (utvalg.yaml)"))
+    if stratum:
+        header.append(f"stratum: {_q(stratum)}")
     return review_body(checklist, header)
 
 
@@ -274,9 +279,10 @@ def write_round(directory: Path, rnd: Round, office_checklist: Checklist | None,
 
 
 def create_case(round_dir: Path, office_id: str, checklist: Checklist, reviewers: list[str], today: dt.date,
-                existing_keys: set[str]) -> tuple[str, Path]:
+                existing_keys: set[str], selection: str = "", position: int | None = None,
+                stratum: str = "") -> tuple[str, Path]:
     """Draw a new case key and write the case skeleton in the office's folder."""
     key = new_case_key(existing_keys)
     path = round_dir / office_id / f"{key}.yaml"
-    atomic_write(path, case_skeleton(checklist, office_id, key, reviewers, today))
+    atomic_write(path, case_skeleton(checklist, office_id, key, reviewers, today, selection, position, stratum))
     return key, path

@@ -119,7 +119,77 @@ def markdown() -> str:
             for name, field in model.model_fields.items():
                 lines.append(f"| `{name}` | {_type(field.annotation)} | {_default(field)} | {field.description or ''} |")
             lines.append("")
-    return "\n".join(lines + _limits())
+    return "\n".join(lines + _sample_algorithm() + _limits())
+
+
+def _sample_algorithm() -> list[str]:
+    """How ``kvp-audit sample`` draws (kvp_audit/sample.py), with an example anyone can check with sha256sum."""
+    import hashlib
+
+    def rows(seed: str, office: str, stratum: str, population: int, k: int) -> list[str]:
+        limit = 2**64 - (2**64 % population)
+        out, drawn, i = [], [], 0
+        while len(drawn) < k:
+            text = f"{seed}:{office}:{stratum}:{i}"
+            head = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+            v = int(head, 16)
+            position = v % population + 1
+            if v >= limit:
+                outcome = "forkastet (v ≥ grensen)"
+            elif position in drawn:
+                outcome = f"{position}, trukket før: hoppes over"
+            else:
+                drawn.append(position)
+                outcome = f"**{position}**"
+            out.append(f"| {i} | `{text}` | `{head}` | {v} | {outcome} |")
+            i += 1
+        return out
+
+    seed, office = "9f86d081884c7d65", "nav-strandvik"
+    return [
+        "## Trekningen (algoritmen kvp-sha256-1)",
+        "",
+        "`kvp-audit sample` trekker K forskjellige plasser fra 1 til N, der N er hvor mange saker kontorets",
+        "liste har (verktøyet ser aldri listen). Trekningen avhenger bare av frøet, kontorets id, gruppens navn",
+        "og SHA-256, ikke av Python-versjonen, så hvem som helst kan gjenta den fra `utvalg.yaml`:",
+        "",
+        "1. For hver gruppe (`alle` når trekningen er uten grupper) og telleren i = 0, 1, 2, …: ta SHA-256 av",
+        "   UTF-8-teksten `frø:kontor:gruppe:i`, for eksempel `9f86d081884c7d65:nav-strandvik:alle:0`.",
+        "2. v er de første 8 bytene (16 heksadesimale sifre) av summen, lest som et tall uten fortegn (big-endian).",
+        "3. Er v ≥ 2^64 − (2^64 mod N), forkastes v, slik at hver plass er like sannsynlig (ingen skjevhet fra",
+        "   modulo). Ellers er plassen v mod N + 1.",
+        "4. En plass som er trukket før, hoppes over. Det stopper når K forskjellige plasser er trukket.",
+        "",
+        "`utvalg.yaml` har plassene i den rekkefølgen de ble trukket; rapporten viser dem sortert.",
+        "`kvp-audit sample RUNDE KONTOR --verify` regner ut hver trekning i filen på nytt og sier om den stemmer",
+        "(avslutter med 1 når en ikke gjør det), og `kvp-audit validate` advarer om en trekning som ikke stemmer",
+        "og om saker med en plass (`position`) som ikke er trukket eller er brukt to ganger.",
+        "",
+        "### Et eksempel å regne for hånd",
+        "",
+        f"Frøet `{seed}`, kontoret `{office}`, uten grupper, N = 20, K = 3. Grensen er",
+        f"2^64 − (2^64 mod 20) = {2**64 - (2**64 % 20)}.",
+        "",
+        "| i | teksten | de første 16 sifrene | v | plass |",
+        "| --- | --- | --- | --- | --- |",
+        *rows(seed, office, "alle", 20, 3),
+        "",
+        "Sjekk én linje med vanlige verktøy (`printf` uten linjeskift; `bc` vil ha store bokstaver):",
+        "",
+        "```sh",
+        f"printf '%s' '{seed}:{office}:alle:0' | sha256sum | cut -c1-16",
+        "echo \"ibase=16; $(printf '%s' '" + seed + ":" + office + ":alle:0' | sha256sum | cut -c1-16 | tr a-f A-F)\" | bc",
+        "echo \"" + str(int(hashlib.sha256(f"{seed}:{office}:alle:0".encode()).hexdigest()[:16], 16)) + " % 20 + 1\" | bc",
+        "```",
+        "",
+        "Med grupper trekkes hver gruppe for seg, med gruppens navn i teksten. Gruppen `avsluttet` med",
+        "N = 8 og K = 4 (8 går opp i 2^64, så ingen v forkastes) viser en plass som er trukket før:",
+        "",
+        "| i | teksten | de første 16 sifrene | v | plass |",
+        "| --- | --- | --- | --- | --- |",
+        *rows(seed, office, "avsluttet", 8, 4),
+        "",
+    ]
 
 
 def _limits() -> list[str]:

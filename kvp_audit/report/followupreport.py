@@ -224,6 +224,7 @@ def followup_context(bundle: RoundBundle, office_id: str, lang: str) -> dict:
         "theme_comments": any(row["comment_text"] for theme in themes for row in theme["rows"]),
         "plan_deadline": format_date(deadline, lang),
         "plan_received": format_date(plan.received, lang) if plan is not None else "",
+        "sample_record": None,  # the office report's sample statement (letter.opening) is not repeated here
         **letter,
     }
 

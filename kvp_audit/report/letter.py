@@ -56,14 +56,18 @@ def letter_view(data, office_id: str, lang: str, visit_dates: list[dt.date]) -> 
     """``letter``, ``draft``, ``report_date`` and ``has_letter`` (the letter's styles) for an office report's context.
 
     ``letter`` is None when the office has no rapport.yaml; the report date is then, as
-    before, the last visit date (or the round's end when there was no visit).
+    before, the last visit date (or the round's end when there was no visit). ``sample_record``
+    says how the sample was drawn, from utvalg.yaml (None without one).
     """
+    from ..sample import sample_view
+
     rnd = data.round
     default_date = visit_dates[-1] if visit_dates else rnd.period.end
     report = data.reports.get(office_id)
+    sample_record = sample_view(data, office_id, lang)  # how the sample was drawn (utvalg.yaml), or None
     if report is None:
         return {"letter": None, "has_letter": False, "draft": False, "report_date": format_date(default_date, lang),
-                "show_reviewers": True}
+                "show_reviewers": True, "sample_record": sample_record}
     shared = rnd.report or RoundReport()
     date = report.date or default_date
     deadline = reply_deadline(date, report.reply_deadline, shared.reply_weeks)
@@ -81,7 +85,7 @@ def letter_view(data, office_id: str, lang: str, visit_dates: list[dt.date]) -> 
     }
     # The team by name replaces the reviewers' initials from the case files on the cover.
     return {"letter": letter, "has_letter": True, "draft": letter["draft"], "report_date": letter["date"],
-            "show_reviewers": not letter["team"]}
+            "show_reviewers": not letter["team"], "sample_record": sample_record}
 
 
 def county_letter_view(data, lang: str) -> dict:
