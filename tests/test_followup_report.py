@@ -451,7 +451,7 @@ def test_the_figure_rule_holds_in_the_follow_up_report_and_county_section(built)
 
 def test_county_follow_up_section(built):
     md = _md(built, "oppsummering")
-    assert _between(md, "## Oppfølgingen i fylket", "## Vedlegg: Metode") == (
+    assert _between(md, "## Oppfølgingen i fylket", "## Vedlegg") == (
         "## Oppfølgingen i fylket\n\n"
         "Funnene i rapportene fra besøket og funnene fra forrige runde, etter status fra oppfølgingsverkstedene: "
         "lukket = endret praksis er dokumentert; delvis = delvis lukket; åpen = ikke rettet ennå; "
