@@ -240,7 +240,7 @@ def _render_office(office, report_problems=(), status=200, add_error="", reviewe
         "office.html.j2", office=office, cases=cases, office_summary=office_summary,
         figures=_figures(target) if target else [],
         followup=followup_summary(followup) if followup else None,
-        reports=_report_files(office), report_problems=list(report_problems), title=office.name,
+        reports=_report_files(office), followup_reports=_report_files(office, followup=True), report_problems=list(report_problems), title=office.name,
         report_text=report_summary(report_target(site, office)),
         reviewers=session.get("reviewers", "") if reviewers is None else reviewers, add_error=add_error,
         course=_course_view(site, office)[0], steps=_step_choices(),
@@ -441,11 +441,11 @@ def build_report(office_id: str):
     return redirect(url_for("office_page", office_id=office.id), code=303)
 
 
-def report_file(office_id: str, fmt: str):
+def report_file(office_id: str, fmt: str, followup: bool = False):
     office = _office(office_id)
     if fmt not in REPORT_MIMETYPES:
         abort(404)
-    path = _report_files(office).get(fmt)
+    path = _report_files(office, followup).get(fmt)
     if path is None:
         abort(404, _("rapporten er ikke laget ennå"))
     # The Word file is downloaded under its own name; HTML and PDF open in the browser.
@@ -453,6 +453,10 @@ def report_file(office_id: str, fmt: str):
                          as_attachment=fmt == "docx", download_name=path.name)
     response.headers["Content-Security-Policy"] = REPORT_CSP
     return response
+
+
+def followup_report_file(office_id: str, fmt: str):
+    return report_file(office_id, fmt, followup=True)
 
 
 ROUTES = (
@@ -466,6 +470,7 @@ ROUTES = (
     ("/kontor/<office_id>/rapport", build_report, ["POST"]),
     ("/kontor/<office_id>/steg", record_step, ["POST"]),
     ("/kontor/<office_id>/rapport.<fmt>", report_file, ["GET"]),
+    ("/kontor/<office_id>/oppfolgingsrapport.<fmt>", followup_report_file, ["GET"]),
 )
 
 
@@ -488,13 +493,15 @@ REPORT_MIMETYPES = {"html": "text/html", "pdf": "application/pdf",
                     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
-def _report_files(office) -> dict[str, Path]:
-    """The office's reports that exist, by format (absolute paths), named as the report builder names them."""
-    from ..report.files import report_path
+def _report_files(office, followup: bool = False) -> dict[str, Path]:
+    """The office's reports that exist, by format (absolute paths), named as the report builder names
+    them: its office report, or with ``followup`` its follow-up report."""
+    from ..report.files import followup_report_path, report_path
 
+    name = followup_report_path if followup else report_path
     out = {}
     for fmt in REPORT_MIMETYPES:
-        path = report_path(_report_dir(), office.id, fmt, g.lang)
+        path = name(_report_dir(), office.id, fmt, g.lang)
         if path.is_file():
             out[fmt] = path
     return out
