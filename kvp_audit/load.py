@@ -501,7 +501,7 @@ def _computed_fact_problems(review, checklist: Checklist, shown: str, locator: L
         return [], {}
     problems: list[Problem] = []
     for name in computed:
-        if name in review.facts:
+        if review.facts.get(name) is not None:
             line, col = locator.locate(("facts", name), at_key=True)
             problems.append(Problem(
                 shown, line, col, key=f"facts.{name}",
@@ -531,7 +531,7 @@ def _undecided_problems(review, checklist: Checklist, why: dict, shown: str, loc
             reason = why[reason.name]
         if isinstance(reason, conditions.Unknown):
             spec = checklist.facts.get(reason.name)
-            line, col = locator.locate(("facts",), at_key=True)
+            line, col = locator.locate(("facts", reason.name) if reason.name in review.facts else ("facts",), at_key=True)
             problems.append(Problem(
                 shown, line, col, key=f"facts.{reason.name}",
                 message=_("kriteriet {id} regnes som aktuelt bare fordi faktumet '{name}' mangler ({condition})").format(
