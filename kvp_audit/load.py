@@ -445,7 +445,9 @@ def check_review(
     computed, why = _computed_fact_problems(review, checklist, shown, locator)
     problems += computed
     problems += _answer_problems(review, review_data, checklist, shown, locator)
-    problems += _undecided_problems(review, checklist, why, shown, locator)
+    wrong = {p.key[len("facts."):] for p in problems if p.is_error and p.key.startswith("facts.")}
+    wrong |= {n for n, spec in checklist.facts.items() if spec.compute and conditions.parse(spec.compute).names & wrong}
+    problems += _undecided_problems(review, checklist, why, wrong, shown, locator)
     problems += name_warnings(review_data, text, path)
     return (review if not any(p.is_error for p in problems) else None), problems
 
@@ -511,11 +513,13 @@ def _computed_fact_problems(review, checklist: Checklist, shown: str, locator: L
     return problems, conditions.compute_facts(specs, review.facts, review_date(review))
 
 
-def _undecided_problems(review, checklist: Checklist, why: dict, shown: str, locator: Locator) -> list[Problem]:
+def _undecided_problems(review, checklist: Checklist, why: dict, wrong: set[str], shown: str,
+                        locator: Locator) -> list[Problem]:
     """Warn for each criterion counted as applicable only because its condition cannot be decided.
 
     The usual reason is a fact left out (``har_barn`` missing makes IN-07 applicable); a
-    computed fact that cannot be computed names the recorded fact it needs.
+    computed fact that cannot be computed names the recorded fact it needs. A fact of the
+    wrong type (in ``wrong``) is an error already, and adds no warning.
     """
     problems: list[Problem] = []
     facts = None
@@ -524,8 +528,9 @@ def _undecided_problems(review, checklist: Checklist, why: dict, shown: str, loc
             continue
         if facts is None:
             facts = conditions.with_review_date(review.facts, review_date(review))
-        result, reason = conditions.parse(crit.applies_when).explain(facts)
-        if result is not None:
+        parsed = conditions.parse(crit.applies_when)
+        result, reason = parsed.explain(facts)
+        if result is not None or parsed.names & wrong:
             continue
         if isinstance(reason, conditions.Unknown) and isinstance(why.get(reason.name), conditions.Undecided):
             reason = why[reason.name]
