@@ -302,6 +302,16 @@ def _computed_fact_problems(facts: dict, where: _Where) -> list[Problem]:
             problems.append(where.problem(base + ("required",), f"{key}.required",
                                           _("et beregnet faktum fylles ikke inn, og kan ikke være required"),
                                           _("fjern required: true; gjør heller faktaene det beregnes av påkrevde")))
+        try:
+            uses = conditions.parse(expression).names & (set(facts) - set(given))
+        except conditions.ConditionError:
+            uses = set()
+        if uses:
+            problems.append(where.problem(base + ("compute",), f"{key}.compute",
+                                          _("et beregnet faktum kan ikke bruke andre beregnede fakta ({names})").format(
+                                              names=", ".join(sorted(uses))),
+                                          _("skriv uttrykket med faktaene som fylles inn")))
+            continue
         found = _condition_problems(expression, given, where, base, key, field="compute", as_value=True)
         problems += found
         if found:

@@ -141,6 +141,9 @@ COMPUTED = CHECKLIST.replace('  status: {type: choice, options: [a, b]}\n', '  s
     ('  halv: {type: number, compute: "varighet_mnd +"}', "9:33: feil: facts.halv.compute",
      "betingelsen kan ikke leses (invalid syntax)",
      "skriv for eksempel: varighet_mnd - months_between(startdato, review_date)"),
+    ('  halv: {type: number, compute: "varighet_mnd / 2"}\n  kvart: {type: number, compute: "halv / 2"}',
+     "10:34: feil: facts.kvart.compute", "et beregnet faktum kan ikke bruke andre beregnede fakta (halv)",
+     "skriv uttrykket med faktaene som fylles inn"),
     ('  review_date: {type: date}', "9:3: feil: facts.review_date",
      "'review_date' er gjennomgangsdatoen og kan ikke være navnet på et faktum", "gi faktumet et annet navn"),
 ])
