@@ -123,7 +123,7 @@ def test_the_case_form_shows_computed_facts_and_no_input_for_them(round_dir):
     page = app.test_client().get(f"/kontor/nav-a/sak/{CASE}").get_data(as_text=True)
     assert 'name="fact.forbi_halvveis"' not in page and 'name="fact.mnd_igjen"' not in page
     assert 'name="fact.varighet_mnd"' in page
-    assert ('<span id="f-fact.mnd_igjen-label">Måneder igjen av programperioden (beregnet)</span>: '
+    assert ('<strong id="f-fact.mnd_igjen-label">Måneder igjen av programperioden (beregnet)</strong>: '
             '<output id="f-fact.mnd_igjen" aria-labelledby="f-fact.mnd_igjen-label" '
             'aria-describedby="f-fact.mnd_igjen-note">3</output>') in page
     assert ">Ja</output>" in page  # forbi_halvveis
@@ -159,3 +159,37 @@ def test_2026_2_links_every_criterion_to_2026_1():
     assert new.criterion_map()["IN-09"].replaces == ["IN-05"]
     assert set(new.facts) - set(old.facts) == {"varighet_mnd", "mnd_igjen"}
     assert new.facts["forbi_halvveis"].compute and new.facts["mnd_igjen"].compute
+
+
+def test_the_case_form_with_computed_facts_in_a_browser_is_axe_clean(round_dir, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    import os
+    import threading
+
+    from kvp_audit.web.server import make_server, url_of
+
+    chromium = Path(os.environ.get("KVP_CHROMIUM", "/usr/bin/chromium"))
+    axe = Path(os.environ.get("KVP_AXE_JS", Path(__file__).parent / ".cache" / "node_modules" / "axe-core" / "axe.min.js"))
+    if not chromium.is_file() or not axe.is_file():
+        pytest.skip("Chromium or axe-core is not installed")
+    write_case(round_dir, FACTS + "  mnd_igjen: 99\n", date="2026-10-10")
+    srv = make_server(round_dir.resolve(), "127.0.0.1", 0, reports_dir=tmp_path / "rapporter")
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
+            page = browser.new_context(locale="nb-NO", bypass_csp=True).new_page()
+            page.goto(url_of(srv, "127.0.0.1").rstrip("/") + f"/kontor/nav-a/sak/{CASE}")
+            computed = page.locator(".field.computed")
+            assert computed.count() == 2
+            assert page.locator("#f-fact\\.mnd_igjen").inner_text() == "3"  # the file's 99 is not used
+            assert computed.locator("input, select, textarea").count() == 0
+            assert "verdien i filen brukes ikke" in computed.nth(1).inner_text()
+            page.add_script_tag(path=str(axe))
+            result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+            assert [v["id"] for v in result["violations"]] == []
+            browser.close()
+    finally:
+        srv.shutdown()
+        srv.server_close()
