@@ -193,3 +193,35 @@ def test_the_case_form_with_computed_facts_in_a_browser_is_axe_clean(round_dir, 
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_a_condition_that_divides_by_a_fact_that_is_zero_warns_and_counts_as_applicable(round_dir):
+    (round_dir / "checklists").mkdir(exist_ok=True)
+    (round_dir / "checklists" / "del.yaml").write_text("""\
+id: del-sak
+title: Deling
+version: "1"
+scope: case
+facts:
+  timer: {type: number}
+  uker: {type: number}
+themes:
+  - id: t
+    title: T
+    criteria:
+      - id: T-01
+        question: "Er det minst 37 timer i uka?"
+        severity: anbefaling
+        recommendation: Kontoret bør planlegge hele uker.
+        applies_when: "timer / uker < 37"
+""", encoding="utf-8")
+    round_file = round_dir / "runde.yaml"
+    round_file.write_text(round_file.read_text(encoding="utf-8").replace("case: kvp-sak@2026.2", "case: del-sak@1"),
+                          encoding="utf-8")
+    write_case(round_dir, "  timer: 100\n  uker: 0\n", answers="  T-01: nei\n")
+    result = run("validate", "runde")
+    assert ("runde/nav-a/K-7QX2M4.yaml:5:1: advarsel: facts: kriteriet T-01 regnes som aktuelt fordi betingelsen "
+            "ikke kan avgjøres for saken: deling på null: uker er 0 (timer / uker < 37)\n"
+            "    Gjør slik: sjekk faktaene betingelsen bruker\n") in result.output
+    assert run("validate", "--strict", "runde").exit_code == 1
+    assert outcomes(round_dir)["T-01"] == "ikke oppfylt"
