@@ -383,7 +383,7 @@ def checklists():
             raise SystemExit("\n".join(p.format() for p in problems))
         return checklist
 
-    return (load("arkiv/kvp-sak-2024.1.yaml"), load("kvp-sak.yaml"), load("kvp-kontor.yaml"),
+    return (load("arkiv/kvp-sak-2024.1.yaml"), load("arkiv/kvp-sak-2026.1.yaml"), load("kvp-kontor.yaml"),
             load("kvp-oppfolging.yaml"))
 
 

@@ -455,7 +455,12 @@ def check_review(
                                 message=_("filen ligger i mappen '{folder}', men sier office: {office}").format(folder=office_id, office=review.office),
                                 hint=_("rett office til '{folder}', eller flytt filen").format(folder=office_id)))
     problems += _fact_problems(review, checklist, shown, locator)
+    computed, why = _computed_fact_problems(review, checklist, shown, locator)
+    problems += computed
     problems += _answer_problems(review, review_data, checklist, shown, locator)
+    wrong = {p.key[len("facts."):] for p in problems if p.is_error and p.key.startswith("facts.")}
+    wrong |= {n for n, spec in checklist.facts.items() if spec.compute and conditions.parse(spec.compute).names & wrong}
+    problems += _undecided_problems(review, checklist, why, wrong, shown, locator)
     problems += name_warnings(review_data, text, path)
     problems = _merged(earlier, problems[len(earlier):])
     return (review if not any(p.is_error for p in problems) else None), problems
@@ -529,7 +534,7 @@ def _fact_problems(review, checklist: Checklist, shown: str, locator: Locator) -
                                     message=_("et ukjent faktum: '{name}'").format(name=name),
                                     hint=_("mente du '{near}'?").format(near=near) if near
                                     else _("sjekklisten kjenner: {facts}").format(facts=", ".join(facts) or "-")))
-        elif value is not None:
+        elif value is not None and not spec.compute:  # a computed fact's value is replaced, not checked
             p = _check_fact(name, value, spec, shown, locator, ("facts",))
             if p:
                 problems.append(p)
@@ -540,6 +545,77 @@ def _fact_problems(review, checklist: Checklist, shown: str, locator: Locator) -
                                     message=_("mangler faktumet '{name}'; kriterier som avhenger av det, regnes som aktuelle").format(name=name),
                                     hint=_("fyll inn {name}: {label}").format(name=name, label=spec.label or name),
                                     severity="warning"))
+    return problems
+
+
+def review_date(review) -> Any:
+    """The date a review's conditions see as review_date: a case's date, an office's first visit."""
+    date = getattr(review, "date", None)
+    if date is None:
+        dates = getattr(review, "visit_dates", None) or []
+        date = dates[0] if dates else None
+    return date
+
+
+def _computed_fact_problems(review, checklist: Checklist, shown: str, locator: Locator) -> tuple[list[Problem], dict]:
+    """Warn about computed facts written in the file (ignored), and fill in their values.
+
+    Returns the warnings, and why each computed fact could not be computed, by name, for
+    the warnings on the criteria that depend on it.
+    """
+    specs = checklist.facts
+    computed = [name for name, spec in specs.items() if spec.compute]
+    if not computed:
+        return [], {}
+    problems: list[Problem] = []
+    for name in computed:
+        if review.facts.get(name) is not None:
+            line, col = locator.locate(("facts", name), at_key=True)
+            problems.append(Problem(
+                shown, line, col, key=f"facts.{name}",
+                message=_("faktumet '{name}' beregnes av verktøyet ({compute}); verdien i filen brukes ikke").format(
+                    name=name, compute=specs[name].compute),
+                hint=_("fjern linjen {name}: fra filen").format(name=name), severity="warning"))
+    return problems, conditions.compute_facts(specs, review.facts, review_date(review))
+
+
+def _undecided_problems(review, checklist: Checklist, why: dict, wrong: set[str], shown: str,
+                        locator: Locator) -> list[Problem]:
+    """Warn for each criterion counted as applicable only because its condition cannot be decided.
+
+    The usual reason is a fact left out (``har_barn`` missing makes IN-07 applicable); a
+    computed fact that cannot be computed names the recorded fact it needs. A fact of the
+    wrong type (in ``wrong``) is an error already, and adds no warning.
+    """
+    problems: list[Problem] = []
+    facts = None
+    for crit in checklist.criteria():
+        if not crit.applies_when or not crit.scored:
+            continue
+        if facts is None:
+            facts = conditions.with_review_date(review.facts, review_date(review))
+        parsed = conditions.parse(crit.applies_when)
+        result, reason = parsed.explain(facts)
+        if result is not None or parsed.names & wrong:
+            continue
+        if isinstance(reason, conditions.Unknown) and isinstance(why.get(reason.name), conditions.Undecided):
+            reason = why[reason.name]
+        if isinstance(reason, conditions.Unknown):
+            spec = checklist.facts.get(reason.name)
+            line, col = locator.locate(("facts", reason.name) if reason.name in review.facts else ("facts",), at_key=True)
+            problems.append(Problem(
+                shown, line, col, key=f"facts.{reason.name}",
+                message=_("kriteriet {id} regnes som aktuelt bare fordi faktumet '{name}' mangler ({condition})").format(
+                    id=crit.id, name=reason.name, condition=crit.applies_when),
+                hint=_("fyll inn {name}: {label}").format(name=reason.name, label=(spec.label if spec else "") or reason.name),
+                severity="warning"))
+        else:
+            line, col = locator.locate(("facts",), at_key=True)
+            problems.append(Problem(
+                shown, line, col, key="facts",
+                message=_("kriteriet {id} regnes som aktuelt fordi betingelsen ikke kan avgjøres for saken: {reason} ({condition})").format(
+                    id=crit.id, reason=str(reason), condition=crit.applies_when),
+                hint=_("sjekk faktaene betingelsen bruker"), severity="warning"))
     return problems
 
 
@@ -573,7 +649,8 @@ def _answer_problems(review, review_data: dict, checklist: Checklist, shown: str
             continue
         if crit.applies_when and crit.scored and scale.get(str(value)) and scale[str(value)].outcome.counts:
             try:
-                applies = conditions.parse(crit.applies_when).evaluate(review.facts)
+                applies = conditions.parse(crit.applies_when).evaluate(
+                    conditions.with_review_date(review.facts, review_date(review)))
             except conditions.ConditionError:
                 applies = None  # a fact of the wrong type: reported above
             if applies is False:
@@ -661,12 +738,17 @@ def validate_round(path: Path, workers: int | None = None) -> list[Problem]:
         return exc.problems  # the round could not be loaded at all: its problems are the findings
     # What is not filled in yet is said once the round is free of errors, as the follow-ups' finding ids are.
     problems = data.problems + ([] if data.errors else data.completeness)
-    if not data.errors and any((data.path / o.id / FOLLOWUP_FILE).is_file() for o in data.round.offices):
+    followups = any((data.path / o.id / FOLLOWUP_FILE).is_file() for o in data.round.offices)
+    # a final report's changes from its frozen draft need the team's reasons
+    drafts = any(o in data.drafts and data.reports[o].status.value == "endelig" for o in data.reports)
+    if not data.errors and (followups or drafts):
+        from .draft import draft_problems
         from .followup import followup_problems
         from .scoring import score_round
 
         full = load_round(path, workers=workers)
-        problems = problems + followup_problems(full, score_round(full))
+        scores = score_round(full)
+        problems = problems + (followup_problems(full, scores) if followups else []) + draft_problems(full, scores)
     return problems
 
 
@@ -855,6 +937,9 @@ def check_report(data: dict[str, Any], text: str, path: Path, themes: Iterable[s
                                     deadline=report.reply_deadline.isoformat(), date=date.isoformat()),
                                 hint=_("sett en frist etter rapportdatoen") if report.date is not None
                                 else _("sett en frist etter rapportdatoen; uten date er den siste besøksdato")))
+    from .course import course_problems
+
+    problems += course_problems(report, locator, shown, last_visit)
     problems += name_warnings(data, text, path, report_texts)
     return (report if not any(p.is_error for p in problems) else None), problems
 

@@ -192,6 +192,11 @@ class Fact(_Strict):
     help: str = Field("", description="Kort forklaring på hvordan faktaet registreres.")
     options: list[str] = Field(default_factory=list, description="De tillatte verdiene for et valg-fakta (type: choice).")
     required: bool = Field(False, description="Om hver vurdering må ha dette faktaet.")
+    compute: str | None = Field(
+        None,
+        description="Beregnes av verktøyet fra andre fakta og review_date, for eksempel "
+                    "\"varighet_mnd - months_between(startdato, review_date)\"; revisoren fyller det ikke inn.",
+    )
 
     @model_validator(mode="after")
     def _options_for_choice(self) -> Fact:

@@ -300,7 +300,7 @@ def score_office(
     office_review=None,
 ) -> OfficeScore:
     """Score one office: its case reviews, and its office review if there is one."""
-    results = {c.case: evaluate(checklist, c.facts, c.answers) for c in cases}
+    results = {c.case: evaluate(checklist, conditions.with_review_date(c.facts, c.date), c.answers) for c in cases}
     by_criterion, by_theme, by_case, total = tally_reviews(checklist, results)
     findings = findings_for(round_id, office_id, checklist, by_criterion, results)
     office_results = None

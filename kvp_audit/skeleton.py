@@ -59,6 +59,9 @@ def review_body(checklist: Checklist, header: list[str]) -> str:
     if not checklist.facts:
         lines[-1] = "facts: {}"
     for name, spec in checklist.facts.items():
+        if spec.compute:  # worked out from the other facts and the date: never typed
+            lines.append("  # " + _comment(_("{name}: beregnes av verktøyet ({compute})").format(name=name, compute=spec.compute)))
+            continue
         label = f"{_comment(spec.label)} " if spec.label else ""
         lines.append(f"  {name}:  # {label}[{_fact_hint(spec)}]")
     lines.append("answers:")

@@ -265,11 +265,69 @@ def check_checklist(data: dict[str, Any], text: str, path: Path) -> tuple[Checkl
         for ci, crit in enumerate(criteria):
             if isinstance(crit, dict):
                 problems += _criterion_problems(crit, ("themes", ti, "criteria", ci), facts, seen_criteria, where)
+    problems += _computed_fact_problems(facts, where)
     if checklist is not None:
         problems += _replaces_problems(checklist, where)
     if any(p.is_error for p in problems):
         checklist = None
     return checklist, problems
+
+
+_COMPUTED_KINDS = {"number": "number", "bool": "bool", "date": "date"}
+
+
+def _computed_fact_problems(facts: dict, where: _Where) -> list[Problem]:
+    """The reserved name review_date, and each computed fact's expression: readable, known names, its type."""
+    problems: list[Problem] = []
+    if conditions.REVIEW_DATE in facts:
+        problems.append(where.problem(("facts", conditions.REVIEW_DATE), f"facts.{conditions.REVIEW_DATE}",
+                                      _("'{name}' er gjennomgangsdatoen og kan ikke være navnet på et faktum").format(
+                                          name=conditions.REVIEW_DATE),
+                                      _("gi faktumet et annet navn"), at_key=True))
+    given = {name: fact for name, fact in facts.items() if not (isinstance(fact, dict) and fact.get("compute"))}
+    for name, fact in facts.items():
+        if not isinstance(fact, dict) or fact.get("compute") is None:
+            continue
+        base, key = ("facts", name), f"facts.{name}"
+        expression = fact.get("compute")
+        if not isinstance(expression, str) or not expression.strip():
+            problems.append(where.problem(base + ("compute",), f"{key}.compute",
+                                          _("compute må være et regnestykke, for eksempel varighet_mnd / 2"),
+                                          _("skriv uttrykket som tekst, eller fjern compute")))
+            continue
+        kind = _COMPUTED_KINDS.get(str(fact.get("type")))
+        if kind is None:
+            problems.append(where.problem(base + ("type",), f"{key}.type",
+                                          _("et beregnet faktum må ha type number, bool eller date"),
+                                          _("sett type: number for et tall, bool for sant/usant")))
+            continue
+        if fact.get("required"):
+            problems.append(where.problem(base + ("required",), f"{key}.required",
+                                          _("et beregnet faktum fylles ikke inn, og kan ikke være required"),
+                                          _("fjern required: true; gjør heller faktaene det beregnes av påkrevde")))
+        try:
+            uses = conditions.parse(expression).names & (set(facts) - set(given))
+        except conditions.ConditionError:
+            uses = set()
+        if uses:
+            problems.append(where.problem(base + ("compute",), f"{key}.compute",
+                                          _("et beregnet faktum kan ikke bruke andre beregnede fakta ({names})").format(
+                                              names=", ".join(sorted(uses))),
+                                          _("skriv uttrykket med faktaene som fylles inn")))
+            continue
+        found = _condition_problems(expression, given, where, base, key, field="compute", as_value=True)
+        problems += found
+        if found:
+            continue
+        got = conditions.kind_of(conditions.parse(expression).tree,
+                                 {n: f.get("type") for n, f in given.items() if isinstance(f, dict)})
+        if got is not None and got != kind:
+            problems.append(where.problem(base + ("compute",), f"{key}.compute",
+                                          _("'{name}' har type {type}, men uttrykket gir {got}").format(
+                                              name=name, type=fact.get("type"), got=conditions.kind_word(got)),
+                                          _("rett type, eller skriv et uttrykk som gir {wanted}").format(
+                                              wanted=conditions.kind_word(kind))))
+    return problems
 
 
 def _criterion_problems(crit: dict, base: tuple, facts: dict, seen: dict[str, str], where: _Where) -> list[Problem]:
@@ -329,13 +387,16 @@ def _wording_problems(crit: dict, where: _Where, base: tuple, key: str) -> list[
     return []
 
 
-def _condition_problems(condition: str, facts: dict, where: _Where, base: tuple, key: str) -> list[Problem]:
-    """Everything in a condition that scoring would fail on: syntax, unknown facts, types, values."""
-    loc, at = base + ("applies_when",), f"{key}.applies_when"
+def _condition_problems(condition: str, facts: dict, where: _Where, base: tuple, key: str,
+                        field: str = "applies_when", as_value: bool = False) -> list[Problem]:
+    """Everything in a condition (or a computed fact's expression) that scoring would fail on: syntax, unknown facts, types, values."""
+    loc, at = base + (field,), f"{key}.{field}"
     try:
         parsed = conditions.parse(condition)
     except conditions.ConditionError as exc:
-        return [where.problem(loc, at, str(exc), _("skriv for eksempel: status == 'avsluttet' and har_barn"))]
+        example = (_("skriv for eksempel: varighet_mnd - months_between(startdato, review_date)") if as_value
+                   else _("skriv for eksempel: status == 'avsluttet' and har_barn"))
+        return [where.problem(loc, at, str(exc), example)]
     problems: list[Problem] = []
     fact_names = set(facts)
     for name in sorted(parsed.names - fact_names):
@@ -349,7 +410,10 @@ def _condition_problems(condition: str, facts: dict, where: _Where, base: tuple,
         problems.append(where.problem(loc, at, message, _(
             "sammenlign et fakta med en verdi av samme type: en dato med 'ÅÅÅÅ-MM-DD', et tall med et tall, "
             "tekst med tekst, og true/false med true eller false")))
-    problems.extend(_condition_values(parsed, facts, where.shown, where.locator, base, key))
+    for message, hint in conditions.arithmetic_problems(parsed, types, as_value=as_value):
+        problems.append(where.problem(loc, at, message, hint))
+    if not as_value:
+        problems.extend(_condition_values(parsed, facts, where.shown, where.locator, base, key))
     return problems
 
 

@@ -42,7 +42,8 @@ def test_names_are_collected():
         "open('/etc/passwd')",
         "[x for x in status]",
         "lambda: 1",
-        "status + 1 == 2",
+        "status ** 2 == 4",
+        "status % 2 == 1",
         "a if b else c",
     ],
 )

@@ -101,7 +101,7 @@ def test_report_bar_on_a_terminal_names_the_round_and_counts_the_files(tmp_path)
         result = build_reports(EXAMPLE, tmp_path / "r", ["md", "html"], progress=display)
     drawn = out.getvalue()
     n = len(result.written)
-    assert n == 2 * 12
+    assert n == 2 * (12 + 4)  # 11 offices, the summary and 4 follow-up reports
     assert BAR in drawn and "\x1b[" in drawn
     assert "Rapporter " in drawn and "fiktivfylke/2026" in drawn
     assert f"{n}/{n}" in drawn

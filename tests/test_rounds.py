@@ -156,14 +156,14 @@ def test_existing_case_keys_are_names_and_keys_in_files(county):
 
 def test_newest_version_of_a_checklist(tmp_path):
     library = ChecklistLibrary([bundled_checklist_dir()])
-    assert library.newest("kvp-sak") == "kvp-sak@2026.1"
+    assert library.newest("kvp-sak") == "kvp-sak@2026.2"
     assert library.newest("finnes-ikke") is None
     folder = tmp_path / "mine"
     folder.mkdir()
     text = (bundled_checklist_dir() / "kvp-sak.yaml").read_text(encoding="utf-8")
     for version in ("2026.9", "2026.10"):
         (folder / f"sak-{version}.yaml").write_text(
-            text.replace('version: "2026.1"', f'version: "{version}"'), encoding="utf-8")
+            text.replace('version: "2026.2"', f'version: "{version}"'), encoding="utf-8")
     assert ChecklistLibrary([folder, bundled_checklist_dir()]).newest("kvp-sak") == "kvp-sak@2026.10"
 
 
@@ -178,7 +178,7 @@ def test_create_round_from_options(tmp_path):
     assert (rnd.id, rnd.name, rnd.period.end) == ("fiktivfylke-ny", "KVP 2027", dt.date(2027, 12, 31))
     assert [o.id for o in rnd.offices] == ["nav-a", "nav-bo"]
     assert {k: str(v) for k, v in rnd.checklists} == {
-        "case": "kvp-sak@2026.1", "office": "kvp-kontor@2026.1", "followup": "kvp-oppfolging@2026.1"}
+        "case": "kvp-sak@2026.2", "office": "kvp-kontor@2026.1", "followup": "kvp-oppfolging@2026.1"}
     assert [p.relative_to(tmp_path).as_posix() for p in created.written] == [
         "ny/runde.yaml", "ny/nav-a/kontor.yaml", "ny/nav-a/rapport.yaml", "ny/nav-bo/kontor.yaml",
         "ny/nav-bo/rapport.yaml"]

@@ -248,6 +248,9 @@ def test_wrong_fact_values_and_unknown_facts(round_builder):
         "    Gjør slik: mente du 'har_barn'?",
         "runde/nav-a/K-AAAA11.yaml:7:11: feil: facts.status: 'ferdig' passer ikke for 'status'\n"
         "    Gjør slik: forventet en av: pågående, avsluttet, avbrutt",
+        # har_barn is left out: A-02 counts as applicable, and that is said (issue 15)
+        "runde/nav-a/K-AAAA11.yaml:5:1: advarsel: facts.har_barn: kriteriet A-02 regnes som aktuelt bare fordi "
+        "faktumet 'har_barn' mangler (har_barn)\n    Gjør slik: fyll inn har_barn: Har deltakeren barn?",
     ]
 
 
@@ -360,11 +363,11 @@ def test_validation_only_mode_on_two_cores_finds_the_same_problems(round_builder
         ("case: K-AAAA11\noffice: nav-a\nreviewers: KB\ndate: 2026-02-30\nfacts: {status: pågående}\n",
          "runde/nav-a/K-AAAA11.yaml:4:7: feil: date: '2026-02-30' er ikke en dato som finnes\n"
          "    Gjør slik: skriv datoen som ÅÅÅÅ-MM-DD, for eksempel 2026-03-12"),
-        ("case: K-AAAA11\noffice: nav-a\nreviewers: KB\ndate: 2026-02-01\nfacts: {status: pågående}\n"
+        ("case: K-AAAA11\noffice: nav-a\nreviewers: KB\ndate: 2026-02-01\nfacts: {status: pågående, har_barn: false}\n"
          "answers:\n  V-01: [ja]\n",
          "runde/nav-a/K-AAAA11.yaml:7:3: feil: answers.V-01: forventet ett svar (for eksempel ja, et tall eller en dato), fikk en liste\n"
          "    Gjør slik: skriv svaret rett etter 'answer:', uten klammer"),
-        ("case: K-AAAA11\noffice: nav-a\nreviewers: KB\ndate: 2026-02-01\nfacts: {status: pågående}\n"
+        ("case: K-AAAA11\noffice: nav-a\nreviewers: KB\ndate: 2026-02-01\nfacts: {status: pågående, har_barn: false}\n"
          "answers:\n  A-03: tolv\n",
          "runde/nav-a/K-AAAA11.yaml:7:9: feil: answers.A-03: 'tolv' er ikke et tall\n"
          "    Gjør slik: skriv et tall, for eksempel 12"),

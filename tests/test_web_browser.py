@@ -221,12 +221,15 @@ def test_report_download_from_the_default_reports_folder(browser, round_dir, tmp
     try:
         page.goto(f"{server}/kontor/{OFFICE}/")
         with page.expect_navigation(timeout=120_000):
-            page.locator("form[action$='/rapport'] button").click()
+            # the click waits for the answer too: the office's two reports (and the follow-up
+            # report's PDF) take longer than the page's default timeout on a busy machine
+            page.locator("form[action$='/rapport'] button").click(timeout=120_000)
         page.wait_for_selector("text=Rapporten er laget")
         assert (work / "reports" / "fiktivfylke-2026" / f"{OFFICE}.pdf").is_file()
-        pdf_href = page.locator("a", has_text="Rapporten som PDF").get_attribute("href")
+        # exact: "Oppfølgingsrapporten som PDF" is offered beside it (NAV Bergtun held its workshop)
+        pdf_href = page.get_by_role("link", name="Rapporten som PDF", exact=True).get_attribute("href")
         with page.expect_navigation() as navigation:
-            page.locator("a", has_text="Rapporten som nettside (HTML)").click()
+            page.get_by_role("link", name="Rapporten som nettside (HTML)", exact=True).click()
         assert navigation.value.status == 200 and "NAV Bergtun" in page.content()
         pdf = page.request.get(server + pdf_href)
         assert pdf.status == 200 and pdf.body().startswith(b"%PDF")

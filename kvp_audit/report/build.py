@@ -14,7 +14,8 @@ from . import context as _context
 from .cache import Manifest, _unchanged, content_digest, context_digest, input_digest, template_files
 from .context import RoundBundle, office_context
 from .docx import DOCX_SOURCE, document_facts, write_docxs
-from .files import FORMATS, report_dir, report_path
+from .files import FOLLOWUP, FORMATS, followup_report_path, report_dir, report_path
+from .followupreport import followup_context
 from .pdf import write_pdfs
 from .summary import summary_context
 from .templating import environment, render
@@ -36,8 +37,8 @@ class Job:
 
     @property
     def title(self) -> str:
-        """The PDF's title: the office's name, or the round's for the summary."""
-        return self.context["office"]["name"] if self.is_office else self.context["round"]["name"]
+        """The PDF's title: the office's name (its office or follow-up report), or the round's for the summary."""
+        return self.context["office"]["name"] if "office" in self.context else self.context["round"]["name"]
 
 
 @dataclass
@@ -50,17 +51,32 @@ class BuildResult:
 
 
 def plan_jobs(bundle: RoundBundle, out: Path, formats: list[str], lang: str, office: str | None) -> list[Job]:
-    """The reports of a round: one per office (or just ``office``) and the county summary."""
+    """The reports of a round: one per office (or just ``office``), a follow-up report for each
+    office with a follow-up record, and the county summary."""
     rnd = bundle.data.round
     jobs = []
     offices = [rnd.office(office)] if office else list(rnd.offices)
     for o in offices:
         ctx = office_context(bundle, o.id, lang)
         jobs.append(Job(o.id, "office", ctx, {f: report_path(out, o.id, f, lang) for f in formats}))
+        if o.id in bundle.data.followups:
+            _check_followup_name(rnd, o.id)
+            ctx = followup_context(bundle, o.id, lang)
+            jobs.append(Job(f"{o.id}-{FOLLOWUP}", "followup", ctx,
+                            {f: followup_report_path(out, o.id, f, lang) for f in formats}))
     if office is None:
         ctx = summary_context(bundle, lang)
         jobs.append(Job("oppsummering", "summary", ctx, {f: report_path(out, None, f, lang) for f in formats}))
     return jobs
+
+
+def _check_followup_name(rnd, office_id: str) -> None:
+    """Refuse a round where an office's follow-up report would have another office's file name."""
+    name = f"{office_id}-{FOLLOWUP}"
+    if rnd.office(name) is not None:
+        raise UsageError(_("oppfølgingsrapporten til '{office}' ville fått samme filnavn som rapporten til "
+                           "kontoret '{other}'; gi et av kontorene en annen id i runde.yaml").format(
+            office=office_id, other=name))
 
 
 def check_formats(formats: list[str]) -> None:

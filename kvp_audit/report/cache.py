@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..yamlio import atomic_write
-from .files import report_dir, report_path
+from .files import followup_report_path, report_dir, report_path
 from .templating import template_dir
 
 MANIFEST = ".kvp-audit-rapporter.json"
@@ -146,7 +146,7 @@ def _unchanged(round_dir: Path, out: Path | None, formats: list[str], lang: str,
                inputs: str) -> list[Path] | None:
     """When every report of the run was made from these inputs and is on disk as written, the
     report files (all to be skipped), found without loading the round; otherwise None."""
-    from ..load import load_round_file
+    from ..load import FOLLOWUP_FILE, load_round_file
 
     rnd, _problems = load_round_file(round_dir / "runde.yaml") if (round_dir / "runde.yaml").is_file() else (None, [])
     if rnd is None or (office is not None and rnd.office(office) is None):
@@ -154,6 +154,9 @@ def _unchanged(round_dir: Path, out: Path | None, formats: list[str], lang: str,
     out = report_dir(rnd.id, out)
     names = [office] if office else [*(o.id for o in rnd.offices), None]
     targets = [report_path(out, name, fmt, lang) for name in names for fmt in formats]
+    # an office with a follow-up record has a follow-up report too
+    targets += [followup_report_path(out, name, fmt, lang) for name in names
+                if name is not None and (round_dir / name / FOLLOWUP_FILE).is_file() for fmt in formats]
     if not Manifest.load(out).all_current(targets, inputs):
         return None
     return targets

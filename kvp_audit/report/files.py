@@ -7,6 +7,7 @@ from pathlib import Path
 
 FORMATS = ("html", "pdf", "md", "docx")
 SUMMARY = "oppsummering"
+FOLLOWUP = "oppfolging"  # an office's follow-up report: <office>-oppfolging.html
 
 
 def report_dir(round_id: str, out: Path | None = None) -> Path:
@@ -20,6 +21,12 @@ def report_path(out_dir: Path, office_id: str | None, fmt: str, lang: str = "nb"
     code before the format (``nav-x.nn.html``)."""
     suffix = "" if lang == "nb" else f".{lang}"
     return out_dir / f"{office_id or SUMMARY}{suffix}.{fmt}"
+
+
+def followup_report_path(out_dir: Path, office_id: str, fmt: str, lang: str = "nb") -> Path:
+    """The file of an office's follow-up report, next to its office report: ``nav-x-oppfolging.html``
+    (``nav-x-oppfolging.nn.html`` in nynorsk)."""
+    return report_path(out_dir, f"{office_id}-{FOLLOWUP}", fmt, lang)
 
 
 def example_rounds() -> list[Path]:

@@ -17,6 +17,7 @@ from ..scoring import MIN_CASES_FOR_PERCENT, RoundScore, Tally, score_round
 from .answers import answer_matrix
 from .charts import share_band, share_legend, theme_chart, trend_chart
 from .context import RoundBundle, checklist_view, method_view, report_head
+from .followupreport import county_followup
 from .letter import county_letter_view
 
 # The ten criteria not met at the most offices (and any tied with the tenth) head the summary;
@@ -276,6 +277,7 @@ def summary_context(bundle: RoundBundle, lang: str) -> dict:
         "answers": answer_matrix(data, lang),
         "figures": office_figures(data, lang),
         "method": method_view(office=False),
+        "followup": county_followup(data, scores, lang),
         **county_letter_view(data, lang),  # county_letter, draft, and the report date it gives
     }
 

@@ -223,14 +223,14 @@ def round_page():
             "office_review": office_summary,
             "report": report_summary(report_target(site, office)),
         })
-    return render_template("round.html.j2", offices=offices, title=site.round.name)
+    return render_template("round.html.j2", offices=offices, title=site.round.name, course=_course_view(site))
 
 
 def office_page(office_id: str):
     return _render_office(_office(office_id))
 
 
-def _render_office(office, report_problems=(), status=200, add_error="", reviewers=None):
+def _render_office(office, report_problems=(), status=200, add_error="", reviewers=None, step_form=None):
     site = web_state().site
     cases = [summarise(t) for t in site.case_targets(office)]
     target = site.office_target(office)
@@ -240,9 +240,11 @@ def _render_office(office, report_problems=(), status=200, add_error="", reviewe
         "office.html.j2", office=office, cases=cases, office_summary=office_summary,
         figures=_figures(target) if target else [],
         followup=followup_summary(followup) if followup else None,
-        reports=_report_files(office), report_problems=list(report_problems), title=office.name,
+        reports=_report_files(office), followup_reports=_report_files(office, followup=True), report_problems=list(report_problems), title=office.name,
         report_text=report_summary(report_target(site, office)),
         reviewers=session.get("reviewers", "") if reviewers is None else reviewers, add_error=add_error,
+        course=_course_view(site, office)[0], steps=_step_choices(),
+        step_form=step_form or {"step": "", "date": "", "deadline": "", "again": False, "errors": []},
     ), status
 
 
@@ -354,6 +356,73 @@ def _render_form(target, title, values, messages: Messages, digest, status=200, 
                            exists=target.path.is_file()), status
 
 
+def record_step(office_id: str):
+    """The office page's step form: the same call as ``kvp-audit step``; nothing is written on an error."""
+    import datetime as dt
+
+    from .. import course
+
+    office = _office(office_id)
+    form = {"step": request.form.get("step", ""), "date": request.form.get("date", "").strip(),
+            "deadline": request.form.get("deadline", "").strip(), "again": request.form.get("again") == "1",
+            "errors": []}
+    try:
+        dates = {}
+        for name in ("date", "deadline"):
+            try:
+                dates[name] = dt.date.fromisoformat(form[name]) if form[name] else None
+            except ValueError:
+                raise KvpAuditError(_("'{value}' er ikke en dato; skriv ÅÅÅÅ-MM-DD").format(value=form[name])) from None
+        result = course.record_step(web_state().site.root, office.id, form["step"], dates["date"], dates["deadline"],
+                                    form["again"])
+    except KvpAuditError as exc:
+        form["errors"] = [exc.message, *(p.format() for p in exc.problems)]
+        return _render_office(office, status=422, step_form=form)
+    for note in result.notes:
+        flash(note)
+    return redirect(url_for("office_page", office_id=office.id) + "#h-course", code=303)
+
+
+def _step_choices() -> list[tuple[str, str]]:
+    from ..course import STEPS, step_label
+
+    return [(step, step_label(step)) for step in STEPS]
+
+
+def _course_view(site, office=None) -> list[dict]:
+    """Where each office (or one) stands in the course today, as the round and office pages show it."""
+    import datetime as dt
+
+    from ..course import office_sources, round_status
+
+    today = dt.date.today()
+    offices = [office] if office is not None else site.round.offices
+    out = []
+    for o in offices:
+        problems: list = []
+        sources = office_sources(site.opened, o, problems)
+        status = round_status(site.round, [sources], today)[0]
+        nd = status.next_deadline
+        stage = status.stage
+        out.append({
+            "id": o.id, "name": o.name,
+            "errors": sum(1 for p in problems if p.is_error),
+            "stage": "{} {}".format(_step_label(stage.step), stage.date.isoformat()) if stage else _("ikke startet"),
+            "steps": [{"label": _step_label(s.step), "date": s.date.isoformat(), "source": s.source}
+                      for s in status.steps.values()],
+            "next_deadline": "{} {}".format(nd.label, nd.date.isoformat()) if nd else "",
+            "overdue": [{"label": d.label, "date": d.date.isoformat(), "days": (today - d.date).days}
+                        for d in status.overdue],
+        })
+    return out
+
+
+def _step_label(step: str) -> str:
+    from ..course import step_label
+
+    return step_label(step)
+
+
 def build_report(office_id: str):
     from ..report import build_reports
 
@@ -372,11 +441,11 @@ def build_report(office_id: str):
     return redirect(url_for("office_page", office_id=office.id), code=303)
 
 
-def report_file(office_id: str, fmt: str):
+def report_file(office_id: str, fmt: str, followup: bool = False):
     office = _office(office_id)
     if fmt not in REPORT_MIMETYPES:
         abort(404)
-    path = _report_files(office).get(fmt)
+    path = _report_files(office, followup).get(fmt)
     if path is None:
         abort(404, _("rapporten er ikke laget ennå"))
     # The Word file is downloaded under its own name; HTML and PDF open in the browser.
@@ -384,6 +453,10 @@ def report_file(office_id: str, fmt: str):
                          as_attachment=fmt == "docx", download_name=path.name)
     response.headers["Content-Security-Policy"] = REPORT_CSP
     return response
+
+
+def followup_report_file(office_id: str, fmt: str):
+    return report_file(office_id, fmt, followup=True)
 
 
 ROUTES = (
@@ -395,7 +468,9 @@ ROUTES = (
     ("/kontor/<office_id>/oppfolging", followup_form, ["GET", "POST"]),
     ("/kontor/<office_id>/rapporttekst", report_text_form, ["GET", "POST"]),
     ("/kontor/<office_id>/rapport", build_report, ["POST"]),
+    ("/kontor/<office_id>/steg", record_step, ["POST"]),
     ("/kontor/<office_id>/rapport.<fmt>", report_file, ["GET"]),
+    ("/kontor/<office_id>/oppfolgingsrapport.<fmt>", followup_report_file, ["GET"]),
 )
 
 
@@ -418,13 +493,15 @@ REPORT_MIMETYPES = {"html": "text/html", "pdf": "application/pdf",
                     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
-def _report_files(office) -> dict[str, Path]:
-    """The office's reports that exist, by format (absolute paths), named as the report builder names them."""
-    from ..report.files import report_path
+def _report_files(office, followup: bool = False) -> dict[str, Path]:
+    """The office's reports that exist, by format (absolute paths), named as the report builder names
+    them: its office report, or with ``followup`` its follow-up report."""
+    from ..report.files import followup_report_path, report_path
 
+    name = followup_report_path if followup else report_path
     out = {}
     for fmt in REPORT_MIMETYPES:
-        path = report_path(_report_dir(), office.id, fmt, g.lang)
+        path = name(_report_dir(), office.id, fmt, g.lang)
         if path.is_file():
             out[fmt] = path
     return out

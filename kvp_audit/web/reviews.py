@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import conditions
 from ..errors import Problem
 from ..i18n import _
 from ..load import (
@@ -311,10 +312,15 @@ def summarise(target: ReviewTarget) -> Summary:
     _review, problems = target.check(data, text)
     summary.errors = sum(1 for p in problems if p.is_error)
     summary.warnings = len(problems) - summary.errors
-    facts = data.get("facts") if isinstance(data.get("facts"), dict) else {}
+    facts = dict(data.get("facts")) if isinstance(data.get("facts"), dict) else {}
     answers = data.get("answers") if isinstance(data.get("answers"), dict) else {}
+    dates = data.get("visit_dates")
+    date = data.get("date") if target.kind == CASE else (dates[0] if isinstance(dates, list) and dates else None)
+    seen = dict(facts)  # as conditions see them: with the computed facts and review_date
+    conditions.compute_facts(target.checklist.facts, seen, date)
+    seen = conditions.with_review_date(seen, date)
     for crit in target.checklist.criteria():
-        if not _applies(crit, facts):
+        if not _applies(crit, seen):
             continue
         summary.applicable += 1
         value = answers.get(crit.id)
@@ -322,7 +328,6 @@ def summarise(target: ReviewTarget) -> Summary:
             value = value.get("answer")
         if value is not None and value != "":
             summary.answered += 1
-    dates = data.get("visit_dates")
     summary.date = data.get("date") if target.kind == CASE else (dates[0] if isinstance(dates, list) and dates else None)
     summary.selection = str(data.get("selection") or "")
     summary.status = str(facts.get("status") or "")
@@ -434,9 +439,19 @@ def typed_facts(values: FormValues, checklist: Checklist) -> dict[str, Any]:
     return {name: typed_fact(spec, values.facts.get(name, "")) for name, spec in checklist.facts.items()}
 
 
+def form_facts(values: FormValues, checklist: Checklist) -> dict[str, Any]:
+    """The form's facts as conditions see them: typed, with the computed facts and review_date."""
+    facts = {k: v for k, v in typed_facts(values, checklist).items()
+             if v is not None and not checklist.facts[k].compute}
+    date_text = values.header.get("date") or (values.header.get("visit_dates") or "").split(",")[0].strip()
+    date = _to_date(date_text) if date_text else None
+    conditions.compute_facts(checklist.facts, facts, date)
+    return conditions.with_review_date(facts, date)
+
+
 def not_applicable(values: FormValues, checklist: Checklist) -> list[str]:
     """The criteria that do not apply with the form's facts (they need no answer)."""
-    facts = {k: v for k, v in typed_facts(values, checklist).items() if v is not None}
+    facts = form_facts(values, checklist)
     return [c.id for c in checklist.criteria() if not _applies(c, facts)]
 
 
@@ -510,6 +525,8 @@ def apply_values(doc, values: FormValues, target: ReviewTarget) -> None:
     if checklist.facts:
         facts = child_map(doc, "facts", after=("note", "selection", "met", "date", "visit_dates"))
         for name, spec in checklist.facts.items():
+            if spec.compute:  # worked out by the tool, never written by the form
+                continue
             value = text_scalar(typed_fact(spec, values.facts.get(name, "")))
             if value is not None or name in facts:
                 put(facts, name, value)

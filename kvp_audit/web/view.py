@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import conditions
 from ..i18n import _
 from ..models import SOURCES, AnswerType, Checklist, FactType
 from .findings import finding_field
-from .reviews import CASE, FOLLOWUP, SELECTIONS, FormValues, Messages, ReviewTarget, not_applicable
+from .fields import widget_text
+from .reviews import CASE, FOLLOWUP, SELECTIONS, FormValues, Messages, ReviewTarget, form_facts, not_applicable
 
 _GUIDANCE: dict[tuple[str, str, str], str] = {}
 
@@ -95,10 +97,14 @@ def header_fields(target: ReviewTarget, values: FormValues, messages: Messages) 
 def fact_fields(target: ReviewTarget, values: FormValues, messages: Messages) -> list[dict]:
     """The checklist's facts, which decide which criteria apply."""
     out = []
+    computed = form_facts(values, target.checklist)
     for name, spec in target.checklist.facts.items():
         fname = f"fact.{name}"
         value = values.facts.get(name, "")
         label = spec.label or name
+        if spec.compute:
+            out.append(_computed_field(fname, label, spec, computed.get(name), messages))
+            continue
         if spec.type == FactType.bool:
             field = _field(fname, label, "radio", value, messages, help=spec.help,
                            options=[("true", _("Ja")), ("false", _("Nei")), ("", _("Ikke oppgitt"))])
@@ -119,6 +125,21 @@ def fact_fields(target: ReviewTarget, values: FormValues, messages: Messages) ->
         field["required"] = spec.required
         out.append(field)
     return out
+
+
+def _computed_field(name: str, label: str, spec, value: Any, messages: Messages) -> dict:
+    """A computed fact: shown with its value, never an input (nobody types it)."""
+    if value is None:
+        shown = _("Kan ikke beregnes ennå: fyll inn {names}").format(
+            names=", ".join(sorted(conditions.parse(spec.compute).names)))
+    elif isinstance(value, bool):
+        shown = _("Ja") if value else _("Nei")
+    else:
+        shown = widget_text(value)
+    field = _field(name, label, "computed", shown, messages, help=spec.help)
+    field["note"] = _("Beregnes av verktøyet fra {names} og gjennomgangsdatoen; fylles ikke inn.").format(
+        names=", ".join(sorted(conditions.parse(spec.compute).names)))
+    return field
 
 
 def criterion_view(checklist: Checklist, crit, values: FormValues, messages: Messages, na: set[str]) -> dict:
