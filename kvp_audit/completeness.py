@@ -57,12 +57,18 @@ def unanswered_criteria(checklist: Checklist, facts: dict, answers: dict,
     return missing, applicable
 
 
+def _facts(review) -> dict:
+    """The review's facts as its conditions see them (with review_date), as scoring uses them."""
+    from .load import review_date
+
+    return conditions.with_review_date(getattr(review, "facts", {}) or {}, review_date(review))
+
+
 def review_problems(review, checklist: Checklist, path: Path, locator: Locator) -> list[Problem]:
     """Warnings for one case or office review: unanswered applicable criteria and placeholder reviewers."""
     shown = display_path(path)
     problems: list[Problem] = []
-    missing, applicable = unanswered_criteria(checklist, getattr(review, "facts", {}) or {}, review.answers,
-                                              forgotten_only=True)
+    missing, applicable = unanswered_criteria(checklist, _facts(review), review.answers, forgotten_only=True)
     if missing:
         line, col = locator.locate(("answers",), at_key=True)
         ids = ", ".join(missing[:SHOWN_IDS]) + (", …" if len(missing) > SHOWN_IDS else "")
@@ -135,9 +141,8 @@ def unanswered_in_office(data, office_id: str) -> int:
     """How many applicable criteria are unanswered in an office's case reviews and office review."""
     total = 0
     for review in data.cases.get(office_id, []):
-        total += len(unanswered_criteria(data.case_checklist, review.facts, review.answers)[0])
+        total += len(unanswered_criteria(data.case_checklist, _facts(review), review.answers)[0])
     office_review = data.office_reviews.get(office_id)
     if office_review is not None and data.office_checklist is not None:
-        total += len(unanswered_criteria(data.office_checklist, getattr(office_review, "facts", {}) or {},
-                                         office_review.answers)[0])
+        total += len(unanswered_criteria(data.office_checklist, _facts(office_review), office_review.answers)[0])
     return total
