@@ -97,11 +97,13 @@ def test_computed_facts_decide_what_applies_from_the_review_date(round_dir, date
 def test_a_computed_fact_written_in_the_file_is_ignored_with_a_warning(round_dir):
     write_case(round_dir, FACTS + "  forbi_halvveis: false\n", date="2026-10-10")
     result = run("validate", "runde")
-    assert result.output == (
+    # then what is not filled in yet (the case's other answers, kontor.yaml), pinned in tests/test_completeness.py
+    assert result.output.startswith(
         "runde/nav-a/K-7QX2M4.yaml:12:3: advarsel: facts.forbi_halvveis: faktumet 'forbi_halvveis' beregnes av "
         "verktøyet (months_between(startdato, review_date) >= varighet_mnd / 2); verdien i filen brukes ikke\n"
         "    Gjør slik: fjern linjen forbi_halvveis: fra filen\n"
-        "0 feil, 1 advarsel\n")
+        "runde/nav-a/K-7QX2M4.yaml:13:1: advarsel: answers: 30 av 31 gjeldende kriterier er ikke besvart\n")
+    assert result.output.endswith("0 feil, 4 advarsler\n")
     assert outcomes(round_dir)["IN-04"] == "ikke oppfylt"  # the computed value (true) wins
 
 
