@@ -43,6 +43,7 @@ from ..i18n import _, ngettext
 from ..report import template_dir
 from . import reviews
 from .followups import FindingIndex, followup_summary, followup_target
+from .plans import plan_summary
 from .reportfile import ReportTarget, check_values, edit_rows, parse_action, report_summary, report_target, report_view
 from .reviews import Messages, RoundSite, open_review, save_review, summarise
 from .view import form_view
@@ -235,6 +236,7 @@ def _render_office(office, report_problems=(), status=200, add_error="", reviewe
         "office.html.j2", office=office, cases=cases, office_summary=office_summary,
         figures=_figures(target) if target else [],
         followup=followup_summary(followup) if followup else None,
+        plan=plan_summary(site.folder(office), office, web_state().finding_index.findings(office)),
         reports=_report_files(office), report_problems=list(report_problems), title=office.name,
         report_text=report_summary(report_target(site, office)),
         reviewers=session.get("reviewers", "") if reviewers is None else reviewers, add_error=add_error,
