@@ -42,8 +42,7 @@ from ..errors import KvpAuditError
 from ..i18n import _, ngettext
 from ..report import template_dir
 from . import reviews
-from .followups import FindingIndex, followup_summary, followup_target
-from .plans import plan_summary
+from .followups import FindingIndex, followup_summary, followup_target, plan_summary
 from .reportfile import ReportTarget, check_values, edit_rows, parse_action, report_summary, report_target, report_view
 from .reviews import Messages, RoundSite, open_review, save_review, summarise
 from .view import form_view
