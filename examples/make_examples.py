@@ -333,7 +333,7 @@ def carry_findings(previous: Path, folder: Path, case_checklist, office_checklis
 
 # The offices that have sent a plan for retting after their final report (plan.yaml), and the
 # office's measure per theme of the checklist (by the criterion's prefix). Roles only, never names.
-PLANS = {"nav-fjellby": 3, "nav-strandvik": 4, "nav-sjohavn": 3}  # office: weeks after the report
+PLANS = {"nav-fjellby": 3, "nav-sjohavn": 3}  # office: weeks after the report
 MEASURES = {
     "SV": "Vedtaksmalen får et felt for konkret begrunnelse; fagleder går gjennom fem vedtak i måneden.",
     "KA": "Kartleggingen følger sjekklisten for KVP, og vurderingen viser til kildene.",
