@@ -389,3 +389,55 @@ def test_example_plans_validate_and_show_in_the_reports():
     assert office["plan_received"] == "2026-03-27"
     assert [f["plan"]["responsible"] for f in office["findings"] if f["plan"]][:3] == [
         "NAV-leder", "fagleder", "KVP-koordinator"]
+
+
+# --------------------------------------------------------------------------- the web form
+
+
+@pytest.fixture
+def web_2026(tmp_path):
+    pytest.importorskip("flask")
+    import shutil
+
+    from kvp_audit.web.app import create_app
+
+    examples = Path(__file__).resolve().parent.parent / "examples" / "fiktivfylke"
+    for year in ("2024", "2026"):
+        shutil.copytree(examples / year, tmp_path / "fiktivfylke" / year)
+    app = create_app(tmp_path / "fiktivfylke" / "2026", reports_dir=tmp_path / "reports", report_formats=("html",))
+    app.config["TESTING"] = True
+    return app.test_client(), tmp_path / "fiktivfylke" / "2026"
+
+
+def test_web_office_page_lists_the_plan_read_only(web_2026):
+    client, round_dir = web_2026
+    page = client.get("/kontor/nav-fjellby/").get_data(as_text=True)
+    section = page[page.index('<section aria-labelledby="h-plan">'):]
+    section = section[:section.index("</section>")]
+    assert "Kontorets plan for retting fra plan.yaml i kontormappen. Siden viser planen; skriv endringer i filen." in section
+    assert "Planen kom 2026-03-27." in section
+    assert ('<tr><th scope="row">IN-05: Inngår arbeidssøking i den avsluttende delen av programmet?</th>'
+            "<td>Programmet planlegges for hele året, også feriene, med evalueringstidspunkter i planen.</td>"
+            "<td>NAV-leder</td><td>2026-05-22</td><td>lukket</td></tr>") in section
+    assert "<form" not in section  # read-only
+    # an office without a plan has no such section; a plan item for an unknown finding says so
+    assert 'aria-labelledby="h-plan"' not in client.get("/kontor/nav-strandvik/").get_data(as_text=True)
+    (round_dir / "nav-strandvik" / "plan.yaml").write_text(
+        "items:\n  fiktivfylke-2026/nav-strandvik/XX-01:\n    measure: Noe.\n", encoding="utf-8")
+    page = client.get("/kontor/nav-strandvik/").get_data(as_text=True)
+    assert '<th scope="row">fiktivfylke-2026/nav-strandvik/XX-01 (ukjent funn)</th>' in page
+
+
+def test_web_follow_up_form_warns_about_closure_without_evidence(web_2026):
+    from test_web import form_of, replace
+
+    client, round_dir = web_2026
+    finding = "fiktivfylke-2026/nav-fjellby/IN-05"
+    form = form_of(client.get("/kontor/nav-fjellby/oppfolging").get_data(as_text=True))
+    response = client.post("/kontor/nav-fjellby/oppfolging", data=replace(form, **{
+        f"finding.{finding}.status": "lukket", f"finding.{finding}.action": "Ny rutine."}))
+    assert response.status_code == 303  # a warning: saved all the same
+    assert f"  {finding}:\n    status: lukket\n    action: Ny rutine.\n" in (
+        round_dir / "nav-fjellby" / "oppfolging.yaml").read_text(encoding="utf-8")
+    page = client.get("/kontor/nav-fjellby/oppfolging").get_data(as_text=True)
+    assert f"funnet &#39;{finding}&#39; er ført som lukket uten dokumentasjon" in page
