@@ -104,7 +104,7 @@ def followup_items(data, scores, office_id: str) -> list[FollowupItem]:
 def followup_view(data, scores, office: str | None = None, previous=None) -> dict:
     """Per office: the findings to follow up, how many are closed, partly closed or open, and
     whether the office has a plan for retting (``plan_received``: its date, or "")."""
-    repeated = repeated_sources(data, scores, previous)
+    repeated = repeated_sources(data, scores, previous, office)
     offices = []
     for o in data.round.offices:
         if office is not None and o.id != office:
@@ -176,15 +176,14 @@ def closure_problems(closed, group: str, path, locator) -> list[Problem]:
     return out
 
 
-def plan_problems(data, office_id: str, plan, known, path) -> list[Problem]:
+def plan_problems(data, office_id: str, plan, ids: list[str], path) -> list[Problem]:
     """The problems of an office's plan.yaml: items for a finding the office does not have
     (errors), closure without evidence and a due date before the report date (warnings).
 
-    ``known`` is the office's finding ids, in the order the report lists them."""
-    known_order = list(known)
-    known = set(known_order)
+    ``ids`` are the office's finding ids, in the order the report lists them."""
     from .validation import suggest
 
+    known = set(ids)
     unknown = [fid for fid in plan.items if fid not in known]
     closed = [fid for fid, item in plan.items.items() if item.status == FollowupStatus.lukket.value
               and not item.evidence.strip()]
@@ -195,7 +194,6 @@ def plan_problems(data, office_id: str, plan, known, path) -> list[Problem]:
     locator = _locator(path)
     shown = display_path(path)
     out = []
-    ids = [fid for fid in known_order if fid in known]
     for fid in unknown:
         line, col = locator.locate(["items", fid], at_key=True) if locator else (None, None)
         near = suggest(fid, ids)
@@ -267,11 +265,12 @@ def repeated_findings(data, scores, previous=None) -> dict[str, set[str]]:
     return {office: set(found) for office, found in repeated_sources(data, scores, previous).items()}
 
 
-def repeated_sources(data, scores, previous=None) -> dict[str, dict[str, list[str]]]:
+def repeated_sources(data, scores, previous=None, office: str | None = None) -> dict[str, dict[str, list[str]]]:
     """Office id → {criterion of this round's finding: the previous round's closed finding ids it repeats}.
 
     Criteria line up as in ``compare``: the same id in the same checklist, or ``replaces``;
     a finding carried into the previous round is traced through its ``now`` criteria.
+    ``office`` limits the answer to one office (an office report needs only its own).
     """
     if previous is None:
         previous = _previous_round(data)
@@ -281,6 +280,8 @@ def repeated_sources(data, scores, previous=None) -> dict[str, dict[str, list[st
     links = _criterion_links(before, data)
     out: dict[str, dict[str, list[str]]] = {}
     for office_id, score in scores.offices.items():
+        if office is not None and office_id != office:
+            continue
         now = {f.criterion for f in score.findings if f.kind in OPEN_KINDS}
         if not now or office_id not in before_scores.offices:
             continue

@@ -361,7 +361,7 @@ def followup_views(bundle: RoundBundle, office_id: str, findings: dict[str, list
                         "status": status_label(item.status), "now": found_again_label(item.found_again),
                         "now_criteria": list(item.now),
                         "action_html": markdown_html(item.action), "action_text": markdown_text(item.action)})
-    repeated = _repeated(bundle).get(office_id, {})
+    repeated = _repeated(bundle, office_id)
     for kind in ("avvik", "merknad"):
         for view in findings[kind]:
             view["followup"] = status_of.get(view["id"])
@@ -369,13 +369,14 @@ def followup_views(bundle: RoundBundle, office_id: str, findings: dict[str, list
     return carried
 
 
-def _repeated(bundle: RoundBundle) -> dict[str, dict[str, list[str]]]:
-    """This round's findings that were closed in the previous round, by office and criterion."""
+def _repeated(bundle: RoundBundle, office_id: str) -> dict[str, list[str]]:
+    """The office's findings that were closed in the previous round: criterion → the previous finding ids."""
     from ..followup import repeated_sources
 
     if bundle.previous is None:
         return {}
-    return repeated_sources(bundle.data, bundle.scores, (bundle.previous.data, bundle.previous.scores))
+    previous = (bundle.previous.data, bundle.previous.scores)
+    return repeated_sources(bundle.data, bundle.scores, previous, office_id).get(office_id, {})
 
 
 def _inline_or_block(html: str) -> str:
