@@ -349,9 +349,9 @@ def test_office_report_has_the_plan_as_a_part_of_the_findings(plan_round):
     assert ('<thead><tr><th scope="col">Funn</th><th scope="col">Tiltak</th><th scope="col">Ansvarlig</th>'
             '<th scope="col">Frist</th><th scope="col">Status</th></tr></thead>') in section
     assert ('<tr><th scope="row">V-01: Er det fattet vedtak?</th><td>Vedtak fattes <strong>alltid</strong> '
-            "skriftlig.</td><td>NAV-leder</td><td>1. mai 2026</td><td>lukket</td></tr>") in section
+            "skriftlig.</td><td>NAV-leder</td><td class=\"date\">1. mai 2026</td><td>lukket</td></tr>") in section
     assert ('<tr><th scope="row">A-02: Er barnas behov vurdert?</th><td>Barnas behov vurderes i hver sak.</td>'
-            "<td>KB</td><td>1. juni 2026</td><td>åpen</td></tr>") in section
+            "<td>KB</td><td class=\"date\">1. juni 2026</td><td>åpen</td></tr>") in section
     assert "<p>Ingen tiltak i planen for: V-02.</p>" in html
     plan_md = md[md.index("### Plan for retting"):]
     assert plan_md.startswith(
