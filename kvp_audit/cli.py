@@ -530,13 +530,30 @@ def _check_office(data, office: str | None) -> None:
     check(data.round, office)
 
 
+def _checklist_history(*rounds) -> list:
+    """Every known version of the rounds' checklists (their own folders, the library, the archive)."""
+    from .load import library_for
+
+    found: dict[str, object] = {}
+    for data in rounds:
+        library = library_for(data.path)
+        idents = {c.id for c in (data.case_checklist, data.office_checklist) if c is not None}
+        for other in rounds:
+            idents |= {c.id for c in (other.case_checklist, other.office_checklist) if c is not None}
+        for ident in sorted(idents):
+            for checklist in library.versions(ident):
+                found.setdefault(checklist.ref, checklist)
+    return list(found.values())
+
+
 @main.command("compare", context_settings=CONTEXT)
 @click.argument("round_a", type=click.Path(path_type=Path))
 @click.argument("round_b", type=click.Path(path_type=Path), required=False)
 @click.option("--office", default=None, help="Sammenlign bare dette kontoret.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "html"]), default="table", show_default=True,
               help="Utskriftsformat; html skrives til en fil (se --out).")
-@click.option("--all", "all_criteria", is_flag=True, help="Vis alle kriteriene i tabellen, også de uendrede.")
+@click.option("--all", "all_criteria", is_flag=True,
+              help="Vis alle linjene i tabellen, også de uendrede, de med for få saker og kontortallene.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="HTML-filen som skrives (standard: reports/sammenligning-<runde>.html).")
 @handle_errors
@@ -544,10 +561,15 @@ def compare(round_a: Path, round_b: Path | None, office: str | None, fmt: str, a
             out: Path | None) -> None:
     """Sammenlign to runder kontor for kontor og kriterium for kriterium, eller kontorene i én runde.
 
-    Med to runder (den eldste først): per kontor og kriterium bedre, dårligere, uendret,
-    ny eller utgått, med antall. Runder med ulike versjoner av sjekklisten sammenlignes
-    gjennom kriterienes 'replaces' (nytt navn, delt, slått sammen); kriterier uten kobling
-    vises som ikke sammenlignbare. Med én runde: kontorene side om side, hvert tema mot fylket.
+    Med to runder (den eldste først): for fylket og per kontor, tema for tema og kriterium
+    for kriterium, bedre, dårligere eller uendret med antall i begge rundene; det sies bare
+    når minst fem saker er vurdert i begge (for fylket fem vurderinger), ellers står
+    antallene med «for få saker til å si noe om endring». Et kriterium som ikke ble vurdert
+    i én av rundene, er «ikke vurdert i <runde>». Kontorvurderingen vises som svarene
+    («nei → ja»), kontortallene side om side med forskjellen. Runder med ulike versjoner av
+    sjekklisten sammenlignes gjennom kriterienes 'replaces' (nytt navn, delt, slått sammen);
+    kriterier uten kobling vises som ikke sammenlignbare. Med én runde: kontorene side om
+    side, hvert tema mot fylket.
 
     \b
     Eksempel:
@@ -572,7 +594,7 @@ def compare(round_a: Path, round_b: Path | None, office: str | None, fmt: str, a
         if office is not None and data_a.round.office(office) is None:
             raise click.UsageError(_("kontoret '{office}' er ikke med i {round}").format(
                 office=office, round=display_path(round_a)))
-        result = compare_rounds(data_a, scores_a, data_b, scores_b, office)
+        result = compare_rounds(data_a, scores_a, data_b, scores_b, office, history=_checklist_history(data_a, data_b))
         for w in result.warnings:
             click.echo(_("advarsel") + ": " + w, err=True)
         payload = result.as_dict()
@@ -632,23 +654,29 @@ def _formats(value: str) -> list[str]:
 
 
 @main.command("report", context_settings=CONTEXT)
-@click.argument("round_dir", type=click.Path(path_type=Path))
+@click.argument("round_dirs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="ROUND_DIR...")
 @click.option("--office", default=None, help="Lag bare rapporten til dette kontoret.")
 @click.option("--format", "fmt", default="html,md", show_default=True,
               help="Formater, kommaseparert: html, pdf, md, docx.")
 @click.option("--lang", "report_lang", type=click.Choice(["nb", "nn", "en"]), default=None,
               help="Språk for rapportenes faste tekst (standard: språket for kommandoen, ellers nb).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Mappe for rapportene (standard: reports/<rundens id>).")
+              help="Mappe for rapportene (standard: reports/<rundens id>, eller reports/nasjonal-<år>).")
 @click.option("--templates", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Mappe med egne maler som erstatter eller utvider standardmalene.")
 @click.option("--force", is_flag=True, help="Skriv alle rapportene på nytt, også de som ikke er endret.")
 @handle_errors
-def report(round_dir: Path, office: str | None, fmt: str, report_lang: str | None, out: Path | None,
+def report(round_dirs: tuple[Path, ...], office: str | None, fmt: str, report_lang: str | None, out: Path | None,
            templates: Path | None, force: bool) -> None:
     """Lag rapport til hvert kontor og oppsummering for fylket, i HTML, PDF, Markdown og Word.
 
     Rapporter som ikke er endret siden forrige gang, hoppes over.
+
+    Med flere runder fra samme periode, én per fylke, eller en mappe uten runde.yaml som har
+    rundene under seg, lages den nasjonale oppsummeringen (nasjonal.html og de andre formatene,
+    standard i reports/nasjonal-<år>): fylkene side om side, fylke og tema, og kriteriene som
+    oftest ikke er oppfylt. Runder med feil, to runder fra samme fylke og perioder som ikke
+    overlapper, stoppes med en melding.
 
     \b
     Eksempel:
@@ -656,13 +684,23 @@ def report(round_dir: Path, office: str | None, fmt: str, report_lang: str | Non
       kvp-audit report examples/fiktivfylke/2026 --office nav-fjellby --format html,pdf
       kvp-audit report examples/fiktivfylke/2026 --lang nn --out rapporter/nynorsk
       kvp-audit report examples/fiktivfylke/2026 --format docx
+      kvp-audit report examples/fiktivfylke/2026 examples/diktfylke/2026 --format html,pdf
+      kvp-audit report runder-2026 --out rapporter/nasjonal
     """
     from .i18n import current_language
     from .report import build_reports
+    from .report.national import build_national, is_national
 
     lang = report_lang or current_language()
-    result = build_reports(round_dir, out=out, formats=_formats(fmt), lang=lang, office=office,
-                           user_templates=templates, progress=True, force=force)
+    paths = list(round_dirs)
+    if is_national(paths):
+        if office is not None:
+            raise click.UsageError(_("--office gjelder rapportene i én runde, ikke den nasjonale oppsummeringen"))
+        result = build_national(paths, out=out, formats=_formats(fmt), lang=lang, user_templates=templates,
+                                progress=True, force=force)
+    else:
+        result = build_reports(paths[0], out=out, formats=_formats(fmt), lang=lang, office=office,
+                               user_templates=templates, progress=True, force=force)
     for problem in result.warnings:  # e.g. a name in a comment: the report may become public
         click.echo(problem.format(), err=True)
     for path in result.written:
@@ -681,6 +719,8 @@ def report(round_dir: Path, office: str | None, fmt: str, report_lang: str | Non
 def demo(out: Path, fmt: str) -> None:
     """Lag alle rapportene for de fiktive eksempelrundene som følger med.
 
+    Rundene fra samme år i ulike fylker får også en nasjonal oppsummering (nasjonal-<år>).
+
     \b
     Eksempel:
       kvp-audit demo
@@ -689,6 +729,7 @@ def demo(out: Path, fmt: str) -> None:
     from .errors import InputError
     from .i18n import current_language
     from .report import build_reports, example_rounds
+    from .report.national import build_national, national_sets
 
     from .load import find_round_file, load_round_file
     from .progress import Progress
@@ -697,12 +738,19 @@ def demo(out: Path, fmt: str) -> None:
     if not rounds:
         raise InputError(_("fant ikke eksempelrundene (examples/*/*/runde.yaml); kjør kommandoen fra mappen med koden"))
     done = []
+    loaded = []
     with Progress() as display:  # one display for every round; nothing drawn in a pipe or CI
         for round_dir in rounds:
             rnd, _problems = load_round_file(find_round_file(round_dir))
+            loaded.append((round_dir, rnd))
             target = out / (rnd.id if rnd else round_dir.name)
             done.append((target, build_reports(round_dir, out=target, formats=_formats(fmt),
                                                lang=current_language(), progress=display)))
+        # the counties' rounds of one year side by side: the national summary
+        for year, paths in national_sets(loaded):
+            target = out / f"nasjonal-{year}"
+            done.append((target, build_national(paths, out=target, formats=_formats(fmt), lang=current_language(),
+                                                progress=display)))
     for target, result in done:
         click.echo(display_path(target) + ": " + ngettext("{n} fil skrevet", "{n} filer skrevet", len(result.written)).format(
             n=len(result.written)) + ", " + ngettext("{n} uendret", "{n} uendret", len(result.skipped)).format(

@@ -141,6 +141,16 @@ class ChecklistLibrary:
             return None
         return f"{ident}@{max(versions, key=_version_key)}"
 
+    def versions(self, ident: str) -> list[Checklist]:
+        """Every version of checklist ``ident`` that can be loaded, oldest first (broken files are left out)."""
+        out = []
+        for ref in sorted((r for r in self.refs() if r.split("@", 1)[0] == ident),
+                          key=lambda r: _version_key(r.split("@", 1)[1])):
+            checklist, _problems = self.get(ref)
+            if checklist is not None:
+                out.append(checklist)
+        return out
+
     def get(self, ref: ChecklistRef | str) -> tuple[Checklist | None, list[Problem]]:
         """Load the checklist ``ref``; problems say if it is missing or invalid."""
         key = str(ref)

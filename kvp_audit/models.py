@@ -210,6 +210,10 @@ class Criterion(_Strict):
         description="Fast id som aldri brukes om igjen for et annet spørsmål (for eksempel «IP-01»).",
     )
     question: str = Field(description="Spørsmålet slik revisoren leser det.")
+    short: str = Field(
+        "", max_length=40,
+        description="Kort navn til kolonneoverskrifter, for eksempel «Rutiner oppdatert» (høyst 40 tegn); tomt: id-en.",
+    )
     guidance: str = Field(
         "", description="Markdown: hva som regnes som ja, delvis og nei, og hvor man ser etter."
     )
@@ -262,6 +266,11 @@ class Criterion(_Strict):
     def scored(self) -> bool:
         """Whether answers to this criterion are scored (only the answer scale is)."""
         return self.answer == AnswerType.scale
+
+    @property
+    def label(self) -> str:
+        """The criterion's column header: its short label, else its id."""
+        return self.short or self.id
 
 
 class Theme(_Strict):

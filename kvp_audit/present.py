@@ -103,6 +103,17 @@ def count_short(tally: Tally) -> str:
     return _("{met} av {n}").format(met=tally.met, n=tally.counted) if tally.counted else "–"
 
 
+def count_share(tally: Tally | None) -> str:
+    """'80 % (4 av 5)' from 5 cases, else '3 av 4': a table cell whose header names the unit;
+    'ingen vurdert' when nothing counted, 'ikke med' when there is no tally."""
+    if tally is None:
+        return _("ikke med")
+    if not tally.counted:
+        return _("ingen vurdert")
+    text = _("{met} av {n}").format(met=tally.met, n=tally.counted)
+    return f"{format_percent(share(tally))} ({text})" if tally.show_percent else text
+
+
 def count_text(tally: Tally) -> str:
     """'1 av 4 saker, 3 delvis': the counts behind a change, partly met included."""
     text = format_count(tally)

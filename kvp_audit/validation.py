@@ -210,6 +210,10 @@ def pydantic_problems(
             elif kind == "string_too_short":
                 message = _("'{field}' kan ikke være tom").format(field=field)
                 hint = _("skriv en verdi")
+            elif kind == "string_too_long":
+                message = _("'{field}' er for lang: {n} tegn, høyst {limit}").format(
+                    field=field, n=len(str(value)), limit=ctx.get("max_length", ""))
+                hint = _("skriv en kortere tekst")
             elif loc and loc[-1] == "answer" and kind.endswith("_type"):
                 message = _("forventet ett svar (for eksempel ja, et tall eller en dato), fikk {got}").format(got=_input_kind(value))
                 hint = _("skriv svaret rett etter 'answer:', uten klammer")

@@ -53,7 +53,9 @@ def test_case_checklist_versions_map_through_replaces():
 def test_example_round_is_valid(root):
     data = load_round(root)
     assert [p.format() for p in data.problems] == []
-    assert len(data.round.offices) >= 8
+    # Fiktivfylke's rounds have 8 offices or more; Diktfylke, the second county (for the national
+    # summary), is small on purpose
+    assert len(data.round.offices) >= (4 if data.round.id.startswith("diktfylke") else 8)
     for office in data.round.offices:
         # one office of the 2026 round has ten cases, so the report's page limit for 10 is tried
         assert 2 <= len(data.cases[office.id]) <= (10 if office.id == "nav-sorholmen" else 6), office.id

@@ -34,7 +34,7 @@ def test_the_messages_the_review_named_have_plural_forms():
     ids = {singular for singular, _ in plural_messages()}
     for singular in ("{errors} feil", "{n} rapport er uendret og ble ikke skrevet på nytt", "{n} fil skrevet",
                      "{n} funn fra {round} er ikke lukket og er ført videre (se carried i runde.yaml)",
-                     "Utfallet er ikke registrert i %(count)s sak.", "%(n)s av %(of)s kontor",
+                     "{n} av {of} kontor rapporterte tall.", "ikke oppfylt ved {n} av {of} kontor",
                      "Rapporten er laget ({n} fil).", "Filen har %(num)s feil."):
         assert singular in ids, singular
 

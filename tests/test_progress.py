@@ -73,12 +73,17 @@ def test_demo_prints_one_summary_line_per_round(no_ci, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     plain(result.output)
     lines = result.output.splitlines()
+    # the example rounds in name order (the second county, Diktfylke, first), then the national
+    # summary of the two counties' 2026 rounds
     assert [line.split(":")[0] for line in lines] == [
-        str(out / "fiktivfylke-2022"), str(out / "fiktivfylke-2024"), str(out / "fiktivfylke-2026")]
+        str(out / "diktfylke-2026"), str(out / "fiktivfylke-2022"), str(out / "fiktivfylke-2024"),
+        str(out / "fiktivfylke-2026"), str(out / "nasjonal-2026")]
     n_2026 = len(list((out / "fiktivfylke-2026").glob("*.md")))
-    assert lines[2] == f"{out / 'fiktivfylke-2026'}: {n_2026} filer skrevet, 0 uendret"
+    assert lines[3] == f"{out / 'fiktivfylke-2026'}: {n_2026} filer skrevet, 0 uendret"
+    assert lines[4] == f"{out / 'nasjonal-2026'}: 1 fil skrevet, 0 uendret"
     again = CliRunner().invoke(main, ["demo", "--format", "md", "--out", str(out)])
-    assert again.output.splitlines()[2] == f"{out / 'fiktivfylke-2026'}: 0 filer skrevet, {n_2026} uendret"
+    assert again.output.splitlines()[3] == f"{out / 'fiktivfylke-2026'}: 0 filer skrevet, {n_2026} uendret"
+    assert again.output.splitlines()[4] == f"{out / 'nasjonal-2026'}: 0 filer skrevet, 1 uendret"
 
 
 def test_export_in_a_pipe_prints_plain_lines(no_ci, tmp_path):

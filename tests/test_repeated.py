@@ -250,3 +250,11 @@ def test_example_2026_has_repeated_findings_through_the_split():
     # IP-90 of 2024 was split into IP-01 and IP-02 (replaces); closed at NAV Fjellby in 2024
     assert found["nav-fjellby"]["IP-01"] == found["nav-fjellby"]["IP-02"] == ["fiktivfylke-2024/nav-fjellby/IP-90"]
     assert "nav-midtdal" not in found and "nav-sorholmen" not in found  # not in the 2024 round
+
+
+def test_compare_shows_the_repeated_findings(rounds):
+    result = run("compare", str(rounds[0]), str(rounds[1]), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    nav_a = next(o for o in json.loads(result.stdout)["offices"] if o["office"] == "nav-a")
+    assert sorted(nav_a["repeated"]) == ["K-01", "K-20", "K-32", "K-40"]
+    assert sorted(c["criterion"] for c in nav_a["criteria"] if c["repeated"]) == ["K-01", "K-20", "K-32", "K-40"]

@@ -20,12 +20,12 @@ from .context import RoundBundle, load_bundle, office_context
 from .docx import docx_bytes, write_docx
 from .files import FORMATS, SUMMARY, example_rounds, report_dir, report_path
 from .pdf import _local_only_fetcher, write_pdf, write_pdfs
-from .summary import (CLOSURE_OUTCOMES, closure_outcomes, history, office_figures, office_review_matrix,
+from .summary import (closure_outcomes, history, office_figures, office_review_matrix,
                       summary_context, trend_view)
 from .templating import environment, render, source_lang_attr, template_dir
 
 __all__ = [
-    "BuildResult", "CLOSURE_OUTCOMES", "FORMATS", "Job", "MANIFEST", "Manifest", "OUTCOME_SYMBOL", "RoundBundle",
+    "BuildResult", "FORMATS", "Job", "MANIFEST", "Manifest", "OUTCOME_SYMBOL", "RoundBundle",
     "SUMMARY", "TREND_COLORS", "_local_only_fetcher", "_unchanged", "build_reports",
     "check_formats", "closure_outcomes", "context_digest", "docx_bytes", "environment", "example_rounds", "format_date",
     "format_number", "history", "input_digest", "load_bundle", "markdown_html", "markdown_text",

@@ -104,3 +104,38 @@ def trend_chart(rows: list[dict], names: list[str]) -> dict:
     return {"svg": Markup("".join(parts)), "caption": desc}
 
 
+
+
+# The colour scale of the office × theme table: the share of assessments met, in four bands,
+# light to dark as the share falls (the darkest still holds black text at more than 7:1). The
+# count is always printed in the cell and the legend names the bands, so the colour never
+# carries anything alone (WCAG 1.4.1). Fewer than five cases get no band: no share is shown
+# for so few (the figure rule of kvp_audit.present).
+SHARE_BANDS = ((90, "band-90"), (75, "band-75"), (50, "band-50"), (0, "band-0"))
+BAND_FILLS = {"band-90": "#fffbd6", "band-75": "#fee391", "band-50": "#fec44f", "band-0": "#f59a3c",
+              "band-few": "#ffffff"}
+
+
+def share_band(met: int, counted: int, shown: bool) -> str:
+    """The CSS class of a share's band ('band-75' for 75–89 %); 'band-few' when no share is
+    shown (fewer than five cases)."""
+    if not shown or not counted:
+        return "band-few"
+    percent = round(100 * met / counted)  # as the percentage would be printed
+    return next(css for floor, css in SHARE_BANDS if percent >= floor)
+
+
+def share_legend(minimum: int) -> list[dict]:
+    """The colour scale's legend: each band's class and its words."""
+    from ..present import format_percent
+
+    def pct(n: int) -> str:
+        return format_percent(n / 100)
+
+    return [
+        {"css": "band-90", "label": _("{share} eller mer").format(share=pct(90))},
+        {"css": "band-75", "label": _("{low} til {high}").format(low=pct(75), high=pct(89))},
+        {"css": "band-50", "label": _("{low} til {high}").format(low=pct(50), high=pct(74))},
+        {"css": "band-0", "label": _("under {share}").format(share=pct(50))},
+        {"css": "band-few", "label": _("færre enn {n} saker: ingen farge").format(n=minimum)},
+    ]

@@ -43,7 +43,9 @@ SKIP = frozenset({"head", "title", "style", "script", "template", "noscript", "m
 VOID = frozenset({"br", "wbr", "img", "hr", "meta", "link", "input", "col", "area", "base", "source"})
 # Outcome classes of the HTML tables, shaded as in the HTML and PDF (the symbol says it too).
 CELL_FILLS = {"oppfylt": "E3F1E6", "delvis": "FFF3C4", "ikke_oppfylt": "FBE3E4", "ikke_aktuelt": "F1F1F1",
-              "ubesvart": "F1F1F1"}
+              "ubesvart": "F1F1F1",
+              # the national summary's county x theme cells, by the share met (the share is in the text)
+              "band-hi": "E3F1E6", "band-mid": "FFF3C4", "band-lo": "FBE3E4"}
 PORTRAIT_TEXT_CM = 17.8
 LANDSCAPE_TEXT_CM = 26.5
 
