@@ -313,18 +313,16 @@ def test_the_example_rounds_on_one_version_print_no_replaces_warning():
 # --------------------------------------------------------------------------- repeated findings
 
 
-def test_repeated_findings_are_shown_when_the_followup_module_can_tell(rounds, monkeypatch):
+def test_repeated_findings_are_shown(rounds, monkeypatch):
     from kvp_audit import followup
 
-    monkeypatch.delattr(followup, "repeated_findings", raising=False)  # as before the follow-up module had it
-    assert compare_json(*rounds)["offices"][1]["repeated"] is None  # not known: not claimed
     calls = []
 
     def repeated(data, scores):
         calls.append(data.round.id)
         return {"nav-b": {"H-01"}}
 
-    monkeypatch.setattr(followup, "repeated_findings", repeated, raising=False)
+    monkeypatch.setattr(followup, "repeated_findings", repeated)
     data = compare_json(*rounds)
     assert calls == ["rb"]  # the newer round's findings
     nav_a, nav_b = data["offices"]
