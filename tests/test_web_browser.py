@@ -221,7 +221,7 @@ def test_report_download_from_the_default_reports_folder(browser, round_dir, tmp
     try:
         page.goto(f"{server}/kontor/{OFFICE}/")
         with page.expect_navigation(timeout=120_000):
-            page.locator("form[action$='/rapport'] button").click()
+            page.locator("form[action$='/rapport'] button").click(timeout=120_000)
         page.wait_for_selector("text=Rapporten er laget")
         assert (work / "reports" / "fiktivfylke-2026" / f"{OFFICE}.pdf").is_file()
         pdf_href = page.locator("a", has_text="Rapporten som PDF").get_attribute("href")

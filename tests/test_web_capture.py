@@ -111,6 +111,84 @@ def kept_in_tab(page) -> str | None:
     return page.evaluate("() => sessionStorage.getItem('kvp-audit-unsaved:' + location.pathname)")
 
 
+# --------------------------------------------------------------------------- without a browser
+
+
+@pytest.fixture(scope="module")
+def checklist():
+    from kvp_audit.load import bundled_checklist_dir, load_checklist
+
+    checklist, problems = load_checklist(bundled_checklist_dir() / "kvp-sak.yaml")
+    assert problems == []
+    return checklist
+
+
+HALFWAY = "«Er deltakeren forbi halvveis i programperioden i vedtaket?»"
+CHILDREN = "«Har deltakeren barn under 18 år?»"
+
+
+@pytest.mark.parametrize("condition, words", [
+    ("forbi_halvveis", f"{HALFWAY} er ja"),
+    ("not forbi_halvveis", f"{HALFWAY} er nei"),
+    ("status in ['avsluttet', 'avbrutt']", "«Status for programmet» er avsluttet eller avbrutt"),
+    ("status in ['pågående', 'avsluttet', 'avbrutt']", "«Status for programmet» er pågående, avsluttet eller avbrutt"),
+    ("status != 'avbrutt'", "«Status for programmet» er ikke avbrutt"),
+    ("startdato >= '2019-01-01'", "«Dato programmet startet (vedtaksdato for oppstart)» er 2019-01-01 eller senere"),
+    ("startdato < '2019-01-01'", "«Dato programmet startet (vedtaksdato for oppstart)» er før 2019-01-01"),
+    ("har_barn and (forbi_halvveis or status == 'avbrutt')",
+     f"{CHILDREN} er ja og ({HALFWAY} er ja eller «Status for programmet» er avbrutt)"),
+    ("not (har_barn and under_25)", f"ikke ({CHILDREN} er ja og «Er deltakeren under 25 år?» er ja)"),
+    # A shape without words of its own (here arithmetic) is shown as written, facts by their labels.
+    ("startdato_pluss + 2 > 3", "startdato_pluss + 2 > 3"),
+    ("months_between(startdato, review_date) >= 6",
+     "months_between(«Dato programmet startet (vedtaksdato for oppstart)», review_date) >= 6"),
+])
+def test_conditions_in_words_from_the_fact_labels(checklist, condition, words):
+    from kvp_audit.web.view import condition_words
+
+    assert condition_words(checklist, condition) == words
+
+
+def test_conditions_in_words_in_english(checklist):
+    from kvp_audit import i18n
+    from kvp_audit.web.view import condition_words
+
+    i18n.set_language("en")
+    try:
+        assert condition_words(checklist, "har_barn and status not in ['avsluttet']") == (
+            f"{CHILDREN} is yes and «Status for programmet» is not avsluttet")
+    finally:
+        i18n.set_language("nb")
+
+
+def test_one_key_per_scale_value(checklist):
+    from kvp_audit.models import ScaleValue
+    from kvp_audit.web.view import answer_keys
+
+    assert answer_keys(checklist) == {"ja": "j", "delvis": "d", "nei": "n", "ikke aktuelt": "i"}
+    scale = [ScaleValue(value=v, outcome=o, score=score) for v, o, score in
+             (("oppfylt", "oppfylt", 1.0), ("ikke oppfylt", "ikke oppfylt", 0.0), ("ok", "oppfylt", 1.0),
+              ("ko", "ikke oppfylt", 0.0))]
+    # A letter already taken moves on to the next one of the value; none left: no key.
+    assert answer_keys(checklist.model_copy(update={"scale": scale})) == {"oppfylt": "o", "ikke oppfylt": "i", "ok": "k"}
+    assert "ko" not in answer_keys(checklist.model_copy(update={"scale": scale}))
+
+
+def test_form_page_has_jump_links_count_and_keys(round_dir, tmp_path):
+    from kvp_audit.web.app import create_app
+
+    client = create_app(round_dir, reports_dir=tmp_path / "reports").test_client()
+    page = client.get(f"/kontor/{OFFICE}/sak/{CASE}").get_data(as_text=True)
+    assert '<li><a href="#h-t-ip">Individuell plan</a> <span class="count" data-theme-count="ip">3 av 3</span></li>' in page
+    assert '<p class="progress" id="progress-visible">Besvart 41 av 41</p>' in page
+    assert '<p class="visually-hidden" id="progress-live" aria-live="polite"></p>' in page
+    assert 'value="ja" checked aria-describedby="e-answer.SV-01" data-key="j" aria-keyshortcuts="j">' in page
+    assert 'data-key="i" aria-keyshortcuts="i">' in page
+    # The script shows the keys; without it the hint stays hidden, since the keys would not work.
+    assert '<p class="keys-help" id="keys-help" hidden>' in page
+    assert '<div class="save-banner" id="save-banner" role="alert" hidden>' in page
+
+
 # --------------------------------------------------------------------------- a failed save is loud
 
 
@@ -184,6 +262,26 @@ def test_edits_kept_in_the_tab_survive_a_reload_and_are_saved(server, page, roun
     assert page.locator("input[name='answer.SV-04'][value='nei']").is_checked()
     assert "  SV-04:\n    answer: nei\n" in path.read_text(encoding="utf-8")
     assert kept_in_tab(page) is None
+
+
+def test_saving_with_the_button_clears_what_the_tab_kept(server, page, round_dir):
+    """An edit kept while the server was away, then "Lagre": the reloaded page is saved, no conflict."""
+    path = round_dir / OFFICE / f"{CASE}.yaml"
+    page.goto(f"{server.url}/kontor/{OFFICE}/sak/{CASE}")
+    server.stop()
+    page.locator("input[name='answer.SV-05'][value='nei']").check()
+    page.wait_for_function("() => !document.getElementById('save-banner').hidden")
+    server.start()
+    page.wait_for_function("() => document.querySelector('form[data-autosave]').dataset.saveState === 'saved'",
+                           timeout=60_000)
+    page.locator("input[name='answer.SV-06'][value='delvis']").check()
+    page.locator("form.review button[type=submit]").click()
+    page.wait_for_url("**?lagret=1")
+    page.wait_for_timeout(1000)
+    assert kept_in_tab(page) is None
+    assert page.evaluate("() => document.querySelector('form[data-autosave]').dataset.saveState || ''") == ""
+    text = path.read_text(encoding="utf-8")
+    assert "  SV-05:\n    answer: nei\n" in text and "  SV-06:\n    answer: delvis\n" in text
 
 
 # --------------------------------------------------------------------------- keyboard budget

@@ -285,7 +285,12 @@
     function focusAnswer(set) {
       var answer = set.querySelector(".answer input:checked") || set.querySelector(".answer input, .answer select, " +
         "input[name^='answer.'], select[name^='answer.'], textarea[name^='answer.']");
-      if (answer) { answer.focus(); return true; }
+      if (answer) {
+        // The next question in the middle of the screen, clear of the sticky bar at the bottom.
+        answer.focus({ preventScroll: true });
+        answer.scrollIntoView({ block: "center" });
+        return true;
+      }
       return false;
     }
 
@@ -368,6 +373,8 @@
     }
 
     skipNotApplicable();
+    // Saved with the button (the page came back with ?lagret=1): what the tab kept is in the file now.
+    if (/[?&]lagret=1(&|$)/.test(window.location.search)) { forget(); }
     if (restore()) {
       status.textContent = msg("restored");
       progress(false);
