@@ -708,6 +708,111 @@ def followup(round_dir: Path, office: str | None, fmt: str) -> None:
         click.echo(followup_table(view), nl=False)
 
 
+# --------------------------------------------------------------------------- step / status
+
+
+def _date_option(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.UsageError(_("{option}: '{value}' er ikke en dato; skriv ÅÅÅÅ-MM-DD").format(
+            option=option, value=value)) from None
+
+
+@main.command("step", context_settings=CONTEXT)
+@click.argument("round_dir", type=click.Path(path_type=Path))
+@click.argument("office")
+@click.argument("step")
+@click.option("--date", "date", default=None, help="Datoen for steget, ÅÅÅÅ-MM-DD (standard: i dag).")
+@click.option("--deadline", default=None,
+              help="Fristen som følger av steget, ÅÅÅÅ-MM-DD (utkast-sendt: merknader; endelig-sendt: plan for retting).")
+@click.option("--again", is_flag=True, help="Registrer et steg som allerede er registrert, på nytt.")
+@handle_errors
+def step(round_dir: Path, office: str, step: str, date: str | None, deadline: str | None, again: bool) -> None:
+    """Registrer et steg i forløpet ved et kontor, med dato, i kontorets rapport.yaml.
+
+    Stegene, i rekkefølge: varsel-sendt, besok, utkast-sendt, merknader-mottatt,
+    endelig-sendt, plan-mottatt, oppfolging, lukket. utkast-sendt låser utkastets funn i
+    utkast-sendt.yaml, og endelig-sendt setter rapportens status til endelig. Fristene følger
+    av steget (report.course i runde.yaml) eller settes med --deadline; med bare --deadline
+    flyttes fristen for et steg som er registrert. Kommentarene i rapport.yaml blir stående.
+
+    \b
+    Eksempel:
+      kvp-audit step runder/2026 nav-fjellby varsel-sendt --date 2026-01-10
+      kvp-audit step runder/2026 nav-fjellby utkast-sendt --date 2026-03-10
+      kvp-audit step runder/2026 nav-fjellby utkast-sendt --deadline 2026-04-07
+      kvp-audit step runder/2026 nav-fjellby endelig-sendt --date 2026-04-20 --deadline 2026-06-01
+    """
+    from .course import record_step
+
+    result = record_step(round_dir, office, step, _date_option(date, "--date"), _date_option(deadline, "--deadline"),
+                         again)
+    for note in result.notes:
+        click.echo(note)
+    for path in result.written:
+        click.echo(_("skrev {path}").format(path=display_path(path)))
+
+
+@main.command("status", context_settings=CONTEXT)
+@click.argument("round_dir", type=click.Path(path_type=Path))
+@click.option("--office", default=None, help="Vis bare dette kontoret.")
+@click.option("--date", "date", default=None, help="Vis forløpet slik det står denne datoen, ÅÅÅÅ-MM-DD (standard: i dag).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "ics"]), default="table", show_default=True,
+              help="Utskriftsformat; ics er en kalenderfil med alle fristene.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Skriv til denne filen i stedet for til skjermen.")
+@click.option("--strict", is_flag=True, help="Avslutt med 1 når noe er forfalt.")
+@handle_errors
+def status(round_dir: Path, office: str | None, date: str | None, fmt: str, out: Path | None, strict: bool) -> None:
+    """Vis hvor hvert kontor står i forløpet, neste frist og alt som er forfalt.
+
+    Forfalt er en frist som er passert uten at svaret har kommet: kontorets merknader til
+    utkastet, planen for retting og tiltak i plan.yaml som ikke er lukket. --format ics
+    skriver alle fristene som en kalender (hver frist med fast UID, så en ny import
+    oppdaterer hendelsene).
+
+    \b
+    Eksempel:
+      kvp-audit status examples/fiktivfylke/2026
+      kvp-audit status examples/fiktivfylke/2026 --date 2026-05-01 --strict
+      kvp-audit status examples/fiktivfylke/2026 --office nav-strandvik --format json
+      kvp-audit status examples/fiktivfylke/2026 --format ics --out frister.ics
+    """
+    from .course import calendar, read_course, round_status, status_json, status_table
+    from .errors import InputError
+    from .validation import check_office
+    from .yamlio import atomic_write
+
+    as_of = _date_option(date, "--date") or dt.date.today()
+    opened, sources, problems = read_course(round_dir)
+    check_office(opened.round, office)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        raise InputError(_("forløpet kan ikke leses; rett filene (se 'kvp-audit validate') først"), errors)
+    statuses = round_status(opened.round, sources, as_of, office)
+    if fmt == "ics":
+        from .export import source_date
+
+        stamp = source_date() or dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
+        data: str | bytes = calendar(opened.round, statuses, stamp)
+    elif fmt == "json":
+        data = json.dumps(status_json(opened.round, statuses, as_of), ensure_ascii=False, indent=2) + "\n"
+    else:
+        data = status_table(opened.round, statuses, as_of)
+    if out is not None:
+        atomic_write(out, data)
+        click.echo(_("skrev {path}").format(path=display_path(out)))
+    elif isinstance(data, bytes):
+        click.echo(data.decode("utf-8"), nl=False)
+    else:
+        click.echo(data, nl=False)
+    if strict and any(s.overdue for s in statuses):
+        sys.exit(EXIT_FINDINGS)
+
+
 def _formats(value: str) -> list[str]:
     from .report.files import FORMATS
 
@@ -829,22 +934,35 @@ def demo(out: Path, fmt: str) -> None:
 @click.argument("round_dir", type=click.Path(path_type=Path))
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Porten skjemaet lytter på (0: en ledig port).")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Adressen skjemaet lytter på; alt annet enn 127.0.0.1 gir andre maskiner tilgang.")
-@click.option("--no-browser", is_flag=True, help="Ikke åpne nettleseren.")
+@click.option("--host", default=None,
+              help="Adressen skjemaet lytter på (standard: 127.0.0.1, med --lan maskinens adresse på nettverket); "
+                   "uten --lan gir alt annet enn 127.0.0.1 andre maskiner tilgang uten innlogging.")
+@click.option("--lan", is_flag=True,
+              help="La et nettbrett på kontorets nett bruke skjemaet: HTTPS med et sertifikat laget nå, "
+                   "og bare enheter som kobler til med engangskoden (URL og QR-kode i terminalen).")
+@click.option("--insecure-http", is_flag=True,
+              help="Med --lan: vanlig HTTP i stedet for HTTPS (ukryptert; gir en advarsel).")
+@click.option("--no-browser", is_flag=True, help="Ikke åpne nettleseren (med --lan åpnes den aldri).")
 @click.option("--lang", "serve_lang", type=click.Choice(["nb", "nn", "en"]), default=None,
               help="Språk i skjemaet (standard: språket for kommandoen, ellers nb).")
 @handle_errors
-def serve(round_dir: Path, port: int, host: str, no_browser: bool, serve_lang: str | None) -> None:
+def serve(round_dir: Path, port: int, host: str | None, lan: bool, insecure_http: bool, no_browser: bool,
+          serve_lang: str | None) -> None:
     """Fyll inn saks- og kontorvurderinger i et skjema i nettleseren, uten nett.
 
     Skjemaet lages fra rundens sjekklister og skriver de samme YAML-filene som
     kommandolinjen leser. Det kjører bare på denne maskinen (127.0.0.1). Stopp med Ctrl-C.
 
+    Med --lan lytter skjemaet på maskinens adresse på nettverket, over HTTPS, og
+    skriver ut en adresse med engangskode, sertifikatets fingeravtrykk og en QR-kode
+    som nettbrettet åpner.
+
     \b
     Eksempel:
       kvp-audit serve examples/fiktivfylke/2026
       kvp-audit serve runder/2026 --port 8080 --no-browser --lang nn
+      kvp-audit serve runder/2026 --lan
+      kvp-audit serve runder/2026 --lan --host 192.168.1.20 --port 8443
     """
     from .i18n import current_language
     from .web.server import serve as run
@@ -852,7 +970,7 @@ def serve(round_dir: Path, port: int, host: str, no_browser: bool, serve_lang: s
     if serve_lang:
         set_language(serve_lang)
     run(round_dir, host=host, port=port, open_browser=not no_browser, lang=current_language(),
-        echo=click.echo, warn=lambda text: click.echo(text, err=True))
+        echo=click.echo, warn=lambda text: click.echo(text, err=True), lan=lan, insecure_http=insecure_http)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -565,12 +565,17 @@ def validate_round(path: Path, workers: int | None = None) -> list[Problem]:
             raise
         return exc.problems  # the round could not be loaded at all: its problems are the findings
     problems = data.problems
-    if not data.errors and any((data.path / o.id / FOLLOWUP_FILE).is_file() for o in data.round.offices):
+    followups = any((data.path / o.id / FOLLOWUP_FILE).is_file() for o in data.round.offices)
+    # a final report's changes from its frozen draft need the team's reasons
+    drafts = any(o in data.drafts and data.reports[o].status.value == "endelig" for o in data.reports)
+    if not data.errors and (followups or drafts):
+        from .draft import draft_problems
         from .followup import followup_problems
         from .scoring import score_round
 
         full = load_round(path, workers=workers)
-        problems = problems + followup_problems(full, score_round(full))
+        scores = score_round(full)
+        problems = problems + (followup_problems(full, scores) if followups else []) + draft_problems(full, scores)
     return problems
 
 
@@ -750,6 +755,9 @@ def check_report(data: dict[str, Any], text: str, path: Path, themes: Iterable[s
                                     deadline=report.reply_deadline.isoformat(), date=date.isoformat()),
                                 hint=_("sett en frist etter rapportdatoen") if report.date is not None
                                 else _("sett en frist etter rapportdatoen; uten date er den siste besøksdato")))
+    from .course import course_problems
+
+    problems += course_problems(report, locator, shown, last_visit)
     problems += name_warnings(data, text, path, report_texts)
     return (report if not any(p.is_error for p in problems) else None), problems
 

@@ -90,11 +90,14 @@ def test_office_report_sections_come_in_the_letter_order(example_out):
     page = (example_out / "2026" / "nav-strandvik.html").read_text(encoding="utf-8")
     sections = [h for h in _html_headings(page) if h.startswith(("h1", "h2"))]
     # DESIGN12 section 3: cover, the team's summary, the visit and the sample, results, findings,
-    # the previous round's findings, the office review, conclusion, appendix A, appendix B
+    # (a final report: the changes from the draft), the previous round's findings, the office
+    # review, conclusion, appendix A, appendix B
     assert sections == [
         "h1 Rapport fra kvalitetsinnsyn i kvalifiseringsprogrammet: NAV Strandvik",
         "h2 Sammendrag", "h2 Om besøket og utvalget",
-        "h2 Resultat per tema", "h2 Funn", "h2 Funn fra forrige runde", "h2 Kontorvurderingen",
+        "h2 Resultat per tema", "h2 Funn",
+        "h2 Endringer fra utkastet",  # issue 14: the final report's changes from the draft as sent
+        "h2 Funn fra forrige runde", "h2 Kontorvurderingen",
         "h2 Konklusjon", "h2 Vedlegg A: Kriterier og saker", "h2 Vedlegg B: Metode og beregning"]
     # a round without rapport.yaml (and here with no findings carried) has the same order without them
     old = (example_out / "2024" / "nav-strandvik.html").read_text(encoding="utf-8")

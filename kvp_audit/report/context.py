@@ -402,5 +402,5 @@ def office_context(bundle: RoundBundle, office_id: str, lang: str) -> dict:
         "matrix": matrix,
         "office_review": office_review,
         "carried": carried,
-        **letter_view(data, office_id, lang, visit),  # letter, draft, and the report date it gives
+        **letter_view(data, office_id, lang, visit, bundle.scores),  # letter, draft, the report date it gives
     }

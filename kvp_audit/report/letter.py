@@ -52,12 +52,13 @@ def _status_view(status: ReportStatus, date: dt.date, lang: str) -> dict:
             "date": format_date(date, lang)}
 
 
-def letter_view(data, office_id: str, lang: str, visit_dates: list[dt.date]) -> dict:
+def letter_view(data, office_id: str, lang: str, visit_dates: list[dt.date], scores=None) -> dict:
     """``letter``, ``draft``, ``report_date`` and ``has_letter`` (the letter's styles) for an office report's context.
 
     ``letter`` is None when the office has no rapport.yaml; the report date is then, as
     before, the last visit date (or the round's end when there was no visit). ``sample_record``
-    says how the sample was drawn, from utvalg.yaml (None without one).
+    says how the sample was drawn, from utvalg.yaml (None without one). ``draft_changes`` is the
+    final report's changes from the frozen draft (with ``scores``), else None.
     """
     from ..sample import sample_view
 
@@ -67,7 +68,7 @@ def letter_view(data, office_id: str, lang: str, visit_dates: list[dt.date]) -> 
     sample_record = sample_view(data, office_id, lang)  # how the sample was drawn (utvalg.yaml), or None
     if report is None:
         return {"letter": None, "has_letter": False, "draft": False, "report_date": format_date(default_date, lang),
-                "show_reviewers": True, "sample_record": sample_record}
+                "show_reviewers": True, "sample_record": sample_record, "draft_changes": None}
     shared = rnd.report or RoundReport()
     date = report.date or default_date
     deadline = reply_deadline(date, report.reply_deadline, shared.reply_weeks)
@@ -84,8 +85,11 @@ def letter_view(data, office_id: str, lang: str, visit_dates: list[dt.date]) -> 
         "theme_texts": theme_texts,
     }
     # The team by name replaces the reviewers' initials from the case files on the cover.
+    from ..draft import draft_changes
+
     return {"letter": letter, "has_letter": True, "draft": letter["draft"], "report_date": letter["date"],
-            "show_reviewers": not letter["team"], "sample_record": sample_record}
+            "show_reviewers": not letter["team"], "sample_record": sample_record,
+            "draft_changes": draft_changes(data, scores, office_id, lang) if scores is not None else None}
 
 
 def county_letter_view(data, lang: str) -> dict:

@@ -10,7 +10,9 @@ Security, for a tool that runs on a reviewer's laptop:
 - offices and cases are looked up among the round's own ids and the files found on disk,
   never joined from request text, so a path cannot leave the round;
 - requests must name this machine in the Host header (no DNS rebinding) when bound to
-  loopback; templates autoescape; the content security policy allows only this server.
+  loopback or, with ``serve --lan``, the one network address, where a device must also
+  have paired first (:mod:`kvp_audit.web.pairing`); templates autoescape; the content
+  security policy allows only this server.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from ..i18n import _, ngettext
 from ..report import template_dir
 from . import reviews
 from .followups import FindingIndex, followup_summary, followup_target
+from .pairing import refusal
 from .reportfile import ReportTarget, check_values, edit_rows, parse_action, report_summary, report_target, report_view
 from .reviews import Messages, RoundSite, open_review, save_review, summarise
 from .view import form_view
@@ -148,6 +151,8 @@ def _guard():
         session["lang"] = chosen
     g.lang = session.get("lang") or state.lang
     i18n.set_language(g.lang)
+    if (refused := refusal()) is not None:  # `serve --lan`: a device that has not paired sees nothing
+        return refused
     if request.method == "POST":
         token = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
         expected = session.get("csrf", "")
@@ -218,14 +223,14 @@ def round_page():
             "office_review": office_summary,
             "report": report_summary(report_target(site, office)),
         })
-    return render_template("round.html.j2", offices=offices, title=site.round.name)
+    return render_template("round.html.j2", offices=offices, title=site.round.name, course=_course_view(site))
 
 
 def office_page(office_id: str):
     return _render_office(_office(office_id))
 
 
-def _render_office(office, report_problems=(), status=200, add_error="", reviewers=None):
+def _render_office(office, report_problems=(), status=200, add_error="", reviewers=None, step_form=None):
     site = web_state().site
     cases = [summarise(t) for t in site.case_targets(office)]
     target = site.office_target(office)
@@ -238,6 +243,8 @@ def _render_office(office, report_problems=(), status=200, add_error="", reviewe
         reports=_report_files(office), report_problems=list(report_problems), title=office.name,
         report_text=report_summary(report_target(site, office)),
         reviewers=session.get("reviewers", "") if reviewers is None else reviewers, add_error=add_error,
+        course=_course_view(site, office)[0], steps=_step_choices(),
+        step_form=step_form or {"step": "", "date": "", "deadline": "", "again": False, "errors": []},
     ), status
 
 
@@ -349,6 +356,73 @@ def _render_form(target, title, values, messages: Messages, digest, status=200, 
                            exists=target.path.is_file()), status
 
 
+def record_step(office_id: str):
+    """The office page's step form: the same call as ``kvp-audit step``; nothing is written on an error."""
+    import datetime as dt
+
+    from .. import course
+
+    office = _office(office_id)
+    form = {"step": request.form.get("step", ""), "date": request.form.get("date", "").strip(),
+            "deadline": request.form.get("deadline", "").strip(), "again": request.form.get("again") == "1",
+            "errors": []}
+    try:
+        dates = {}
+        for name in ("date", "deadline"):
+            try:
+                dates[name] = dt.date.fromisoformat(form[name]) if form[name] else None
+            except ValueError:
+                raise KvpAuditError(_("'{value}' er ikke en dato; skriv ÅÅÅÅ-MM-DD").format(value=form[name])) from None
+        result = course.record_step(web_state().site.root, office.id, form["step"], dates["date"], dates["deadline"],
+                                    form["again"])
+    except KvpAuditError as exc:
+        form["errors"] = [exc.message, *(p.format() for p in exc.problems)]
+        return _render_office(office, status=422, step_form=form)
+    for note in result.notes:
+        flash(note)
+    return redirect(url_for("office_page", office_id=office.id) + "#h-course", code=303)
+
+
+def _step_choices() -> list[tuple[str, str]]:
+    from ..course import STEPS, step_label
+
+    return [(step, step_label(step)) for step in STEPS]
+
+
+def _course_view(site, office=None) -> list[dict]:
+    """Where each office (or one) stands in the course today, as the round and office pages show it."""
+    import datetime as dt
+
+    from ..course import office_sources, round_status
+
+    today = dt.date.today()
+    offices = [office] if office is not None else site.round.offices
+    out = []
+    for o in offices:
+        problems: list = []
+        sources = office_sources(site.opened, o, problems)
+        status = round_status(site.round, [sources], today)[0]
+        nd = status.next_deadline
+        stage = status.stage
+        out.append({
+            "id": o.id, "name": o.name,
+            "errors": sum(1 for p in problems if p.is_error),
+            "stage": "{} {}".format(_step_label(stage.step), stage.date.isoformat()) if stage else _("ikke startet"),
+            "steps": [{"label": _step_label(s.step), "date": s.date.isoformat(), "source": s.source}
+                      for s in status.steps.values()],
+            "next_deadline": "{} {}".format(nd.label, nd.date.isoformat()) if nd else "",
+            "overdue": [{"label": d.label, "date": d.date.isoformat(), "days": (today - d.date).days}
+                        for d in status.overdue],
+        })
+    return out
+
+
+def _step_label(step: str) -> str:
+    from ..course import step_label
+
+    return step_label(step)
+
+
 def build_report(office_id: str):
     from ..report import build_reports
 
@@ -391,6 +465,7 @@ ROUTES = (
     ("/kontor/<office_id>/oppfolging", followup_form, ["GET", "POST"]),
     ("/kontor/<office_id>/rapporttekst", report_text_form, ["GET", "POST"]),
     ("/kontor/<office_id>/rapport", build_report, ["POST"]),
+    ("/kontor/<office_id>/steg", record_step, ["POST"]),
     ("/kontor/<office_id>/rapport.<fmt>", report_file, ["GET"]),
 )
 

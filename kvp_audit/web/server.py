@@ -4,6 +4,8 @@ Werkzeug's server, with a thread per connection (browsers keep idle connections 
 but one request at a time through the app, so two saves never interleave. A request's
 body is read whole, within a size limit and a read timeout, *before* it waits for its
 turn: a client that announces more than it sends holds up no one but itself.
+
+``serve --lan`` binds the network address instead, with HTTPS and pairing (pairing.py).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import UsageError
-from ..i18n import _, set_language
+from ..i18n import _, ngettext, set_language
 from .app import LOOPBACK_HOSTS, MAX_BODY_BYTES, create_app, web_state
+from .pairing import Pairing, ServerCertificate, find_lan_address, install, make_certificate, pair_url, qr_text, show_code
 
 READ_TIMEOUT = 10.0  # seconds a client may leave the server waiting for the rest of a request
 
@@ -82,10 +85,13 @@ def is_loopback(host: str) -> bool:
 
 
 def make_server(round_dir: Path, host: str = "127.0.0.1", port: int = 8000, lang: str = "nb",
-                reports_dir: Path | None = None, read_timeout: float = READ_TIMEOUT):
+                reports_dir: Path | None = None, read_timeout: float = READ_TIMEOUT,
+                tls: ServerCertificate | None = None, pairing: Pairing | None = None):
     """Create (bind) the server for a round; ``port=0`` picks a free port.
 
-    ``read_timeout`` bounds every read from a client's socket (request line, headers, body).
+    ``read_timeout`` bounds every read from a client's socket (request line, headers, body,
+    and with ``tls`` the TLS handshake). With ``pairing`` (``serve --lan``) the Host header
+    must name ``host`` and every page needs a paired device.
     """
     from werkzeug.serving import WSGIRequestHandler
     from werkzeug.serving import make_server as werkzeug_server
@@ -96,36 +102,65 @@ def make_server(round_dir: Path, host: str = "127.0.0.1", port: int = 8000, lang
         def log_request(self, *args, **kwargs):  # the terminal is for the reviewer, not a log
             pass
 
-    allowed = tuple(dict.fromkeys((*LOOPBACK_HOSTS, host))) if is_loopback(host) else None
+        def log_error(self, format, *args):
+            # A browser that has not yet accepted the certificate hangs up mid-handshake: not news.
+            if not (tls is not None and format.startswith("SSL error")):
+                super().log_error(format, *args)
+
+    if pairing is not None:
+        allowed: tuple[str, ...] | None = (host,)
+    else:
+        allowed = tuple(dict.fromkeys((*LOOPBACK_HOSTS, host))) if is_loopback(host) else None
     app = create_app(round_dir, lang=lang, reports_dir=reports_dir, allowed_hosts=allowed)
+    if pairing is not None:
+        install(app, pairing)
     try:
         server = werkzeug_server(host, port, _OneAtATime(app), threaded=True, request_handler=QuietHandler)
     except (OSError, SystemExit) as exc:
         detail = getattr(exc, "strerror", None) or str(exc)
         raise UsageError(_("kan ikke starte serveren på {host}:{port} ({error}); velg en annen port med --port").format(
             host=host, port=port, error=detail)) from None
+    if tls is not None:
+        # Not werkzeug's ssl_context: it shakes hands in accept(), in the one thread that
+        # accepts, so a client that connects and stays silent would stop the server. Here the
+        # handshake happens on the first read, in the connection's own thread, within its timeout.
+        server.socket = tls.context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+        server.ssl_context = tls.context  # werkzeug: wsgi.url_scheme is https
     server.kvp_app = app
     return server
 
 
-def url_of(server, host: str) -> str:
+def url_of(server, host: str, scheme: str = "http") -> str:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     if ":" in shown:
         shown = f"[{shown}]"
-    return f"http://{shown}:{server.server_port}/"
+    return f"{scheme}://{shown}:{server.server_port}/"
 
 
-def serve(round_dir: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = True,
-          lang: str = "nb", echo: Callable[[str], None] = print, warn: Callable[[str], None] = print) -> None:
-    """Serve the form until Ctrl-C; open the browser unless told not to."""
-    if not is_loopback(host):
-        warn(_("Advarsel: med --host {host} kan andre maskiner på nettverket åpne skjemaet og endre filene. "
-               "Skjemaet har ingen innlogging; bruk standardverdien 127.0.0.1 med mindre du vet hva du gjør.").format(host=host))
-    server = make_server(round_dir, host, port, lang)
-    url = url_of(server, host)
-    echo(_("Skjemaet for {round} er klart på {url}").format(round=web_state(server.kvp_app).site.round.name, url=url))
+def serve(round_dir: Path, host: str | None = "127.0.0.1", port: int = 8000, open_browser: bool = True,
+          lang: str = "nb", echo: Callable[[str], None] = print, warn: Callable[[str], None] = print,
+          lan: bool = False, insecure_http: bool = False) -> None:
+    """Serve the form until Ctrl-C; open the browser unless told not to.
+
+    With ``lan`` the form is served for a tablet on the network (see :func:`lan_server`);
+    ``host`` None means 127.0.0.1, or with ``lan`` this machine's network address.
+    """
+    if insecure_http and not lan:
+        raise UsageError(_("--insecure-http gjelder bare sammen med --lan"))
+    if lan:
+        server, url = lan_server(round_dir, host, port, lang, echo, warn, insecure_http)
+    else:
+        host = host or "127.0.0.1"
+        if not is_loopback(host):
+            warn(_("Advarsel: med --host {host} kan andre maskiner på nettverket åpne skjemaet og endre filene. "
+                   "Skjemaet har ingen innlogging; bruk standardverdien 127.0.0.1 med mindre du vet hva du gjør.").format(
+                host=host))
+        server = make_server(round_dir, host, port, lang)
+        url = url_of(server, host)
+        echo(_("Skjemaet for {round} er klart på {url}").format(round=web_state(server.kvp_app).site.round.name,
+                                                                url=url))
     echo(_("Trykk Ctrl-C for å stoppe."))
-    if open_browser:
+    if open_browser and not lan:  # with --lan the pairing code is for the tablet
         import webbrowser
 
         threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
@@ -137,3 +172,43 @@ def serve(round_dir: Path, host: str = "127.0.0.1", port: int = 8000, open_brows
         server.server_close()
         set_language(lang)  # requests switch the language; the terminal keeps the command's
     echo(_("Serveren er stoppet."))
+
+
+def lan_server(round_dir: Path, host: str | None, port: int, lang: str, echo: Callable[[str], None],
+               warn: Callable[[str], None], insecure_http: bool = False):
+    """Bind the form to the network address with HTTPS and pairing; print how a tablet joins.
+
+    Returns the server and its URL. The certificate is made now, for ``host`` (default: the
+    address this machine has on its network); a fresh pairing code is printed after each
+    device pairs.
+    """
+    address = host or find_lan_address()
+    if address in ("0.0.0.0", "::", ""):
+        raise UsageError(_("--lan trenger én adresse som nettbrettet kan nå, ikke {host}; "
+                           "la --host være, eller oppgi maskinens adresse på nettverket").format(host=address))
+    tls = None if insecure_http else make_certificate(address)
+    if insecure_http:
+        warn(_("Advarsel: med --insecure-http går skjemaet, svarene og tilkoblingskoden ukryptert over nettverket, "
+               "og alle på samme nett kan lese og endre dem. Bruk det bare på et nett du stoler på, "
+               "og helst ikke: uten flagget brukes HTTPS."))
+    base = {"url": ""}
+
+    def new_code(code: str) -> None:
+        echo(_("En enhet er koblet til. Engangskode for neste enhet: {url}").format(url=pair_url(base["url"], code)))
+
+    pairing = Pairing(secure=tls is not None, on_new_code=new_code)
+    server = make_server(round_dir, address, port, lang, tls=tls, pairing=pairing)
+    url = url_of(server, address, "https" if tls is not None else "http")
+    base["url"] = url
+    link = pair_url(url, pairing.code)
+    minutes = int(pairing.lifetime // 60)
+    echo(_("Skjemaet for {round} er klart på {url}").format(round=web_state(server.kvp_app).site.round.name, url=url))
+    echo(ngettext("Åpne denne adressen på nettbrettet (engangskode, gyldig i {n} minutt):",
+                  "Åpne denne adressen på nettbrettet (engangskode, gyldig i {n} minutter):", minutes).format(n=minutes))
+    echo("  " + link)
+    echo(_("Engangskode: {code}").format(code=show_code(pairing.code)))
+    if tls is not None:
+        echo(_("Sertifikatets SHA-256-fingeravtrykk (sammenlign med det nettbrettet viser):"))
+        echo("  " + tls.fingerprint)
+    echo(qr_text(link))
+    return server, url
