@@ -450,7 +450,8 @@ def report_file(office_id: str, fmt: str, followup: bool = False):
     path = _report_files(office, followup).get(fmt)
     if path is None:
         abort(404, _("rapporten er ikke laget ennå"))
-    # The Word file is downloaded under its own name; HTML and PDF open in the browser.
+    # The Word file is downloaded under its own name; HTML and PDF open in the browser (the office
+    # page's PDF link asks the browser to download it, under the same name).
     response = send_file(path, mimetype=REPORT_MIMETYPES[fmt], max_age=0, conditional=False,
                          as_attachment=fmt == "docx", download_name=path.name)
     response.headers["Content-Security-Policy"] = REPORT_CSP
