@@ -373,6 +373,51 @@ def add_samples(folder: Path) -> None:
             lines = f"position: {free[group].pop(0)}\n" + ("" if group == ALL else f"stratum: {q(group)}\n")
             path.write_text(text.replace("\nselection: tilfeldig\n", "\nselection: tilfeldig\n" + lines, 1),
                             encoding="utf-8")
+# The offices that have sent a plan for retting after their final report (plan.yaml), and the
+# office's measure per theme of the checklist (by the criterion's prefix). Roles only, never names.
+PLANS = {"nav-fjellby": 3, "nav-sjohavn": 3}  # office: weeks after the report
+MEASURES = {
+    "SV": "Vedtaksmalen får et felt for konkret begrunnelse; fagleder går gjennom fem vedtak i måneden.",
+    "KA": "Kartleggingen følger sjekklisten for KVP, og vurderingen viser til kildene.",
+    "IN": "Programmet planlegges for hele året, også feriene, med evalueringstidspunkter i planen.",
+    "IP": "Veilederne tilbyr individuell plan og skriver deltakerens svar i saken.",
+    "BM": "Deltakeren skriver under på planen, og egenvurderingen brukes ved oppstart.",
+    "OP": "Evalueringene legges inn som aktiviteter i aktivitetsplanen med dato.",
+    "AV": "Avslutning skjer alltid med vedtak i saksmappen og registrert utfall.",
+    "DO": "Samtaler skrives i saksmappen samme uke; Gosys brukes bare til journal.",
+    "KR": "Rutinene oppdateres etter gjeldende rundskriv og gjennomgås på fagmøte.",
+    "KK": "Nye veiledere får opplæring i KVP de første tre månedene.",
+    "KS": "Samarbeidet med kommunen og spesialisthelsetjenesten avtales skriftlig.",
+    "KL": "Måltallet gjennomgås på hvert fagmøte.",
+}
+RESPONSIBLE = ["NAV-leder", "fagleder", "KVP-koordinator", "avdelingsleder"]
+
+
+def add_plans(folder: Path) -> None:
+    """Write the plan for retting (plan.yaml) of the offices in PLANS: one item per avvik of the
+    round, the first closed with evidence, the second partly, the rest open."""
+    from kvp_audit.load import load_round
+    from kvp_audit.scoring import score_round
+
+    data = load_round(folder)
+    scores = score_round(data)
+    for office_id, weeks in PLANS.items():
+        report = data.reports[office_id]
+        received = report.date + dt.timedelta(weeks=weeks)
+        lines = [HEADER.rstrip("\n"), "# Kontorets plan for retting, mottatt etter endelig rapport.",
+                 f"received: {received.isoformat()}", "items:"]
+        avvik = [f for f in scores.offices[office_id].findings if f.kind == "avvik"]
+        for i, f in enumerate(avvik):
+            due = received + dt.timedelta(weeks=8 + 4 * (i % 3))
+            status = "lukket" if i == 0 else "delvis" if i == 1 else "åpen"
+            lines += [f"  {q(f.id)}:", f"    measure: {q(MEASURES.get(f.criterion[:2], 'Kontoret lager en rutine.'))}",
+                      f"    responsible: {q(RESPONSIBLE[i % len(RESPONSIBLE)])}", f"    due: {due.isoformat()}",
+                      f"    status: {status}"]
+            if status != "åpen":
+                checked = received + dt.timedelta(weeks=10)
+                lines += [f"    evidence: {q('Ny rutine og stikkprøve av tre saker.' if status == 'lukket' else 'Ny rutine; ikke tatt i bruk i alle saker ennå.')}",
+                          f"    checked: {checked.isoformat()}"]
+        (folder / office_id / "plan.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def checklists():
@@ -398,6 +443,7 @@ def main() -> None:
     make_round(base / "2026", 2026, OFFICES_2026, sak_2026, kontor, oppfolging, seed=2026, previous="../2024")
     carry_findings(base / "2024", base / "2026", sak_2026, kontor)
     add_samples(base / "2026")
+    add_plans(base / "2026")
     print(f"skrev {base.relative_to(ROOT)}/2022, 2024 og 2026")
 
 

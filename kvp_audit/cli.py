@@ -715,6 +715,8 @@ def followup(round_dir: Path, office: str | None, fmt: str) -> None:
     Funnene er rundens avvik og merknader, og funn fra forrige runde som er ført videre.
     Status kommer fra kontorets oppfolging.yaml (findings: funn-id: status lukket, delvis
     eller åpen, med action, evidence og date). Et funn uten oppføring er «ikke fulgt opp».
+    Kontorets plan for retting (plan.yaml) vises per kontor, og et funn som var lukket i
+    forrige runde og er funnet igjen nå, er merket «gjentatt».
 
     \b
     Eksempel:

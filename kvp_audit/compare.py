@@ -457,14 +457,11 @@ class RoundComparison:
         }
 
 
-def _repeated_findings(data, scores) -> dict[str, set[str]] | None:
-    """The repeated findings of the newer round, when the follow-up module can tell (else None)."""
-    from . import followup as followup_module
+def _repeated_findings(data, scores) -> dict[str, set[str]]:
+    """The repeated findings of the newer round: closed in the previous round, found again now."""
+    from . import followup as followup_module  # looked up when called, so a test can stand in for it
 
-    repeated = getattr(followup_module, "repeated_findings", None)
-    if repeated is None:
-        return None
-    return {office: set(ids) for office, ids in (repeated(data, scores) or {}).items()}
+    return {office: set(ids) for office, ids in followup_module.repeated_findings(data, scores).items()}
 
 
 def _theme_lines(checklist: Checklist, criteria: list[Change], before: dict[str, Tally],

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from . import conditions
 from .errors import InputError, Problem, display_path
 from .i18n import _
-from .names import name_warnings, report_texts, round_report_texts
+from .names import name_warnings, plan_texts, report_texts, responsible_warnings, round_report_texts
 from .privacy import problems as privacy_problems
 from .models import (
     CASE_KEY_PATTERN,
@@ -738,7 +738,9 @@ def validate_round(path: Path, workers: int | None = None) -> list[Problem]:
         return exc.problems  # the round could not be loaded at all: its problems are the findings
     # What is not filled in yet is said once the round is free of errors, as the follow-ups' finding ids are.
     problems = data.problems + ([] if data.errors else data.completeness)
-    followups = any((data.path / o.id / FOLLOWUP_FILE).is_file() for o in data.round.offices)
+    # follow-up records and plans are checked against the scored findings
+    followups = any((data.path / o.id / name).is_file() for o in data.round.offices
+                    for name in (FOLLOWUP_FILE, PLAN_FILE))
     # a final report's changes from its frozen draft need the team's reasons
     drafts = any(o in data.drafts and data.reports[o].status.value == "endelig" for o in data.reports)
     if not data.errors and (followups or drafts):
@@ -870,7 +872,10 @@ def load_record(path: Path) -> tuple[Any, list[Problem]]:
         data, text = read_mapping(path)
     except YamlFileError as exc:
         return None, exc.problems
-    return _as_model(RECORD_FILES[path.name], data, text, path, Locator(text))
+    record, problems = _as_model(RECORD_FILES[path.name], data, text, path, Locator(text))
+    if record is not None and path.name == PLAN_FILE:
+        problems = name_warnings(data, text, path, plan_texts) + responsible_warnings(data, text, path)
+    return record, problems
 
 
 def _load_reports(opened: OpenedRound, last_visit: dict[str, dt.date]) -> tuple[dict[str, ReportFile], list[Problem]]:

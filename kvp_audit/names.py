@@ -9,7 +9,8 @@ from Faker's source file on first use, without importing Faker (which takes a th
 a second), so commands that never scan free text do not pay for it.
 
 Only free text is scanned: ``note``, answer ``comment``s and text answers, and the
-follow-up's ``action`` and ``evidence``. Office names, checklist text and fact values
+follow-up's ``action`` and ``evidence``, and a plan's ``measure``, ``evidence`` and
+``responsible`` (where a first name alone is warned about too). Office names, checklist text and fact values
 are not. In ``rapport.yaml`` (and the ``report:`` block of ``runde.yaml``) only the
 team's text is scanned: the officials named in ``team``, ``sender`` and ``signature``
 are named there on purpose.
@@ -131,6 +132,46 @@ def round_report_texts(data: dict) -> list[tuple[tuple, str]]:
     summary = report.get("summary")
     if isinstance(summary, dict) and isinstance(summary.get("text"), str):
         out.append((("report", "summary", "text"), summary["text"]))
+    return out
+
+
+def plan_texts(data: dict) -> list[tuple[tuple, str]]:
+    """The office's texts in a plan.yaml (each item's measure and evidence), and their key paths."""
+    items = data.get("items")
+    if not isinstance(items, dict):
+        return []
+    return [(("items", fid, key), item[key]) for fid, item in items.items() if isinstance(item, dict)
+            for key in ("measure", "evidence") if isinstance(item.get(key), str)]
+
+
+_WORD = re.compile(r"(?<![\w-])[A-ZÆØÅ][a-zæøåéèü]+(?![\w-])")
+
+
+def responsible_warnings(data: dict, text: str, path: Path | str) -> list:
+    """A warning for each plan item whose ``responsible`` looks like a person's name: a first
+    name alone («Kari») is one here too, since the field should hold a role or initials."""
+    from .errors import Problem, display_path
+    from .i18n import _
+    from .yamlio import Locator
+
+    items = data.get("items")
+    if not isinstance(items, dict):
+        return []
+    out = []
+    for fid, item in items.items():
+        value = item.get("responsible") if isinstance(item, dict) else None
+        if not isinstance(value, str):
+            continue
+        found = [shown for _offset, shown in find_names(value)]
+        if not found:
+            found = [w for w in _WORD.findall(value) if w in first_names()][:1]
+        if found:
+            line, column = Locator(text).locate(("items", fid, "responsible"))
+            out.append(Problem(
+                display_path(path), line, column, key=f"items.{fid}.responsible",
+                message=_("teksten ser ut til å inneholde et navn ({name}); rapportene blir offentlige").format(name=found[0]),
+                hint=_("skriv en rolle (for eksempel «NAV-leder») eller initialer (for eksempel «KB»), aldri et navn"),
+                severity="warning"))
     return out
 
 

@@ -51,8 +51,8 @@ def _unwrap(annotation: Any) -> list[Any]:
     return [annotation]
 
 
-def fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """The field names allowed at ``loc`` inside ``model`` (for 'did you mean')."""
+def models_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[type[BaseModel]]:
+    """The models that can stand at ``loc`` inside ``model``."""
     current: list[Any] = [model]
     for part in loc:
         nxt: list[Any] = []
@@ -68,11 +68,50 @@ def fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
                     if args:
                         nxt.extend(_unwrap(args[-1]))
         current = nxt
-    names: list[str] = []
-    for ann in current:
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            names.extend(ann.model_fields)
-    return names
+    return [ann for ann in current if isinstance(ann, type) and issubclass(ann, BaseModel)]
+
+
+def _synonyms() -> dict[type[BaseModel], dict[str, str]]:
+    """Per model, the Norwegian words a user is likely to type for its English field names."""
+    from .models import FindingFollowup, PlanFile, PlanItem
+
+    return {
+        PlanItem: {"tiltak": "measure", "ansvarlig": "responsible", "ansvar": "responsible", "frist": "due",
+                   "dokumentasjon": "evidence", "sjekket": "checked", "dato": "checked", "kontrollert": "checked"},
+        PlanFile: {"mottatt": "received", "dato": "received", "punkter": "items", "tiltak": "items",
+                   "funn": "items"},
+        FindingFollowup: {"dokumentasjon": "evidence", "dato": "date", "gjort": "action"},
+    }
+
+
+def _elsewhere() -> dict[type[BaseModel], dict[str, tuple[str, str]]]:
+    """Per model, fields that belong in another file: (the file, the field's name there)."""
+    from .models import FindingFollowup
+
+    plan = {"ansvarlig": "responsible", "responsible": "responsible", "frist": "due", "due": "due",
+            "tiltak": "measure", "measure": "measure"}
+    return {FindingFollowup: {word: ("plan.yaml", target) for word, target in plan.items()}}
+
+
+def unknown_field_hint(model: type[BaseModel], loc: tuple[Any, ...], field: str) -> str:
+    """What to do about an unknown field at ``loc``: the field it belongs in, here or in another file."""
+    here = models_at(model, loc)
+    for m in here:
+        if field.lower() in _elsewhere().get(m, {}):
+            file, target = _elsewhere()[m][field.lower()]
+            return _("'{field}' hører hjemme i kontorets plan for retting: skriv det som '{target}' under "
+                     "funn-id-en i {file} i kontormappen").format(field=field, target=target, file=file)
+    for m in here:
+        target = _synonyms().get(m, {}).get(field.lower())
+        if target is not None:
+            return _("mente du '{near}'?").format(near=target)
+    allowed = [name for m in here for name in m.model_fields]
+    near = suggest(field, allowed)
+    if near:
+        return _("mente du '{near}'?").format(near=near)
+    if allowed:
+        return _("fjern feltet; gyldige felt her er: {fields}").format(fields=", ".join(allowed))
+    return ""
 
 
 def suggest(name: str, choices: list[str] | set[str]) -> str | None:
@@ -160,12 +199,7 @@ def pydantic_problems(
             if kind == "extra_forbidden":
                 at_key = True
                 message = _("ukjent felt '{field}'").format(field=field)
-                allowed = fields_at(model, loc[:-1])
-                near = suggest(field, allowed)
-                if near:
-                    hint = _("mente du '{near}'?").format(near=near)
-                elif allowed:
-                    hint = _("fjern feltet; gyldige felt her er: {fields}").format(fields=", ".join(allowed))
+                hint = unknown_field_hint(model, loc[:-1], field)
             elif kind in ("literal_error", "enum"):
                 expected = ctx.get("expected", "")
                 message = _("'{value}' er ikke en gyldig verdi").format(value=value)

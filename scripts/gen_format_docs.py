@@ -64,7 +64,11 @@ INTRO = {
                    "for hvert funn som er endret fra utkastet til endelig rapport.",
     "FollowupReportPart": "Oppfølgingsrapportens del av `rapport.yaml` (`followup_report:`): status, dato, team og tekst.",
     "FollowupText": "Teamets egen tekst (Markdown) i oppfølgingsrapporten.",
-    "PlanFile": "Kontorets plan for retting: `plan.yaml` i kontorets mappe, med ett tiltak per funn-id.",
+    "PlanFile": "Kontorets plan for retting: `plan.yaml` i kontorets mappe, med ett tiltak per funn-id. Nøklene er "
+                "funn-id-er ved kontoret (rundens avvik og merknader, eller funn ført videre; `kvp-audit followup` "
+                "viser dem), ellers er det en feil. Status lukket uten `evidence` og en frist før rapportdatoen gir "
+                "en advarsel. Et funn som er lukket her eller i `oppfolging.yaml` og funnet igjen i neste runde, "
+                "er «gjentatt».",
     "PlanItem": "Kontorets tiltak for ett funn: hva, hvem (rolle eller initialer), frist, og senere status og dokumentasjon.",
     "SampleRecord": "Det tilfeldige utvalget: `utvalg.yaml` i kontorets mappe, skrevet av `kvp-audit sample`; "
                     "ikke rediger den. Hver trekning blir stående.",

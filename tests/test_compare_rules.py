@@ -313,17 +313,16 @@ def test_the_example_rounds_on_one_version_print_no_replaces_warning():
 # --------------------------------------------------------------------------- repeated findings
 
 
-def test_repeated_findings_are_shown_when_the_followup_module_can_tell(rounds, monkeypatch):
+def test_repeated_findings_are_shown(rounds, monkeypatch):
     from kvp_audit import followup
 
-    assert compare_json(*rounds)["offices"][1]["repeated"] is None  # not known: not claimed
     calls = []
 
     def repeated(data, scores):
         calls.append(data.round.id)
         return {"nav-b": {"H-01"}}
 
-    monkeypatch.setattr(followup, "repeated_findings", repeated, raising=False)
+    monkeypatch.setattr(followup, "repeated_findings", repeated)
     data = compare_json(*rounds)
     assert calls == ["rb"]  # the newer round's findings
     nav_a, nav_b = data["offices"]
@@ -346,11 +345,16 @@ def test_table_text(rounds):
     out = result.stdout.replace(NBSP, " ")
     assert out.startswith(
         "Runde A → Runde B (sjekkliste hw@1 → hw@2)\n\n"
-        "Kontor  Saker   Samlet        bedre  dårligere  uendret  for få saker  ikke sammenlignbare  kontorsvar endret\n"
-        "------  ------  ------------  -----  ---------  -------  ------------  -------------------  -----------------\n"
-        "NAV A   1 → 5   for få saker      0          0        0             2                    1                  1\n"
-        "NAV B   5 → 5   bedre             1          1        0             0                    1                  0\n"
-        "Fylket  6 → 10  bedre             1          1        0             0                    1                  –\n")
+        "Kontor  Saker   Samlet        bedre  dårligere  uendret  for få saker  ikke sammenlignbare  kontorsvar endret"
+        "  gjentatte funn\n"
+        "------  ------  ------------  -----  ---------  -------  ------------  -------------------  -----------------"
+        "  --------------\n"
+        "NAV A   1 → 5   for få saker      0          0        0             2                    1                  1"
+        "               0\n"
+        "NAV B   5 → 5   bedre             1          1        0             0                    1                  0"
+        "               0\n"
+        "Fylket  6 → 10  bedre             1          1        0             0                    1                  –"
+        "               –\n")
     assert "Koblet gjennom 'replaces':\n  H-03 (nytt navn: H-90)\n" in out
     assert "Fylket: 2 kontorer som er med i begge rundene\n" in out
     # the default view: what is labelled bedre or dårligere, and office answers that changed

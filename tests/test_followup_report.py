@@ -380,8 +380,7 @@ def test_nothing_remains_and_no_plan_columns(fu_round, tmp_path):
 def test_a_repeated_finding_is_marked_gjentatt(fu_round, tmp_path, monkeypatch):
     import kvp_audit.followup as followup_module
 
-    monkeypatch.setattr(followup_module, "repeated_findings", lambda data, scores: {"nav-a": {"V-01"}},
-                        raising=False)
+    monkeypatch.setattr(followup_module, "repeated_findings", lambda data, scores: {"nav-a": {"V-01"}})
     build_reports(fu_round.root, tmp_path / "ut", ["html", "md"], office="nav-a")
     assert "- **Status:** lukket (avvik) · **gjentatt**\n" in _md(tmp_path / "ut")
     assert "<p><strong>Status:</strong> lukket (avvik) · <strong>gjentatt</strong></p>" in _html(tmp_path / "ut")

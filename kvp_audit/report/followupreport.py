@@ -79,11 +79,10 @@ def plan_deadline(data, office_id: str) -> dt.date | None:
 
 
 def _repeated(data, scores) -> dict[str, set[str]]:
-    """The findings closed in the previous round and found again now, when the tool knows them."""
-    from .. import followup as followup_module
+    """The findings closed in the previous round and found again now."""
+    from .. import followup as followup_module  # looked up when called, so a test can stand in for it
 
-    repeated = getattr(followup_module, "repeated_findings", None)
-    return repeated(data, scores) if repeated is not None else {}
+    return followup_module.repeated_findings(data, scores)
 
 
 def _text(value: str) -> dict:

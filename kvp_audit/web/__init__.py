@@ -8,7 +8,8 @@ command line reads. The modules import one way, each only from those before it:
 - :mod:`.findings`: the follow-up form's findings, the part the other forms lack;
 - :mod:`.reviews`: the file logic, no Flask (the round as the form sees it, one
   ``ReviewTarget`` for every form, read, validate, write with conflict detection);
-- :mod:`.followups`: the findings of each office, from the scored round;
+- :mod:`.followups`: the findings of each office, from the scored round, and the
+  office's plan for retting (plan.yaml), shown read-only on its page;
 - :mod:`.view`: what the templates show;
 - :mod:`.reportfile`: the report's own file (rapport.yaml): its values, how they are
   written, and what its page shows;

@@ -44,7 +44,7 @@ from ..errors import KvpAuditError
 from ..i18n import _, ngettext
 from ..report import template_dir
 from . import reviews
-from .followups import FindingIndex, followup_summary, followup_target
+from .followups import FindingIndex, followup_summary, followup_target, plan_summary
 from .pairing import refusal
 from .reportfile import ReportTarget, check_values, edit_rows, parse_action, report_summary, report_target, report_view
 from .reviews import Messages, RoundSite, open_review, save_review, summarise
@@ -240,7 +240,9 @@ def _render_office(office, report_problems=(), status=200, add_error="", reviewe
         "office.html.j2", office=office, cases=cases, office_summary=office_summary,
         figures=_figures(target) if target else [],
         followup=followup_summary(followup) if followup else None,
-        reports=_report_files(office), followup_reports=_report_files(office, followup=True), report_problems=list(report_problems), title=office.name,
+        plan=plan_summary(site.folder(office), office, web_state().finding_index.findings(office)),
+        reports=_report_files(office), followup_reports=_report_files(office, followup=True),
+        report_problems=list(report_problems), title=office.name,
         report_text=report_summary(report_target(site, office)),
         reviewers=session.get("reviewers", "") if reviewers is None else reviewers, add_error=add_error,
         course=_course_view(site, office)[0], steps=_step_choices(),
@@ -448,7 +450,8 @@ def report_file(office_id: str, fmt: str, followup: bool = False):
     path = _report_files(office, followup).get(fmt)
     if path is None:
         abort(404, _("rapporten er ikke laget ennå"))
-    # The Word file is downloaded under its own name; HTML and PDF open in the browser.
+    # The Word file is downloaded under its own name; HTML and PDF open in the browser (the office
+    # page's PDF link asks the browser to download it, under the same name).
     response = send_file(path, mimetype=REPORT_MIMETYPES[fmt], max_age=0, conditional=False,
                          as_attachment=fmt == "docx", download_name=path.name)
     response.headers["Content-Security-Policy"] = REPORT_CSP

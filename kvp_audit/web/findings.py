@@ -128,7 +128,8 @@ class FindingSet:
                     after=("evidence", "action", "status"))
 
     def check(self, data: dict, text: str, problems: list[Problem], path: Path) -> list[Problem]:
-        """The review's problems (from ``ReviewTarget.check``) as the form words them, and a warning per unknown finding id.
+        """The review's problems (from ``ReviewTarget.check``) as the form words them, and a warning per unknown
+        finding id and per finding closed without evidence.
 
         ``text`` is the file's text, for placing a problem on its line.
         """
@@ -143,10 +144,14 @@ class FindingSet:
                             _("Velg en status. «Ikke fulgt opp» fjerner funnet fra filen, og kan bare velges "
                               "når tiltak, dokumentasjon og dato er tomme."), severity=p.severity)
             out.append(p)
-        from ..followup import unknown_finding_problems
+        from ..followup import closure_problems, unknown_finding_problems
         from ..yamlio import Locator
 
-        out += unknown_finding_problems(records, self.ids, path, Locator(text), path.parent.parent)
+        locator = Locator(text)
+        out += unknown_finding_problems(records, self.ids, path, locator, path.parent.parent)
+        closed = [fid for fid, rec in records.items() if isinstance(rec, dict) and rec.get("status") == "lukket"
+                  and not str(rec.get("evidence") or "").strip()]
+        out += closure_problems(closed, "findings", path, locator)
         return out
 
     def _finding_of(self, key: str) -> str | None:

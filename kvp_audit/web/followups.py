@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
@@ -141,3 +141,38 @@ def followup_summary(target: ReviewTarget) -> FollowupSummary:
             pass
     return FollowupSummary(summary.exists, summary.readable, summary.answered, summary.applicable,
                            summary.errors, followed, len(target.findings))
+
+
+# --------------------------------------------------------------------------- the plan for retting
+
+
+@dataclass
+class PlanSummary:
+    """An office's plan for retting (plan.yaml) as its page shows it: read-only, the team edits the file."""
+
+    readable: bool
+    errors: int
+    received: str = ""
+    rows: list[dict] = field(default_factory=list)
+
+
+def plan_summary(folder, office: Office, findings: list[Finding]) -> PlanSummary | None:
+    """The office's plan.yaml, item by item with the question of its finding, or None without one."""
+    from ..load import PLAN_FILE, load_record
+
+    path = folder / PLAN_FILE
+    if not path.is_file():
+        return None
+    plan, problems = load_record(path)
+    errors = sum(1 for p in problems if p.is_error)
+    if plan is None:
+        return PlanSummary(False, errors)
+    by_id = {f.id: f for f in findings}
+    rows = []
+    for fid, item in plan.items.items():
+        finding = by_id.get(fid)
+        rows.append({"id": fid, "finding": f"{finding.criterion}: {finding.question}" if finding else "",
+                     "measure": item.measure, "responsible": item.responsible,
+                     "due": item.due.isoformat() if item.due else "", "status": item.status,
+                     "evidence": item.evidence})
+    return PlanSummary(True, errors, plan.received.isoformat() if plan.received else "", rows)

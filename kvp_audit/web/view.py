@@ -6,6 +6,8 @@ translated here or in the template, and the checklist's own text is shown as wri
 
 from __future__ import annotations
 
+import ast
+import re
 from typing import Any
 
 from .. import conditions
@@ -140,6 +142,102 @@ def _computed_field(name: str, label: str, spec, value: Any, messages: Messages)
     field["note"] = _("Beregnes av verktøyet fra {names} og gjennomgangsdatoen; fylles ikke inn.").format(
         names=", ".join(sorted(conditions.parse(spec.compute).names)))
     return field
+def condition_words(checklist: Checklist, text: str) -> str:
+    """A criterion's condition as the reviewer reads it: facts by their labels, operators in words.
+
+    ``forbi_halvveis`` becomes «Er deltakeren forbi halvveis …?» er ja. A shape this does not
+    know (arithmetic, a function) is shown as written, with each fact name replaced by its label.
+    """
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return _names_as_labels(checklist, text)
+    return _words(checklist, text.strip(), tree)
+
+
+def _label(checklist: Checklist, name: str) -> str:
+    spec = checklist.facts.get(name)
+    return "«{label}»".format(label=(spec.label if spec and spec.label else name))
+
+
+def _names_as_labels(checklist: Checklist, text: str) -> str:
+    return re.sub(r"[A-Za-z_\u00c0-\u024f][\w\u00c0-\u024f]*",
+                  lambda m: _label(checklist, m.group(0)) if m.group(0) in checklist.facts else m.group(0), text)
+
+
+def _constant(node: ast.AST) -> str | None:
+    """A constant (or a list of them) in words, or None when the node is something else."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool):
+            return _("ja") if node.value else _("nei")
+        return str(node.value)
+    if isinstance(node, ast.Name) and node.id in ("true", "True", "false", "False"):
+        return _("ja") if node.id in ("true", "True") else _("nei")
+    if isinstance(node, (ast.List, ast.Tuple)):
+        parts = [_constant(e) for e in node.elts]
+        if any(p is None for p in parts) or not parts:
+            return None
+        words = [p for p in parts if p is not None]
+        return words[0] if len(words) == 1 else _("{first} eller {second}").format(
+            first=", ".join(words[:-1]), second=words[-1])
+    return None
+
+
+def _words(checklist: Checklist, text: str, node: ast.AST) -> str:
+    if isinstance(node, ast.Name) and node.id in checklist.facts:
+        return _("{fact} er {value}").format(fact=_label(checklist, node.id), value=_("ja"))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        inner = node.operand
+        if isinstance(inner, ast.Name) and inner.id in checklist.facts:
+            return _("{fact} er {value}").format(fact=_label(checklist, inner.id), value=_("nei"))
+        return _("ikke ({condition})").format(condition=_words(checklist, text, inner))
+    if isinstance(node, ast.BoolOp):
+        parts = []
+        for v in node.values:
+            part = _words(checklist, text, v)
+            parts.append(f"({part})" if isinstance(v, ast.BoolOp) else part)
+        joiner = _("{first} og {second}") if isinstance(node.op, ast.And) else _("{first} eller {second}")
+        out = parts[0]
+        for part in parts[1:]:
+            out = joiner.format(first=out, second=part)
+        return out
+    if (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.left, ast.Name)
+            and node.left.id in checklist.facts):
+        value = _constant(node.comparators[0])
+        if value is not None:
+            spec = checklist.facts[node.left.id]
+            phrase = _compare_phrase(type(node.ops[0]), spec.type == FactType.date)
+            if phrase:
+                return phrase.format(fact=_label(checklist, node.left.id), value=value)
+    segment = ast.get_source_segment(text, node) or text
+    return _names_as_labels(checklist, segment)
+
+
+def _compare_phrase(op: type, is_date: bool) -> str:
+    if op in (ast.Eq, ast.In):
+        return _("{fact} er {value}")
+    if op in (ast.NotEq, ast.NotIn):
+        return _("{fact} er ikke {value}")
+    if is_date:
+        return {ast.Lt: _("{fact} er før {value}"), ast.LtE: _("{fact} er {value} eller tidligere"),
+                ast.Gt: _("{fact} er etter {value}"), ast.GtE: _("{fact} er {value} eller senere")}.get(op, "")
+    return {ast.Lt: _("{fact} er under {value}"), ast.LtE: _("{fact} er høyst {value}"),
+            ast.Gt: _("{fact} er over {value}"), ast.GtE: _("{fact} er minst {value}")}.get(op, "")
+
+
+def answer_keys(checklist: Checklist) -> dict[str, str]:
+    """One letter per scale value for answering from the keyboard (j, d, n, i), by value.
+
+    Each value gets the first letter of its value that no earlier value took; a value with
+    none left gets no key.
+    """
+    keys: dict[str, str] = {}
+    for v in checklist.scale:
+        for ch in v.value.lower():
+            if ch.isalpha() and ch not in keys.values():
+                keys[v.value] = ch
+                break
+    return keys
 
 
 def criterion_view(checklist: Checklist, crit, values: FormValues, messages: Messages, na: set[str]) -> dict:
@@ -151,6 +249,9 @@ def criterion_view(checklist: Checklist, crit, values: FormValues, messages: Mes
     if crit.answer == AnswerType.scale:
         options = [(v.value, v.label or v.value) for v in checklist.scale] + [("", _("Ikke besvart"))]
         answer = _field(answer_name, _("Svar"), "radio", value, messages, options=options)
+        keys = answer_keys(checklist)
+        for o in answer["options"]:
+            o["key"] = keys.get(o["value"], "")
     elif crit.answer == AnswerType.choice:
         answer = _field(answer_name, _("Svar"), "select", value, messages,
                         options=[("", _("Ikke besvart"))] + [(o, o) for o in crit.options])
@@ -170,7 +271,8 @@ def criterion_view(checklist: Checklist, crit, values: FormValues, messages: Mes
         "legal_basis": list(crit.legal_basis),
         "severity": crit.severity.value if crit.severity else "",
         "scored": crit.scored,
-        "condition": crit.applies_when or "",
+        "condition": condition_words(checklist, crit.applies_when) if crit.applies_when else "",
+        "answered": bool(str(value).strip()),
         "applies": cid not in na,
         "na_id": na_id,
         "answer": answer,
@@ -207,6 +309,12 @@ def review_view(target: ReviewTarget, values: FormValues, messages: Messages) ->
             "description_html": _markdown(checklist, f"t:{theme.id}", theme.description) if theme.description.strip() else "",
             "criteria": [criterion_view(checklist, c, values, messages, na) for c in theme.criteria],
         })
+    for t in themes:
+        applicable = [c for c in t["criteria"] if c["applies"]]
+        t["total"] = len(applicable)
+        t["answered"] = sum(1 for c in applicable if c["answered"])
+    keys = answer_keys(checklist)
+    labels = {v.value: v.label or v.value for v in checklist.scale}
     summary = []
     for f in header + facts:
         for e in f["errors"]:
@@ -229,6 +337,9 @@ def review_view(target: ReviewTarget, values: FormValues, messages: Messages) ->
         "general_warnings": messages.general_warnings,
         "error_summary": summary,
         "selections": SELECTIONS,
+        "answered": sum(t["answered"] for t in themes),
+        "applicable": sum(t["total"] for t in themes),
+        "answer_keys": [{"key": k, "label": labels[v]} for v, k in keys.items()],
     }
 
 
