@@ -180,8 +180,9 @@ def test_the_follow_up_report_is_written_next_to_the_office_report(fu_round, tmp
 def test_office_option_builds_both_of_an_offices_reports(fu_round, tmp_path):
     result = CliRunner().invoke(main, ["report", str(fu_round.root), "--office", "nav-a", "--out", "ut"])
     assert result.exit_code == 0, result.output
-    assert result.output == "skrev ut/nav-a.html\nskrev ut/nav-a.md\nskrev ut/nav-a-oppfolging.html\n" \
-                            "skrev ut/nav-a-oppfolging.md\n"
+    written = "".join(line + "\n" for line in result.output.splitlines() if line.startswith("skrev "))
+    assert written == "skrev ut/nav-a.html\nskrev ut/nav-a.md\nskrev ut/nav-a-oppfolging.html\n" \
+                      "skrev ut/nav-a-oppfolging.md\n"  # after the warnings of what is not filled in
     b = build_reports(fu_round.root, tmp_path / "b", ["html"], office="nav-b")
     assert [p.name for p in b.written] == ["nav-b.html"]
 

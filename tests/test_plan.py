@@ -71,9 +71,10 @@ def run(*args: str):
 def plan_round(round_builder):
     b = round_builder
     b.write("runde.yaml", ROUND)
-    b.case("nav-a", "K-AAAAA1", {"V-01": "ja", "V-02": "nei", "A-02": "delvis"}, har_barn=True)
-    b.case("nav-a", "K-AAAAA2", {"V-01": "nei", "V-02": "ja", "A-01": "ja"}, status="avsluttet")
-    b.case("nav-b", "K-BBBBB1", {"V-01": "ja", "V-02": "ja"})
+    # every applicable criterion answered (A-03, the hours, too), so validate has only the plan to speak of
+    b.case("nav-a", "K-AAAAA1", {"V-01": "ja", "V-02": "nei", "A-02": "delvis", "A-03": 37.5}, har_barn=True)
+    b.case("nav-a", "K-AAAAA2", {"V-01": "nei", "V-02": "ja", "A-01": "ja", "A-03": 37.5}, status="avsluttet")
+    b.case("nav-b", "K-BBBBB1", {"V-01": "ja", "V-02": "ja", "A-03": 30})
     return b
 
 
