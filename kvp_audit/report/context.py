@@ -379,33 +379,6 @@ def _repeated(bundle: RoundBundle, office_id: str) -> dict[str, list[str]]:
     return repeated_sources(bundle.data, bundle.scores, previous, office_id).get(office_id, {})
 
 
-def _inline_or_block(html: str) -> str:
-    """One paragraph without its <p> (so that a table cell's text starts at its top), else the HTML as it is."""
-    return inline_html(html) or html
-
-
-def plan_view(bundle: RoundBundle, office_id: str, lang: str) -> dict | None:
-    """The office's plan for retting (plan.yaml) as the report shows it, or None without one:
-    per finding in the plan its measure, who is responsible, the due date and the status."""
-    from ..followup import followup_items
-
-    plan = bundle.data.plans.get(office_id)
-    if plan is None:
-        return None
-    rows, missing = [], []
-    for item in followup_items(bundle.data, bundle.scores, office_id):
-        if item.plan is None:
-            if not item.carried:
-                missing.append(item.criterion)
-            continue
-        rows.append({"id": item.id, "criterion": item.criterion, "question": item.question, "carried": item.carried,
-                     "measure_html": _inline_or_block(markdown_html(item.plan.measure)),
-                     "measure_text": markdown_text(item.plan.measure),
-                     "responsible": item.plan.responsible, "due": format_date(item.plan.due, lang),
-                     "status": status_label(item.plan.status)})
-    return {"received": format_date(plan.received, lang), "rows": rows, "missing": missing}
-
-
 def office_context(bundle: RoundBundle, office_id: str, lang: str) -> dict:
     """Everything the office report shows, as plain data."""
     data = bundle.data
@@ -441,6 +414,5 @@ def office_context(bundle: RoundBundle, office_id: str, lang: str) -> dict:
         "matrix": matrix,
         "office_review": office_review,
         "carried": carried,
-        "plan": plan_view(bundle, office_id, lang),
         **letter_view(data, office_id, lang, visit, bundle.scores),  # letter, draft, the report date it gives
     }
