@@ -127,12 +127,20 @@ def _build(round_dir: Path, out: Path | None, formats: list[str], lang: str, off
     bundle = _context.load_bundle(round_dir)
     check_office(bundle.data.round, office)
     out = report_dir(bundle.data.round.id, out)
+    result = BuildResult(warnings=bundle.data.warnings + bundle.data.completeness)
+    jobs = plan_jobs(bundle, out, formats, lang, office)
+    return write_jobs(jobs, out, user_templates, lang, workers, bar, inputs, force, result)
+
+
+def write_jobs(jobs: list[Job], out: Path, user_templates: Path | None, lang: str, workers: int | None, bar,
+               inputs: str, force: bool, result: BuildResult) -> BuildResult:
+    """Write every target of ``jobs`` the rebuild cache in ``out`` does not keep (all with
+    ``force``), and record them; ``result`` gets what was written and skipped."""
     env = environment(user_templates, lang)
     templates = template_files(user_templates)
     manifest = Manifest.load(out)
-    result = BuildResult(warnings=bundle.data.warnings + bundle.data.completeness)
     todo = []
-    for job in plan_jobs(bundle, out, formats, lang, office):
+    for job in jobs:
         for fmt, target in job.targets.items():
             # a DOCX is also made by the converter's code, which a new version of it changes
             digest = context_digest(job.context, templates + [DOCX_SOURCE] if fmt == "docx" else templates, fmt)

@@ -457,11 +457,8 @@ def build_national(paths: list[Path], out: Path | None = None, formats: list[str
     """Write the national summary of several counties' rounds (``nasjonal.<format>`` in ``out``,
     else ``reports/nasjonal-<year>``); an unchanged file is skipped. Returns a BuildResult."""
     from ..progress import shown
-    from .build import BuildResult, Job, _write, check_formats
-    from .cache import Manifest, context_digest, template_files
-    from .docx import DOCX_SOURCE
+    from .build import BuildResult, Job, check_formats, write_jobs
     from .files import report_path
-    from .templating import environment
 
     formats = formats or ["html", "md"]
     check_formats(formats)
@@ -472,25 +469,9 @@ def build_national(paths: list[Path], out: Path | None = None, formats: list[str
             bar = display.task(_("Nasjonal oppsummering"), what=_("leser rundene"))
             counties, warnings = load_counties(paths)
             target_dir = national_dir(counties, out)
-            env = environment(user_templates, lang)
-            templates = template_files(user_templates)
-            inputs = _inputs(counties, user_templates)
-            manifest = Manifest.load(target_dir)
-            result = BuildResult(warnings=warnings)
             job = Job(NATIONAL, "national", national_context(counties, lang),
                       {f: report_path(target_dir, NATIONAL, f, lang) for f in formats})
-            todo = []
-            for fmt, target in job.targets.items():
-                digest = context_digest(job.context, templates + [DOCX_SOURCE] if fmt == "docx" else templates, fmt)
-                if not force and manifest.keeps(target, digest, inputs):
-                    result.skipped.append(target)
-                else:
-                    todo.append((job, fmt, target, digest))
-            bar.start(len(todo))
-            try:
-                _write(todo, env, lang, workers, bar, manifest, inputs, result)
-            finally:
-                manifest.save()
-            return result
+            return write_jobs([job], target_dir, user_templates, lang, workers, bar,
+                              _inputs(counties, user_templates), force, BuildResult(warnings=warnings))
     finally:
         set_language(previous_lang)
