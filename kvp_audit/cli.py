@@ -959,7 +959,7 @@ def demo(out: Path, fmt: str) -> None:
 
 
 @main.command("serve", context_settings=CONTEXT)
-@click.argument("round_dir", type=click.Path(path_type=Path))
+@click.argument("round_dir", type=click.Path(path_type=Path), default=".", required=False, metavar="[MAPPE]")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Porten skjemaet lytter på (0: en ledig port).")
 @click.option("--host", default=None,
@@ -976,9 +976,11 @@ def demo(out: Path, fmt: str) -> None:
 @handle_errors
 def serve(round_dir: Path, port: int, host: str | None, lan: bool, insecure_http: bool, no_browser: bool,
           serve_lang: str | None) -> None:
-    """Fyll inn saks- og kontorvurderinger i et skjema i nettleseren, uten nett.
+    """Kjør runden i nettleseren, uten nett: saker, kontorvurdering, rapporter.
 
-    Skjemaet lages fra rundens sjekklister og skriver de samme YAML-filene som
+    Med en mappe som ikke er en runde (standard: mappen du står i) viser startsiden
+    rundene i mappen, og en ny runde kan lages der. Med en rundes mappe åpnes runden
+    direkte. Sidene lages fra rundens sjekklister og skriver de samme YAML-filene som
     kommandolinjen leser. Det kjører bare på denne maskinen (127.0.0.1). Stopp med Ctrl-C.
 
     Med --lan lytter skjemaet på maskinens adresse på nettverket, over HTTPS, og
@@ -987,6 +989,8 @@ def serve(round_dir: Path, port: int, host: str | None, lan: bool, insecure_http
 
     \b
     Eksempel:
+      kvp-audit serve
+      kvp-audit serve examples
       kvp-audit serve examples/fiktivfylke/2026
       kvp-audit serve runder/2026 --port 8080 --no-browser --lang nn
       kvp-audit serve runder/2026 --lan

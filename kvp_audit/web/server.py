@@ -17,8 +17,10 @@ from typing import Callable
 
 from ..errors import UsageError
 from ..i18n import _, ngettext, set_language
-from .app import LOOPBACK_HOSTS, MAX_BODY_BYTES, create_app, web_state
+from .app import create_app
+from .core import LOOPBACK_HOSTS, MAX_BODY_BYTES, web_state
 from .pairing import Pairing, ServerCertificate, find_lan_address, install, make_certificate, pair_url, qr_text, show_code
+from .workspace import Workspace, is_round_folder
 
 READ_TIMEOUT = 10.0  # seconds a client may leave the server waiting for the rest of a request
 
@@ -26,10 +28,10 @@ READ_TIMEOUT = 10.0  # seconds a client may leave the server waiting for the res
 class _OneAtATime:
     """WSGI middleware: requests pass through the app one at a time, each with its body already read."""
 
-    def __init__(self, app, max_body: int = MAX_BODY_BYTES):
+    def __init__(self, app, max_body: int = MAX_BODY_BYTES, lock: threading.Lock | None = None):
         self.app = app
         self.max_body = max_body
-        self.lock = web_state(app).lock
+        self.lock = lock if lock is not None else web_state(app).lock
 
     def __call__(self, environ, start_response):
         try:
@@ -111,11 +113,24 @@ def make_server(round_dir: Path, host: str = "127.0.0.1", port: int = 8000, lang
         allowed: tuple[str, ...] | None = (host,)
     else:
         allowed = tuple(dict.fromkeys((*LOOPBACK_HOSTS, host))) if is_loopback(host) else None
-    app = create_app(round_dir, lang=lang, reports_dir=reports_dir, allowed_hosts=allowed)
-    if pairing is not None:
-        install(app, pairing)
+    if is_round_folder(Path(round_dir)):
+        app = create_app(round_dir, lang=lang, reports_dir=reports_dir, allowed_hosts=allowed)
+        if pairing is not None:
+            install(app, pairing)
+        wsgi = _OneAtATime(app)
+        ws = None
+    else:
+        if pairing is not None:
+            raise UsageError(_("--lan gjelder én runde: oppgi rundens mappe, for eksempel "
+                               "'kvp-audit serve runder/2026 --lan'"))
+        folder = Path(round_dir)
+        if not folder.is_dir():
+            raise UsageError(_("fant ikke mappen '{path}'").format(path=folder))
+        ws = Workspace(folder, lang=lang, allowed_hosts=allowed)
+        app = ws.app
+        wsgi = _OneAtATime(ws, lock=ws.lock)
     try:
-        server = werkzeug_server(host, port, _OneAtATime(app), threaded=True, request_handler=QuietHandler)
+        server = werkzeug_server(host, port, wsgi, threaded=True, request_handler=QuietHandler)
     except (OSError, SystemExit) as exc:
         detail = getattr(exc, "strerror", None) or str(exc)
         raise UsageError(_("kan ikke starte serveren på {host}:{port} ({error}); velg en annen port med --port").format(
@@ -127,6 +142,7 @@ def make_server(round_dir: Path, host: str = "127.0.0.1", port: int = 8000, lang
         server.socket = tls.context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
         server.ssl_context = tls.context  # werkzeug: wsgi.url_scheme is https
     server.kvp_app = app
+    server.kvp_workspace = ws
     return server
 
 
@@ -157,8 +173,14 @@ def serve(round_dir: Path, host: str | None = "127.0.0.1", port: int = 8000, ope
                 host=host))
         server = make_server(round_dir, host, port, lang)
         url = url_of(server, host)
-        echo(_("Skjemaet for {round} er klart på {url}").format(round=web_state(server.kvp_app).site.round.name,
-                                                                url=url))
+        if getattr(server, "kvp_workspace", None) is not None:
+            found = len(server.kvp_workspace.rounds())
+            echo(ngettext("kvp-audit er klart på {url} ({n} runde i {folder})",
+                          "kvp-audit er klart på {url} ({n} runder i {folder})", found).format(
+                url=url, n=found, folder=server.kvp_workspace.root))
+        else:
+            echo(_("Skjemaet for {round} er klart på {url}").format(round=web_state(server.kvp_app).site.round.name,
+                                                                    url=url))
     echo(_("Trykk Ctrl-C for å stoppe."))
     if open_browser and not lan:  # with --lan the pairing code is for the tablet
         import webbrowser
