@@ -288,6 +288,8 @@ def _job_view(job: BuildJob) -> dict:
                  "text": _file_label(key, fmt)})
         view["reports"] = list(groups.values())
         view["written"], view["skipped"] = len(job.written), len(job.skipped)
+        view["made"] = ngettext("Rapporten er laget ({n} fil).", "Rapporten er laget ({n} filer).",
+                                len(job.written)).format(n=len(job.written))
     return view
 
 
