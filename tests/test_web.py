@@ -957,10 +957,16 @@ def test_routes_are_plain_functions_of_the_app_module(app):
     """Every page is a module-level function (testable and readable on its own), not a closure in create_app."""
     from kvp_audit.web import app as app_module
 
+    import importlib
+
     views = {name: view for name, view in app.view_functions.items() if name != "static"}
-    assert len(views) == 11  # 9, the office page's step form and the follow-up report (issue 14)
+    # app's own pages, and since issue 16 those of the page modules (builds has the report downloads)
+    assert len(views) == len(app_module.all_routes())
+    assert {"build_report", "report_file", "followup_report_file"} <= set(views)
     for name, view in views.items():
-        assert getattr(app_module, name) is view and view.__closure__ is None, name
+        module = importlib.import_module(view.__module__)
+        assert module.__name__.startswith("kvp_audit.web."), name
+        assert getattr(module, name) is view and view.__closure__ is None, name
     assert app_module.web_state(app).site.round.id == "fiktivfylke-2026"
 
 
