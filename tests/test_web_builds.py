@@ -252,6 +252,14 @@ def test_summary_page_builds_the_summary_when_missing(client, tmp_path, round_di
     assert "Fylkesoppsummeringen er laget på nytt fra rundens filer." in page
     assert '<a href="/rapporter/fil/oppsummering.html">Fylkesoppsummeringen som nettside (HTML)</a>' in page
     assert html.is_file()
+    # shown in the page, in a frame that only this app may use
+    assert '<iframe class="report-frame" src="/rapporter/fil/oppsummering.html?innebygd=1" title="Fylkesoppsummeringen">' in page
+    assert "frame-src 'self'" in response.headers["Content-Security-Policy"]
+    framed = client.get("/rapporter/fil/oppsummering.html?innebygd=1")
+    assert "frame-ancestors 'self'" in framed.headers["Content-Security-Policy"]
+    assert framed.headers["X-Frame-Options"] == "SAMEORIGIN"
+    alone = client.get("/rapporter/fil/oppsummering.html")
+    assert alone.headers["X-Frame-Options"] == "DENY" and "frame-ancestors 'none'" in alone.headers["Content-Security-Policy"]
     first = html.stat().st_mtime_ns
     page = client.get("/fylkesoppsummering").get_data(as_text=True)
     assert "laget på nytt" not in page and html.stat().st_mtime_ns == first  # up to date: kept

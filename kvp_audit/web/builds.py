@@ -22,13 +22,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import abort, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, g, jsonify, make_response, redirect, render_template, request, send_file, url_for
 
 from .. import i18n
 from ..errors import KvpAuditError
 from ..i18n import _, ngettext
 from ..progress import Progress
-from .core import REPORT_CSP, REPORT_MIMETYPES, office_or_404, report_dir, wants_json, web_state
+from .core import (EMBEDDED_REPORT_CSP, FRAMING_CSP, REPORT_CSP, REPORT_MIMETYPES, office_or_404, report_dir,
+                   wants_json, web_state)
 
 FORMATS = ("html", "pdf", "docx", "md")
 DEFAULT_FORMATS = ("html", "pdf", "docx")
@@ -85,8 +86,7 @@ class _JobTask:
 
     def start(self, total: int, what: str = "") -> None:
         self.job.total, self.job.done = total, 0
-        if what:
-            self.job.doing = what
+        self.job.doing = what or _("lager filene")
 
     def advance(self, what: str = "") -> None:
         self.job.done += 1
@@ -370,15 +370,25 @@ def report_download(name: str):
     path = _listing().get(name)
     if path is None:
         abort(404, _("fant ikke filen '{name}' i rundens rapportmappe").format(name=name))
-    return _send(path)
+    return _send(path, embedded=request.args.get("innebygd") == "1")
 
 
-def _send(path: Path, download_name: str | None = None):
+def _send(path: Path, embedded: bool = False):
+    """Send a file of the report folder; ``embedded``: an HTML file shown inside the app's own page."""
     suffix = path.suffix.lstrip(".").lower()
     mimetype = MIMETYPES.get(suffix, "application/octet-stream")
     response = send_file(path, mimetype=mimetype, max_age=0, conditional=False,
-                         as_attachment=suffix != "html", download_name=download_name or path.name)
-    response.headers["Content-Security-Policy"] = REPORT_CSP
+                         as_attachment=suffix != "html", download_name=path.name)
+    embedded = embedded and suffix == "html"
+    response.headers["Content-Security-Policy"] = EMBEDDED_REPORT_CSP if embedded else REPORT_CSP
+    if embedded:
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+def _framing(response):
+    """A page that shows a report of the report folder in a frame (the report itself allows only this)."""
+    response.headers["Content-Security-Policy"] = FRAMING_CSP
     return response
 
 
@@ -462,8 +472,10 @@ def summary_page():
     files = [{"fmt": fmt, "text": _file_label("summary", fmt), "date": _stamp(listing[name]),
               "url": url_for("report_download", name=name)}
              for fmt in FORMATS if (name := report_path(folder, None, fmt, g.lang).name) in listing]
-    return render_template("summary.html.j2", title=_("Fylkesoppsummering"), files=files, error=error,
-                           problems=problems, built=built), 422 if error and not files else 200
+    shown = next((f["url"] for f in files if f["fmt"] == "html"), None)
+    page = render_template("summary.html.j2", title=_("Fylkesoppsummering"), files=files, error=error,
+                           problems=problems, built=built, shown=shown)
+    return _framing(make_response(page, 422 if error and not files else 200))
 
 
 def compare_page():
@@ -497,8 +509,9 @@ def compare_page():
     view = None
     if file is not None and file.name in listing:
         view = {"url": url_for("report_download", name=file.name), "date": _stamp(file), "name": file.name}
-    return render_template("compare.html.j2", title=_("Sammenligning med forrige runde"), error=error,
-                           problems=problems, comparison=view), 200 if view or not rnd.previous else 422
+    page = render_template("compare.html.j2", title=_("Sammenligning med forrige runde"), error=error,
+                           problems=problems, comparison=view)
+    return _framing(make_response(page, 200 if view or not rnd.previous else 422))
 
 
 def _comparison(round_dir: Path, before: Path) -> Path:
@@ -556,7 +569,7 @@ def export_download(kind: str):
         else:
             export_round(data, fmt, target)
     except KvpAuditError as exc:
-        return render_template("summary.html.j2", title=_("Eksport"), files=[], built=False,
+        return render_template("summary.html.j2", title=_("Eksport"), files=[], built=False, shown=None,
                                error=exc.message, problems=[p.format() for p in exc.problems]), 422
     finally:
         i18n.set_language(g.lang)
