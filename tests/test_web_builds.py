@@ -439,3 +439,38 @@ def test_reports_page_and_a_finished_job_in_a_browser_pass_axe_and_vnu(round_dir
     proc = subprocess.run([java, "-jar", str(vnu), "--format", "json", *map(str, files)], capture_output=True, text=True)
     messages = [m for m in json.loads(proc.stderr or "{}").get("messages", []) if m.get("type") == "error"]
     assert messages == []
+
+
+# --------------------------------------------------------------------------- under `serve FOLDER`
+
+
+def test_reports_of_a_round_in_a_workspace(tmp_path):
+    """Under a workspace the job's address has the round's prefix, the reports go to FOLDER/reports/<round>,
+    and a previous round outside FOLDER is not read."""
+    from werkzeug.test import Client
+
+    from kvp_audit.web.workspace import Workspace
+
+    root = tmp_path / "mappe"
+    shutil.copytree(EXAMPLES / "2026", root / "2026")
+    shutil.copytree(EXAMPLES / "2024", tmp_path / "2024")
+    path = root / "2026" / "runde.yaml"  # ../../2024 is outside the folder the server shows
+    path.write_text(path.read_text(encoding="utf-8").replace('previous: "../2024"', 'previous: "../../2024"'),
+                    encoding="utf-8")
+    client = Client(Workspace(root))
+    page = client.get("/runde/2026/rapporter").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/runde/2026/rapporter", data={"csrf_token": token, "kind": "office", "office": OFFICE,
+                                                          "formats": "md"})
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert location.startswith("/runde/2026/rapporter/jobb/")
+    builds.RUNNER.wait(location.rsplit("/", 1)[1], 120)
+    job = client.get(location).get_data(as_text=True)
+    assert f'href="/runde/2026/rapporter/fil/{OFFICE}.md"' in job
+    assert (root / "reports" / REPORTS / f"{OFFICE}.md").is_file()
+    compare = client.get("/runde/2026/sammenligning")
+    assert compare.status_code == 422
+    assert ("Forrige runde (../../2024) ligger utenfor mappen serveren viser, og blir ikke lest."
+            in compare.get_data(as_text=True))
+    assert not list((root / "reports" / REPORTS).glob("sammenligning-*"))

@@ -360,7 +360,9 @@ def _built_rows() -> list[dict]:
             by_key.setdefault(key, {})[fmt] = {"url": url_for("report_download", name=name), "date": _stamp(path),
                                                "name": name}
     rows = [{"label": o.name, "report": by_key.get(f"office:{o.id}", {}),
-             "followup": by_key.get(f"followup:{o.id}", {})} for o in web_state().site.round.offices]
+             # "–": no follow-up record, so no follow-up report to make
+             "followup": by_key.get(f"followup:{o.id}") or ({} if _has_followup(o) else None)}
+            for o in web_state().site.round.offices]
     rows.append({"label": _("Fylkesoppsummeringen"), "report": by_key.get("summary", {}), "followup": None})
     return rows
 
