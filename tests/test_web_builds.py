@@ -288,7 +288,12 @@ def test_compare_page_with_the_previous_round(client, tmp_path):
     assert f'<a href="/rapporter/fil/{name}">Åpne sammenligningen (HTML)</a>' in page
     served = client.get(f"/rapporter/fil/{name}")
     assert served.status_code == 200 and served.mimetype == "text/html"
-    assert (tmp_path / "reports" / REPORTS / name).is_file()
+    path = tmp_path / "reports" / REPORTS / name
+    assert path.is_file()
+    first = path.stat().st_mtime_ns
+    assert client.get("/sammenligning").status_code == 200 and path.stat().st_mtime_ns == first  # kept
+    assert "sammenligning-fiktivfylke-2024-fiktivfylke-2026.nn.html" in client.get("/sammenligning?lang=nn").get_data(
+        as_text=True)
 
 
 def test_compare_page_without_a_previous_round(tmp_path):

@@ -525,6 +525,14 @@ def _comparison(round_dir: Path, before: Path) -> Path:
     from ..scoring import score_round
     from ..yamlio import atomic_write
 
+    from ..load import ROUND_FILE, load_round_file
+
+    old_round, _problems = load_round_file(before / ROUND_FILE)
+    old_id = old_round.id if old_round is not None else before.name
+    suffix = "" if g.lang == "nb" else "." + g.lang
+    target = report_dir() / f"sammenligning-{old_id}-{web_state().site.round.id}{suffix}.html"
+    if not _stale(target, before, round_dir):
+        return target
     rounds = []
     for folder in (before, round_dir):
         data = load_round(folder)
@@ -534,9 +542,6 @@ def _comparison(round_dir: Path, before: Path) -> Path:
                                       len(data.errors)).format(path=folder.name, n=len(data.errors)), data.errors)
         rounds.append(data)
     old, new = rounds
-    target = report_dir() / f"sammenligning-{old.round.id}-{new.round.id}{'' if g.lang == 'nb' else '.' + g.lang}.html"
-    if not _stale(target, before, round_dir):
-        return target
     history: dict[str, object] = {}
     for data in rounds:
         library = library_for(data.path)
