@@ -126,10 +126,10 @@ def test_a_second_job_while_one_runs_is_told_so(client):
     release = threading.Event()
     real = builds._run
 
-    def slow(job, round_dir, lang):
+    def slow(job, round_dir):
         gate.set()
         release.wait(10)
-        real(job, round_dir, lang)
+        real(job, round_dir)
 
     builds._run, original = slow, builds._run
     try:
@@ -479,3 +479,13 @@ def test_reports_of_a_round_in_a_workspace(tmp_path):
     assert ("Forrige runde (../../2024) ligger utenfor mappen serveren viser, og blir ikke lest."
             in compare.get_data(as_text=True))
     assert not list((root / "reports" / REPORTS).glob("sammenligning-*"))
+
+
+def test_a_job_in_nynorsk_makes_and_lists_the_nynorsk_files(client, tmp_path):
+    client.get("/rapporter?lang=nn")
+    job = job_id(post_reports(client, kind="office", office=OFFICE, formats=["html"]))
+    assert finished(client, job)["state"] == "done"
+    assert (tmp_path / "reports" / REPORTS / f"{OFFICE}.nn.html").is_file()
+    page = client.get(f"/rapporter/jobb/{job}").get_data(as_text=True)
+    assert f'<a href="/rapporter/fil/{OFFICE}.nn.html">Rapporten som nettside (HTML)</a>' in page
+    assert "Rapporten er laga (1 fil)." in page

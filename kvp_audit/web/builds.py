@@ -59,6 +59,7 @@ class BuildJob:
     office: str | None = None
     kinds: tuple[str, ...] | None = None
     force: bool = True
+    lang: str = "nb"               # the reports' language (their file names say it)
     state: str = "running"        # running, done, failed
     total: int | None = None      # files to write, once known
     done: int = 0
@@ -127,7 +128,7 @@ class JobRunner:
         mine = [j for j in self.jobs.values() if j.folder == folder]
         return mine[-1] if mine else None
 
-    def start(self, job: BuildJob, round_dir: Path, lang: str) -> BuildJob | None:
+    def start(self, job: BuildJob, round_dir: Path) -> BuildJob | None:
         """Start ``job``; when another is running, start nothing and return that one."""
         with self._lock:
             busy = next((j for j in self.jobs.values() if not j.finished), None)
@@ -137,7 +138,7 @@ class JobRunner:
             for old in [j for j in self.jobs.values() if j.finished][:-KEEP_JOBS]:
                 self.jobs.pop(old.id, None)
                 self.threads.pop(old.id, None)
-            thread = threading.Thread(target=_run, args=(job, round_dir, lang), daemon=True,
+            thread = threading.Thread(target=_run, args=(job, round_dir), daemon=True,
                                       name=f"kvp-audit-report-{job.id}")
             self.threads[job.id] = thread
         thread.start()
@@ -153,13 +154,13 @@ class JobRunner:
 RUNNER = JobRunner()
 
 
-def _run(job: BuildJob, round_dir: Path, lang: str) -> None:
+def _run(job: BuildJob, round_dir: Path) -> None:
     """The job's thread: build, and record the outcome in words (never a traceback)."""
     from ..report import build_reports
 
-    i18n.set_language(lang)  # this thread's own language (see kvp_audit.i18n)
+    i18n.set_language(job.lang)  # this thread's own language (see kvp_audit.i18n)
     try:
-        result = build_reports(round_dir, out=job.folder, formats=job.formats, lang=lang, office=job.office,
+        result = build_reports(round_dir, out=job.folder, formats=job.formats, lang=job.lang, office=job.office,
                                force=job.force, kinds=job.kinds, progress=_JobDisplay(job))
     except KvpAuditError as exc:
         job.error, job.problems = exc.message, [p.format() for p in exc.problems]
@@ -181,9 +182,9 @@ def _run(job: BuildJob, round_dir: Path, lang: str) -> None:
 def _start(title: str, formats: list[str], office: str | None, kinds: tuple[str, ...] | None, force: bool):
     """Start a build job for the current round; 303 to its page (JSON with its URL for a script)."""
     state = web_state()
-    job = BuildJob(secrets.token_hex(8), report_dir(), title, formats, office, kinds, force,
+    job = BuildJob(secrets.token_hex(8), report_dir(), title, formats, office, kinds, force, g.lang,
                    doing=_("starter"))
-    busy = RUNNER.start(job, state.site.root, g.lang)
+    busy = RUNNER.start(job, state.site.root)
     if busy is not None:
         message = _("En annen rapportjobb kjører allerede ({title}). Vent til den er ferdig, og prøv igjen.").format(
             title=busy.title)
@@ -276,7 +277,7 @@ def _job_view(job: BuildJob) -> dict:
             "doing": job.doing, "last": job.last, "error": job.error, "problems": job.problems,
             "warnings": job.warnings, "seconds": "{:.1f}".format(job.seconds), "reports": []}
     if job.state == "done":
-        named = _names()
+        named = _names(job.lang)
         groups: dict[str, dict] = {}
         for path in job.written + job.skipped:
             known = named.get(path.name)
@@ -328,12 +329,12 @@ def _listing() -> dict[str, Path]:
         return {}
 
 
-def _names() -> dict[str, tuple[str, str, str]]:
-    """Report file names in the page's language → (key, label, format); key is "office:<id>",
-    "followup:<id>" or "summary"."""
+def _names(lang: str | None = None) -> dict[str, tuple[str, str, str]]:
+    """Report file names in ``lang`` (default: the page's) → (key, label, format); key is
+    "office:<id>", "followup:<id>" or "summary"."""
     from ..report.files import followup_report_path, report_path
 
-    folder, lang = report_dir(), g.lang
+    folder, lang = report_dir(), lang or g.lang
     out = {}
     for office in web_state().site.round.offices:
         for fmt in FORMATS:
