@@ -489,3 +489,28 @@ def test_a_job_in_nynorsk_makes_and_lists_the_nynorsk_files(client, tmp_path):
     page = client.get(f"/rapporter/jobb/{job}").get_data(as_text=True)
     assert f'<a href="/rapporter/fil/{OFFICE}.nn.html">Rapporten som nettside (HTML)</a>' in page
     assert "Rapporten er laga (1 fil)." in page
+
+
+def test_a_build_thread_keeps_its_language_while_requests_set_another():
+    """The reports are built in a thread; a request in English meanwhile must not turn them English."""
+    from kvp_audit import i18n
+
+    started, switched, seen = threading.Event(), threading.Event(), []
+
+    def worker():
+        i18n.set_language("nn")
+        started.set()
+        switched.wait(5)
+        seen.append((i18n._("Velg et kontor."), i18n.current_language()))
+
+    try:
+        thread = threading.Thread(target=worker)
+        thread.start()
+        started.wait(5)
+        i18n.set_language("en")
+        switched.set()
+        thread.join(5)
+        assert seen == [("Vel eit kontor.", "nn")]
+        assert i18n._("Velg et kontor.") == "Choose an office." and i18n.current_language() == "en"
+    finally:
+        i18n.set_language("nb")
