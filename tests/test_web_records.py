@@ -324,3 +324,58 @@ def test_office_page_links_to_the_plan_and_the_sample(client):
     assert f'<a href="/kontor/{FJELLBY}/plan">Åpne planen for retting</a>' in page
     assert f'<a href="/kontor/{FJELLBY}/utvalg">Åpne utvalget</a>' in page
     assert "Utvalg: ikke trukket ennå" in page
+
+
+# --------------------------------------------------------------------------- rapport.yaml's newer parts
+
+
+def test_report_form_saves_draft_review_and_followup_report_and_shows_the_course(client, round_dir):
+    from kvp_audit.load import load_report
+
+    path = round_dir / FJELLBY / "rapport.yaml"
+    page = client.get(f"/kontor/{FJELLBY}/rapporttekst").get_data(as_text=True)
+    course = page[page.index('id="s-course"'):page.index('id="s-draft"')]
+    assert "<tr><th scope=\"row\">utkast sendt</th><td>2026-02-20</td></tr>" in course
+    assert f'<a href="/kontor/{FJELLBY}/#h-course">Registrer et steg på kontorets side</a>' in course
+    assert "<input" not in course and "<textarea" not in course    # read-only: the step form records them
+    form = form_of(page)
+    assert form["followup_report.status"] == "endelig"
+    assert form["followup_report.date"] == "2026-02-18"
+    response = client.post(f"/kontor/{FJELLBY}/rapporttekst", data=replace(form, **{
+        "draft_review.comments": "Kontoret mente at IP-01 var rettet.",
+        "draft_review.changes.0.criterion": "IP-01", "draft_review.changes.0.reason": "Ny dokumentasjon viste det.",
+        "followup_report.status": "utkast", "followup_team.0.name": "Kari Berg",
+        "followup_team.0.title": "seniorrådgiver", "followup_report.text.conclusion": "Avvikene står ved lag."}))
+    assert response.status_code == 303, response.get_data(as_text=True)[:3000]
+    text = path.read_text(encoding="utf-8")
+    assert "# Oppfølgingsrapporten etter oppfølgingsverkstedet (fiktiv tekst).\nfollowup_report:" in text
+    report, problems = load_report(path, ["brukermedvirkning"])
+    assert report is not None, problems
+    assert report.draft_review.comments == "Kontoret mente at IP-01 var rettet."
+    assert report.draft_review.changes == {"IP-01": "Ny dokumentasjon viste det."}
+    assert report.followup_report.status.value == "utkast"
+    assert [(p.name, p.title) for p in report.followup_report.team] == [("Kari Berg", "seniorrådgiver")]
+    assert report.followup_report.text.conclusion == "Avvikene står ved lag."
+    assert report.followup_report.text.summary.startswith("Vi holdt oppfølgingsverksted med NAV Fjellby")
+    assert report.course.draft_sent.isoformat() == "2026-02-20"       # untouched
+    page = client.get(f"/kontor/{FJELLBY}/rapporttekst").get_data(as_text=True)
+    assert "Kontoret mente at IP-01 var rettet.</textarea>" in page
+    assert 'name="draft_review.changes.0.criterion" value="IP-01"' in page
+    assert 'name="draft_review.changes.1.criterion" value=""' in page     # one empty row to add another
+    # "Ingen oppfølgingsrapport" with the rest emptied takes the part out
+    form = form_of(page)
+    for name in list(form):
+        if name.startswith(("followup_report.", "followup_team.")):
+            form[name] = ""
+    assert client.post(f"/kontor/{FJELLBY}/rapporttekst", data=form).status_code == 303
+    assert "followup_report" not in path.read_text(encoding="utf-8")
+
+
+def test_report_form_shows_a_followup_report_without_status_at_its_field(client, round_dir):
+    form = form_of(client.get(f"/kontor/{FJELLBY}/rapporttekst").get_data(as_text=True))
+    response = client.post(f"/kontor/{FJELLBY}/rapporttekst", data=replace(form, **{"followup_report.status": ""}))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert ('data-error-for="followup_report.status"><span>Feil: mangler feltet &#39;status&#39; '
+            '(Gjør slik: legg til &#39;status:&#39; med en verdi)</span>') in page
+    assert '<a href="#f-followup_report.status-0">Oppfølgingsrapportens status: ' in page

@@ -506,7 +506,8 @@ def _sample_view(office: Office, state: SampleState) -> dict:
                        "text": sampling.positions_text(s, None), "rows": rows})
     return {
         "current": {"number": len(draws), "date": current.date.isoformat(), "reviewer": current.reviewer,
-                    "seed": current.seed, "algorithm": current.algorithm, "strata": strata, "grouped": grouped},
+                    "seed": current.seed, "algorithm": current.algorithm, "strata": strata, "grouped": grouped,
+                    "free": sum(1 for s in strata for r in s["rows"] if not r["key"])},
         "draws": [{"number": n, "date": d.date.isoformat(), "reviewer": d.reviewer, "seed": d.seed,
                    "text": sampling.strata_text(d.strata, None)} for n, d in enumerate(draws, start=1)],
     }
