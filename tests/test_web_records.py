@@ -379,3 +379,94 @@ def test_report_form_shows_a_followup_report_without_status_at_its_field(client,
     assert ('data-error-for="followup_report.status"><span>Feil: mangler feltet &#39;status&#39; '
             '(Gjør slik: legg til &#39;status:&#39; med en verdi)</span>') in page
     assert '<a href="#f-followup_report.status-0">Oppfølgingsrapportens status: ' in page
+
+
+# --------------------------------------------------------------------------- in a browser: axe and vnu
+
+
+def _record_pages(client, round_dir) -> dict[str, str]:
+    """The plan and sample pages, as shown and with their refusals, for the HTML checker."""
+    pages = {"plan": client.get(f"/kontor/{FJELLBY}/plan").get_data(as_text=True),
+             "sample": client.get("/kontor/nav-strandvik/utvalg?kontroller=1").get_data(as_text=True)}
+    path = round_dir / FJELLBY / "plan.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + '  "fiktivfylke-2026/nav-fjellby/XX-01":\n    measure: "Noe."\n',
+                    encoding="utf-8")
+    _page, form = plan_page(client)
+    pages["plan-errors"] = client.post(f"/kontor/{FJELLBY}/plan", data=replace(
+        form, **{p(IN07, "responsible"): "Kari Nordmann", p(IN07, "measure"): "Rutine."})).get_data(as_text=True)
+    assert "Rett dette før skjemaet kan lagres" in pages["plan-errors"]
+    pages["report-text"] = client.get(f"/kontor/{FJELLBY}/rapporttekst").get_data(as_text=True)
+    pages["sample-errors"] = client.post(f"/kontor/{LIA}/utvalg", data={
+        **draw_form(client), "stratum.0.population": "3", "stratum.0.draw": "5"}).get_data(as_text=True)
+    return pages
+
+
+def test_plan_and_sample_pages_are_valid_html(client, round_dir, tmp_path):
+    import json
+    import subprocess
+
+    from test_report_a11y import VNU_JAR
+
+    java = shutil.which("java")
+    if not java or not VNU_JAR.is_file():
+        pytest.skip("vnu.jar or java not found (see tests/test_report_a11y.py)")
+    files = []
+    for name, html in _record_pages(client, round_dir).items():
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_text(html, encoding="utf-8")
+    proc = subprocess.run([java, "-jar", str(VNU_JAR), "--format", "json", *map(str, files)],
+                          capture_output=True, text=True, timeout=300)
+    messages = json.loads(proc.stderr or proc.stdout or '{"messages": []}')["messages"]
+    assert [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}" for m in messages
+            if m["type"] in ("error", "non-document-error") or m.get("subType") == "warning"] == []
+
+
+def test_axe_finds_no_violations_on_the_plan_sample_and_report_forms(round_dir, tmp_path):
+    import threading
+
+    from test_web_browser import ARGS, CHROMIUM, axe_violations
+
+    from kvp_audit.web.server import make_server, url_of
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.is_file():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    srv = make_server(round_dir, "127.0.0.1", 0, reports_dir=tmp_path / "reports")
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    base = url_of(srv, "127.0.0.1").rstrip("/")
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            page = browser.new_context(locale="nb-NO", bypass_csp=True).new_page()
+            page.set_default_timeout(20_000)
+            found = {}
+            page.goto(f"{base}/kontor/{FJELLBY}/plan")
+            found["plan"] = axe_violations(page)
+            page.goto(f"{base}/kontor/{FJELLBY}/plan")
+            page.locator(f"input[name='{p(IN07, 'responsible')}']").fill("Kari Nordmann")
+            page.locator(f"textarea[name='{p(IN07, 'measure')}']").fill("Ny rutine.")
+            page.locator(f"input[name='{p(IN07, 'due')}']").fill("2026-01-05")
+            page.locator("form.plan button[type=submit]").click()
+            page.wait_for_selector("text=Lagret.")
+            found["plan-warnings"] = axe_violations(page)
+            page.goto(f"{base}/kontor/{LIA}/utvalg")
+            found["sample-empty"] = axe_violations(page)
+            page.locator("#f-stratum-0-population").fill("3")
+            page.locator("#f-stratum-0-draw").fill("5")
+            page.locator("#f-reviewer").fill("EL")
+            page.get_by_role("button", name="Trekk", exact=True).click()
+            page.wait_for_selector("#error-summary")
+            found["sample-errors"] = axe_violations(page)
+            page.locator("#f-stratum-0-draw").fill("2")
+            page.get_by_role("button", name="Trekk", exact=True).click()
+            page.wait_for_selector("text=Trekningen er skrevet i utvalg.yaml.")
+            page.goto(f"{base}/kontor/{LIA}/utvalg?kontroller=1")
+            found["sample-drawn"] = axe_violations(page)
+            page.goto(f"{base}/kontor/{FJELLBY}/rapporttekst")   # with its draft_review and followup_report parts
+            found["report-text"] = axe_violations(page)
+            browser.close()
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert found == {name: [] for name in found}
