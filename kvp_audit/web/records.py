@@ -340,7 +340,7 @@ def plan_form(office_id: str):
     values = target.values_from_form(request.form)
     result = save_review(target, values, request.form.get("base_hash", ""))
     if result.status in ("saved", "unchanged"):
-        return redirect(request.path + "?lagret=1", code=303)
+        return redirect(url_for("plan_form", office_id=office.id, lagret=1), code=303)
     if result.status == "conflict":
         return render_template("conflict.html.j2", target=target, title=title, result=result,
                                pairs=result.values.pairs(), diff=diff_lines(result.disk, result.mine)), 409
