@@ -470,3 +470,19 @@ def test_axe_finds_no_violations_on_the_plan_sample_and_report_forms(round_dir, 
         srv.shutdown()
         srv.server_close()
     assert found == {name: [] for name in found}
+
+
+def test_under_serve_folder_the_forms_post_to_the_rounds_own_address(tmp_path):
+    from werkzeug.test import Client
+
+    from kvp_audit.web.workspace import Workspace
+
+    shutil.copytree(EXAMPLES, tmp_path / "ws" / "fiktivfylke")
+    client = Client(Workspace(tmp_path / "ws"))
+    base = "/runde/fiktivfylke/2026/kontor"
+    page = client.get(f"{base}/{FJELLBY}/plan").get_data(as_text=True)
+    assert f'<form method="post" action="{base}/{FJELLBY}/plan"' in page
+    response = client.post(f"{base}/{FJELLBY}/plan", data=replace(form_of(page), **{p(IN07, "measure"): "Rutine."}))
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"{base}/{FJELLBY}/plan?lagret=1")
+    page = client.get(f"{base}/{LIA}/utvalg").get_data(as_text=True)
+    assert f'<form method="post" action="{base}/{LIA}/utvalg" class="review">' in page
