@@ -249,6 +249,13 @@ def test_bad_input_gets_the_command_lines_message_at_the_field(client, round_dir
     assert ('id="e-f-stratum-1-name"><span>Feil: --population blander et tall uten gruppe med grupper; gi enten '
             'ett tall, eller GRUPPE=TALL for hver gruppe</span>') in page
     assert "Feil: --seed &#39;a b&#39;: bruk 1-64 bokstaver" in page
+    # a row left empty between two: the message stays at the row it is about
+    data = {**draw_form(client), "stratum.0.population": "12", "stratum.0.draw": "1",
+            "stratum.2.population": "x", "stratum.2.draw": "1", "reviewer": "EL"}
+    page = client.post(f"/kontor/{LIA}/utvalg", data=data).get_data(as_text=True)
+    assert 'id="f-stratum-2-population" name="stratum.2.population" value="x"' in page
+    assert ('id="e-f-stratum-2-population"><span>Feil: --population x: skriv et helt tall, for eksempel '
+            '--population 12, eller GRUPPE=TALL for hver gruppe, for eksempel --population pågående=12</span>') in page
     assert not (round_dir / LIA / "utvalg.yaml").exists()
 
 

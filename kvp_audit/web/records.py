@@ -24,7 +24,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, session, url_for
 
 from ..errors import KvpAuditError, Problem, UsageError
-from ..i18n import _, ngettext
+from ..i18n import _
 from ..models import PLAN_STATUSES, FindingKind, Office
 from ..yamlio import YamlFileError, parse_mapping, read_text
 from ..yamlrt import child_map, is_map, new_map, put, text_scalar
@@ -517,8 +517,10 @@ def _render_sample(office: Office, form: DrawForm | None = None, status: int = 2
                    register_error: str = "", register_reviewers: str | None = None, notice: str = ""):
     state = sample_state(office)
     form = form or DrawForm(reviewer=(reviews.split_initials(session.get("reviewers", "")) or [""])[0])
-    rows = [r for r in form.strata if any(r.values())]
-    while len(rows) < max(3, len([r for r in form.strata if any(r.values())]) + 1) and len(rows) < MAX_STRATA:
+    # The rows as posted, in place (the messages name a row by its index), and at least one empty row.
+    last = max((i for i, r in enumerate(form.strata) if any(r.values())), default=-1)
+    rows = [dict(r) for r in form.strata[:last + 1]]
+    while len(rows) < min(max(3, last + 2), MAX_STRATA):
         rows.append({"name": "", "population": "", "draw": ""})
     summary = []
     labels = {"f-reviewer": _("Trukket av (initialer)"), "f-date": _("Dato for trekningen"), "f-seed": _("Frø"),
@@ -571,7 +573,7 @@ def sample_form(office_id: str):
     except KvpAuditError as exc:
         form.general = [exc.message, *(p.format() for p in exc.problems)]
         return _render_sample(office, form, status=422)
-    session["reviewers"] = form.reviewer if not session.get("reviewers") else session["reviewers"]
+    session.setdefault("reviewers", form.reviewer)
     return redirect(url_for("sample_form", office_id=office.id, trukket=1) + "#h-current", code=303)
 
 
