@@ -325,3 +325,14 @@ def test_start_page_new_round_and_round_file_form_are_accessible(browser, served
         assert axe_violations(page) == []
     finally:
         context.close()
+
+
+def test_forms_of_a_round_post_back_under_the_rounds_prefix(client, root):
+    """A case form under /runde/<path>/ posts to, and returns to, its own prefixed address."""
+    base = "/runde/fiktivfylke/2026"
+    url = base + "/kontor/nav-bergtun/sak/K-3RRV79"
+    page = client.get(url).get_data(as_text=True)
+    assert f'<form method="post" action="{url}"' in page
+    answer = client.post(url, data=form_of(page))
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == url + "?lagret=1"

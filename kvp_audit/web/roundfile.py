@@ -389,7 +389,9 @@ def round_file_form():
         return render_round_form(target, values, messages, digest, status=422)
     result = save_review(target, values, digest)
     if result.status in ("saved", "unchanged"):
-        web_state().site.refresh()
+        site = web_state().site
+        site._stamp = None  # a second save within the file system's mtime tick is read again too
+        site.refresh()
         if result.status == "saved":
             flash(_("Rundefilen er lagret."))
         return redirect(url_for("round_file_form") + "?lagret=1", code=303)
