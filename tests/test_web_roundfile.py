@@ -137,7 +137,7 @@ def test_an_id_can_change_only_while_the_office_has_no_folder(client, round_dir)
 
 
 @pytest.mark.parametrize("changes_, expected", [
-    ({"name": ""}, [("#f-name", "Navn: Skriv navn.")]),
+    ({"name": ""}, [("#f-name", "Navn: Skriv rundens navn.")]),
     ({"period-start": "2026-13-01"},
      [("#f-period-start", "Perioden begynner: '2026-13-01' er ikke en dato som finnes "
                           "(Gjør slik: skriv datoen som ÅÅÅÅ-MM-DD, for eksempel 2026-03-12)")]),

@@ -256,9 +256,9 @@ def check_round_values(target: RoundFileTarget, values: RoundValues) -> Messages
 def form_problems(target: RoundFileTarget, values: RoundValues, root: Path) -> dict[str, list[str]]:
     """What the form checks before a save: offices named, ids unique, an id changed only while it has no folder."""
     errors: dict[str, list[str]] = {}
-    for name, label in (("name", _("Navn")), ("county", _("Fylke"))):
+    for name, message in (("name", _("Skriv rundens navn.")), ("county", _("Skriv fylket runden gjelder."))):
         if not values.header.get(name):
-            errors.setdefault(name, []).append(_("Skriv {field}.").format(field=label.lower()))
+            errors.setdefault(name, []).append(message)
     seen: dict[str, int] = {}
     for i, row in enumerate(values.offices):
         if not (row.get("was") or row.get("id") or row.get("name")):
