@@ -158,7 +158,6 @@ class RoundFileTarget(FileOnDisk):
         """The checks ``kvp-audit validate`` makes of runde.yaml: the round model and its checklists."""
         from pydantic import ValidationError
 
-        from ..errors import display_path
         from ..load import round_checklists
         from ..models import Round
         from ..validation import pydantic_problems
@@ -167,7 +166,8 @@ class RoundFileTarget(FileOnDisk):
         try:
             rnd = Round.model_validate(data)
         except ValidationError as exc:
-            return None, pydantic_problems(exc, Round, display_path(self.path), Locator(text))
+            # Named as the form names the file (the page says which round), not by where the server runs.
+            return None, pydantic_problems(exc, Round, self.path.name, Locator(text))
         _checklists, problems = round_checklists(rnd, self.library, self.path, text)
         return rnd, problems
 
@@ -246,7 +246,11 @@ def check_round_values(target: RoundFileTarget, values: RoundValues) -> Messages
     except YamlFileError as exc:
         messages = Messages.from_problems([exc.problem], target)
     else:
-        messages = Messages.from_problems(target.check(data, mine)[1], target)
+        problems = target.check(data, mine)[1]
+        if any(name.endswith("-id") for name in own):
+            # "an office stands twice" is the form's own message at the row, said once
+            problems = [p for p in problems if p.key != "offices"]
+        messages = Messages.from_problems(problems, target)
     for name, errors in own.items():
         known = messages.errors.setdefault(name, [])
         known[:0] = [e for e in errors if e not in known]
@@ -349,7 +353,7 @@ def render_round_form(target: RoundFileTarget, values: RoundValues, messages: Me
             "id": form_field(office_field(i, "id"), _("Kontor {n}, id").format(n=i + 1), row.get("id", ""), messages),
             "name": form_field(office_field(i, "name"), _("Kontor {n}, navn").format(n=i + 1), row.get("name", ""),
                                messages)})
-    fields = header + [f for o in offices for f in (o["id"], o["name"])] + checklists
+    fields = header + [f for o in offices for f in (o["name"], o["id"])] + checklists
     shown = {f["name"] for f in fields}
     general = list(messages.general_errors) + [e for name, es in messages.errors.items() if name not in shown
                                               for e in es]
