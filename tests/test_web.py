@@ -943,13 +943,19 @@ def test_a_file_that_is_not_utf8_is_shown_as_unreadable_and_never_rewritten(clie
 
 
 def test_routes_are_plain_functions_of_the_app_module(app):
-    """Every page is a module-level function (testable and readable on its own), not a closure in create_app."""
+    """Every page is a module-level function (testable and readable on its own), not a closure in create_app;
+    the page modules of issue 16 (roundfile, overview, ...) add theirs through ``all_routes``."""
+    import sys
+
     from kvp_audit.web import app as app_module
 
     views = {name: view for name, view in app.view_functions.items() if name != "static"}
-    assert len(views) == 11  # 9, the office page's step form and the follow-up report (issue 14)
+    assert len(app_module.ROUTES) == 11  # 9, the office page's step form and the follow-up report (issue 14)
+    assert len(views) == len(app_module.all_routes())
     for name, view in views.items():
-        assert getattr(app_module, name) is view and view.__closure__ is None, name
+        module = sys.modules[view.__module__]
+        assert module.__name__.startswith("kvp_audit.web."), name
+        assert getattr(module, name) is view and view.__closure__ is None, name
     assert app_module.web_state(app).site.round.id == "fiktivfylke-2026"
 
 
