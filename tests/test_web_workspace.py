@@ -336,3 +336,33 @@ def test_forms_of_a_round_post_back_under_the_rounds_prefix(client, root):
     answer = client.post(url, data=form_of(page))
     assert answer.status_code == 303
     assert answer.headers["Location"] == url + "?lagret=1"
+
+
+def test_the_new_pages_are_valid_html(client, tmp_path):
+    """The start page, the new-round form with errors and the round-file form, by the Nu HTML Checker."""
+    import json
+    import subprocess
+
+    from test_report_a11y import VNU_JAR
+
+    java = shutil.which("java")
+    if not java or not VNU_JAR.is_file():
+        pytest.skip("vnu.jar or java not found (see tests/test_report_a11y.py)")
+    form = replace(new_form(client), folder="../utenfor", **{"period-start": "2027-13-01"})
+    pages = {"start": client.get("/").get_data(as_text=True),
+             "ny-runde": client.get("/ny-runde").get_data(as_text=True),
+             "ny-runde-feil": client.post("/ny-runde", data=form).get_data(as_text=True),
+             "runden": client.get("/runde/fiktivfylke/2026/runden").get_data(as_text=True)}
+    rf = form_of(pages["runden"])
+    pages["runden-feil"] = client.post("/runde/fiktivfylke/2026/runden",
+                                       data=replace(rf, name="", **{"period-end": "x"})).get_data(as_text=True)
+    assert 'class="error-summary"' in pages["ny-runde-feil"] and 'class="error-summary"' in pages["runden-feil"]
+    files = []
+    for name, text in pages.items():
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_text(text, encoding="utf-8")
+    proc = subprocess.run([java, "-jar", str(VNU_JAR), "--format", "json", *map(str, files)],
+                          capture_output=True, text=True, timeout=300)
+    messages = json.loads(proc.stderr or proc.stdout or '{"messages": []}')["messages"]
+    assert [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}" for m in messages
+            if m["type"] in ("error", "non-document-error") or m.get("subType") == "warning"] == []

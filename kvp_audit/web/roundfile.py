@@ -306,12 +306,27 @@ def checklist_choices(library, scope: str, current: str) -> list[tuple[str, str]
 
 def form_field(name: str, label: str, value: str, messages: Messages, kind: str = "text", help: str = "",
                options: list[tuple[str, str]] = (), required: bool = False) -> dict:
-    """One control as ``macros.html.j2``'s ``input`` draws it (its id is ``f-<name>``)."""
+    """One control as ``macros.html.j2``'s ``input`` draws it (its id is ``f-<name>``).
+
+    A date field holding text that is no date is drawn as a text field, so the text typed is
+    shown back with its error (a date input cannot hold it).
+    """
+    if kind == "date" and value and not _is_iso_date(value):
+        kind = "text"
     return {"name": name, "id": field_id_of(name), "label": label, "value": value, "kind": kind, "help": help,
             "help_id": f"h-{name}", "required": required,
             "options": [{"value": v, "label": text} for v, text in options],
             "errors": messages.errors.get(name, []), "warnings": messages.warnings.get(name, []),
             "describedby": (f"h-{name} " if help else "") + f"e-{name}"}
+
+
+def _is_iso_date(text: str) -> bool:
+    import datetime as dt
+
+    try:
+        return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)) and dt.date.fromisoformat(text) is not None
+    except ValueError:
+        return False
 
 
 def field_id_of(name: str) -> str:
