@@ -186,11 +186,13 @@ def checklist_diff_page():
 
     library = web_state().site.library
     refs = sorted(library.refs(), key=_ref_key)
-    used = dict((ref.split("@", 1)[0], ref) for _scope, ref in _in_use())
-    first = next(iter(used.values()), refs[0] if refs else "")
-    older = [r for r in _by_version(library.refs(), first.split("@", 1)[0]) if r != first]
-    old = request.args.get("fra", "") or (older[-1] if older else first)
-    new = request.args.get("til", "") or first
+    first = next((ref for _scope, ref in _in_use()), refs[0] if refs else "")
+    # without a choice: the case checklist against the version before it (else after it)
+    versions = _by_version(library.refs(), first.split("@", 1)[0])
+    at = versions.index(first) if first in versions else 0
+    pair = (versions[at - 1], first) if at > 0 else (first, versions[at + 1] if at + 1 < len(versions) else first)
+    old = request.args.get("fra", "") or pair[0]
+    new = request.args.get("til", "") or pair[1]
     diff, warning, errors = None, None, {}
     for key, ref in (("fra", old), ("til", new)):
         if ref not in library.refs():
