@@ -307,3 +307,15 @@ def test_checklist_pages_are_valid_html(client, tmp_path):
     problems = [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['type']}: {m['message']}"
                 for m in messages if m["type"] in ("error", "non-document-error") or m.get("subType") == "warning"]
     assert problems == []
+
+
+def test_the_checklists_own_text_keeps_its_language_on_an_english_page(client):
+    page = main_of(client.get("/sjekklister/kvp-sak@2026.1?lang=en").get_data(as_text=True))
+    assert "<dt>Applies when</dt><dd>«Status for programmet» is avsluttet or avbrutt</dd>" in page
+    assert "<dt>Requirement or recommendation</dt><dd>requirement</dd>" in page
+    assert ('<h3 id="h-c-AV-01" lang="nb"><span class="cid">AV-01</span> Har kontoret fattet vedtak om avslutning, '
+            "avbrudd eller stans av programmet?</h3>") in page
+    assert '<h2 id="t-avslutning" lang="nb">Stans, avbrudd og avslutning</h2>' in page
+    diff = main_of(client.get("/sjekklister/endringer?lang=en").get_data(as_text=True))
+    assert '<td lang="nb">Er deltakeren tilbudt individuell plan?</td>' in diff
+    assert "<caption>Changed (3)</caption>" in diff

@@ -155,6 +155,7 @@ def checklist_view(checklist: Checklist) -> dict:
     roles = [scope_label(scope) for scope, ref in _in_use() if ref == checklist.ref]
     return {
         "ref": checklist.ref, "id": checklist.id, "title": checklist.title, "version": checklist.version,
+        "language": checklist.language,  # the checklist's own text is shown as written, in its language
         "scope": scope_label(checklist.scope), "roles": roles,
         "valid_from": checklist.valid_from.isoformat() if checklist.valid_from else "",
         "description": _markdown(checklist.description),
@@ -218,7 +219,8 @@ def _diff_view(diff) -> dict:
     def rows(items):
         return [{"id": r.criterion, "label": r.label, "question": r.question, "sources": r.sources} for r in items]
 
-    return {"old": diff.old.ref, "new": diff.new.ref, "old_title": diff.old.title, "new_title": diff.new.title,
+    return {"old": diff.old.ref, "new": diff.new.ref, "old_language": diff.old.language,
+            "new_language": diff.new.language, "old_title": diff.old.title, "new_title": diff.new.title,
             "same": rows(diff.same), "changed": rows(diff.changed), "added": rows(diff.added),
             "dropped": rows(diff.dropped)}
 
