@@ -35,8 +35,8 @@ def launcher_text(system: str, folder: Path, python: str | None = None) -> str:
         exe = _bat_quote(python or sys.executable) if native else "py -3"
         where = _bat_quote(str(folder)) if native else '"%~dp0."'
         lines = ["@echo off",
-                 "rem " + _("kvp-audit: rundene i denne mappen i nettleseren (skrevet av «kvp-audit serve --make-launcher»)"),
                  "chcp 65001 >nul",  # the folder's name may have æøå: read the rest of the file as UTF-8
+                 "rem " + _("kvp-audit: rundene i denne mappen i nettleseren (skrevet av «kvp-audit serve --make-launcher»)"),
                  f"{exe} -m kvp_audit serve {where}",
                  "if errorlevel 1 pause",
                  ""]
@@ -55,7 +55,10 @@ def launcher_text(system: str, folder: Path, python: str | None = None) -> str:
 
 
 def _bat_quote(text: str) -> str:
-    # A batch file reads %NAME% as a variable: a literal per cent sign is doubled.
+    # A batch file reads %NAME% as a variable: a literal per cent sign is doubled. A final
+    # backslash (D:\) would escape the closing quote for the program: D:\. is the same folder.
+    if text.endswith("\\"):
+        text += "."
     return '"' + text.replace("%", "%%") + '"'
 
 
