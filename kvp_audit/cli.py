@@ -1051,7 +1051,7 @@ def doctor(folder: Path, fmt: str) -> None:
         click.echo(json.dumps({"ok": checks.can_run(found), "checks": [c.as_dict() for c in found]},
                               ensure_ascii=False, indent=2))
     else:
-        click.echo(checks.format_text(found, symbols=checks.can_print_symbols(click.get_text_stream("stdout"))))
+        click.echo(checks.format_text(found, symbols=checks.can_print_symbols(sys.stdout)))
     sys.exit(EXIT_OK if checks.can_run(found) else EXIT_FINDINGS)
 
 

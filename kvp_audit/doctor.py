@@ -88,11 +88,17 @@ def _pango_fix(system: str | None) -> str:
 
 def check_weasyprint(system: str | None = None) -> Check:
     """WeasyPrint can be imported, finds Pango (and the libraries Pango needs), and makes a PDF."""
+    import contextlib
+    import io
+
     try:
-        import weasyprint
+        # WeasyPrint prints a banner of its own when a library is missing: this report says it
+        with contextlib.redirect_stdout(io.StringIO()):
+            import weasyprint
     except OSError as exc:  # WeasyPrint is there, the system libraries it loads are not
+        error = _one_line(str(exc).split("  Additionally", 1)[0])  # cffi's second sentence says the same
         return Check("weasyprint", Status.problem,
-                     _("WeasyPrint finner ikke Pango-bibliotekene ({error})").format(error=_one_line(exc)),
+                     _("WeasyPrint finner ikke Pango-bibliotekene ({error})").format(error=error.rstrip(".")),
                      _pango_fix(system))
     except ImportError as exc:
         return Check("weasyprint", Status.problem, _("WeasyPrint er ikke installert ({error})").format(
@@ -118,7 +124,7 @@ def _pango_version() -> str:
         return "?"
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException | str) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
