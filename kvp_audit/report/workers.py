@@ -18,7 +18,9 @@ START_METHODS = ("fork", "spawn", "forkserver")
 def start_method() -> str:
     """The start method for worker processes: ``KVP_AUDIT_START_METHOD`` when set, else fork where
     it is there and safe (not macOS, where system libraries break in a forked child; not from a
-    process with several threads, such as the web server's build jobs), else forkserver or spawn."""
+    thread other than the main one, such as a build job of the web server, whose siblings may hold
+    a lock the child would wait for forever), else forkserver or spawn. The progress bar's own
+    refresh thread does not count: the workers never draw it."""
     import multiprocessing
 
     available = multiprocessing.get_all_start_methods()
@@ -33,7 +35,7 @@ def start_method() -> str:
                                                    methods=", ".join(m for m in START_METHODS if m in available)))
         return chosen
     if "fork" in available and sys.platform != "darwin":
-        if threading.active_count() == 1:
+        if threading.current_thread() is threading.main_thread():
             return "fork"
         if "forkserver" in available:
             return "forkserver"
