@@ -29,6 +29,9 @@ LANGUAGE_NAMES = (("nb", "Bokmål"), ("nn", "Nynorsk"), ("en", "English"))
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+# A report shown inside a page of the app (the county summary, the comparison): only that page may frame it.
+EMBEDDED_REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+FRAMING_CSP = CSP + "; frame-src 'self'"
 STATE_KEY = "kvp_audit"
 MAX_BODY_BYTES = 2 * 1024 * 1024  # a form post; more is refused with 413 before the body is read
 
@@ -113,7 +116,7 @@ def security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.setdefault("X-Frame-Options", "DENY")  # a report shown in the app's own page: SAMEORIGIN
     if response.mimetype == "text/html":
         response.headers["Cache-Control"] = "no-store"
     return response
@@ -152,7 +155,7 @@ def review(target, title: str):
     if wants_json():
         return jsonify(json_result(result, target))
     if result.status in ("saved", "unchanged"):
-        return redirect(request.path + "?lagret=1", code=303)
+        return redirect(request.script_root + request.path + "?lagret=1", code=303)
     if result.status == "conflict":
         return render_template("conflict.html.j2", target=target, title=title, result=result,
                                pairs=result.values.pairs(), diff=diff_lines(result.disk, result.mine)), 409
