@@ -31,15 +31,15 @@ CASE_KEY_PATTERN = r"^[A-Z]-[0-9A-Z]{4,12}$"
 INITIALS_PATTERN = r"^[A-ZÆØÅ]{2,4}$"
 # Names Windows keeps for devices, also with an extension (con.pdf): an office or round id is a
 # folder and file name there, so these cannot be ids. SLUG_PATTERN already has no dots.
-WINDOWS_RESERVED = frozenset(["con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
-                              *(f"lpt{i}" for i in range(1, 10))])
+WINDOWS_RESERVED = frozenset(["con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                              *(f"lpt{i}" for i in range(10))])
 
 
 def windows_name(value: str) -> str:
     """``value`` when Windows can name a file or folder by it; else a ValueError that says why."""
     if value.split(".", 1)[0].lower() in WINDOWS_RESERVED:
         raise ValueError(_("'{id}' kan ikke brukes som id: Windows reserverer navnet til en enhet "
-                           "(CON, PRN, AUX, NUL, COM1–COM9, LPT1–LPT9); velg et annet, for eksempel "
+                           "(CON, PRN, AUX, NUL, COM0–COM9, LPT0–LPT9); velg et annet, for eksempel "
                            "'nav-{id}'").format(id=value))
     return value
 

@@ -123,7 +123,7 @@ def _round_with_office(tmp_path: Path, office_id: str) -> Path:
     return target
 
 
-@pytest.mark.parametrize("office_id", ["con", "nul", "com1", "lpt9", "aux", "prn"])
+@pytest.mark.parametrize("office_id", ["con", "nul", "com0", "com1", "lpt9", "aux", "prn"])
 def test_an_office_id_windows_keeps_for_a_device_is_refused(tmp_path, office_id):
     _round_with_office(tmp_path, office_id)
     line = next(i for i, text in enumerate((tmp_path / "runde" / "runde.yaml").read_text(encoding="utf-8").splitlines(), 1)
@@ -132,11 +132,11 @@ def test_an_office_id_windows_keeps_for_a_device_is_refused(tmp_path, office_id)
     assert result.exit_code == 1
     assert result.output == (
         f"runde/runde.yaml:{line}:9: feil: offices[8].id: '{office_id}' kan ikke brukes som id: Windows reserverer "
-        f"navnet til en enhet (CON, PRN, AUX, NUL, COM1–COM9, LPT1–LPT9); velg et annet, for eksempel "
+        f"navnet til en enhet (CON, PRN, AUX, NUL, COM0–COM9, LPT0–LPT9); velg et annet, for eksempel "
         f"'nav-{office_id}'\n1 feil, 0 advarsler\n")
 
 
-@pytest.mark.parametrize("office_id", ["nav-con", "com10", "lpt0", "console", "nul-kontor"])
+@pytest.mark.parametrize("office_id", ["nav-con", "com10", "lpt99", "console", "nul-kontor"])
 def test_ids_that_only_look_like_device_names_stay_valid(tmp_path, office_id):
     target = _round_with_office(tmp_path, office_id)
     (target / "nav-lia").rename(target / office_id)
@@ -151,7 +151,7 @@ def test_new_round_refuses_a_device_name_for_an_office():
     result = run("new", "round", "r", "--name", "X", "--county", "Y", "--office", "aux=NAV Aux")
     assert result.exit_code == 2
     assert result.output == ("kvp-audit: 'aux' kan ikke brukes som id: Windows reserverer navnet til en enhet "
-                             "(CON, PRN, AUX, NUL, COM1–COM9, LPT1–LPT9); velg et annet, for eksempel 'nav-aux'\n")
+                             "(CON, PRN, AUX, NUL, COM0–COM9, LPT0–LPT9); velg et annet, for eksempel 'nav-aux'\n")
     assert not Path("r").exists()
 
 
