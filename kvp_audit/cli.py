@@ -963,9 +963,15 @@ def demo(out: Path, fmt: str) -> None:
 @click.option("--no-browser", is_flag=True, help="Ikke åpne nettleseren (med --lan åpnes den aldri).")
 @click.option("--lang", "serve_lang", type=click.Choice(["nb", "nn", "en"]), default=None,
               help="Språk i skjemaet (standard: språket for kommandoen, ellers nb).")
+@click.option("--make-launcher", is_flag=True,
+              help="Ikke start: skriv en fil i mappen som åpner den i nettleseren med et dobbeltklikk "
+                   "(kvp-audit.bat på Windows, kvp-audit.command på macOS, kvp-audit.sh ellers).")
+@click.option("--launcher-os", type=click.Choice(["windows", "macos", "linux"]), default=None,
+              help="Med --make-launcher: skriv filen for et annet system (standard: dette).")
+@click.option("--force", is_flag=True, help="Med --make-launcher: skriv over en annen fil med samme navn.")
 @handle_errors
 def serve(round_dir: Path, port: int, host: str | None, lan: bool, insecure_http: bool, no_browser: bool,
-          serve_lang: str | None) -> None:
+          serve_lang: str | None, make_launcher: bool, launcher_os: str | None, force: bool) -> None:
     """Kjør runden i nettleseren, uten nett: saker, kontorvurdering, rapporter.
 
     Med en mappe som ikke er en runde (standard: mappen du står i) viser startsiden
@@ -985,14 +991,58 @@ def serve(round_dir: Path, port: int, host: str | None, lan: bool, insecure_http
       kvp-audit serve runder/2026 --port 8080 --no-browser --lang nn
       kvp-audit serve runder/2026 --lan
       kvp-audit serve runder/2026 --lan --host 192.168.1.20 --port 8443
+      kvp-audit serve runder --make-launcher
+      kvp-audit serve runder --make-launcher --launcher-os windows
     """
     from .i18n import current_language
-    from .web.server import serve as run
 
     if serve_lang:
         set_language(serve_lang)
+    if make_launcher:
+        from .launcher import how_to_use, this_system, write_launcher
+
+        system = launcher_os or this_system()
+        target = write_launcher(round_dir, system, force=force)
+        click.echo(_("Skrev {path}.").format(path=display_path(target)) + " " + how_to_use(system, target))
+        return
+    if launcher_os or force:
+        raise click.UsageError(_("--launcher-os og --force hører til --make-launcher"))
+    from .web.server import serve as run
+
     run(round_dir, host=host, port=port, open_browser=not no_browser, lang=current_language(),
         echo=click.echo, warn=lambda text: click.echo(text, err=True), lan=lan, insecure_http=insecure_http)
+
+
+# --------------------------------------------------------------------------- doctor
+
+
+@main.command("doctor", context_settings=CONTEXT)
+@click.argument("folder", type=click.Path(path_type=Path), default=".", required=False, metavar="[MAPPE]")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Utdata som tekst eller JSON.")
+def doctor(folder: Path, fmt: str) -> None:
+    """Sjekk at kvp-audit kan lage rapportene på denne maskinen, og si hva som må rettes.
+
+    Sjekker Python, WeasyPrint og Pango-bibliotekene (lager en PDF), skrift med æøå,
+    skrivetilgang til mappen (standard: mappen du står i), meldingskatalogene, og de
+    valgfrie verktøyene for testene (LibreOffice, Chromium, Java og vnu, node og axe-core).
+    Avslutter med 0 når rapportene kan lages (bare valgfrie verktøy mangler), ellers 1.
+
+    \b
+    Eksempel:
+      kvp-audit doctor
+      kvp-audit doctor runder/2026
+      kvp-audit doctor --format json
+    """
+    from . import doctor as checks
+
+    found = checks.run_checks(folder)
+    if fmt == "json":
+        click.echo(json.dumps({"ok": checks.can_run(found), "checks": [c.as_dict() for c in found]},
+                              ensure_ascii=False, indent=2))
+    else:
+        click.echo(checks.format_text(found, symbols=checks.can_print_symbols(sys.stdout)))
+    sys.exit(EXIT_OK if checks.can_run(found) else EXIT_FINDINGS)
 
 
 if __name__ == "__main__":  # pragma: no cover

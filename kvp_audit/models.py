@@ -29,6 +29,19 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 # key can never be a national identity number.
 CASE_KEY_PATTERN = r"^[A-Z]-[0-9A-Z]{4,12}$"
 INITIALS_PATTERN = r"^[A-ZÆØÅ]{2,4}$"
+# Names Windows keeps for devices, also with an extension (con.pdf): an office or round id is a
+# folder and file name there, so these cannot be ids. SLUG_PATTERN already has no dots.
+WINDOWS_RESERVED = frozenset(["con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                              *(f"lpt{i}" for i in range(10))])
+
+
+def windows_name(value: str) -> str:
+    """``value`` when Windows can name a file or folder by it; else a ValueError that says why."""
+    if value.split(".", 1)[0].lower() in WINDOWS_RESERVED:
+        raise ValueError(_("'{id}' kan ikke brukes som id: Windows reserverer navnet til en enhet "
+                           "(CON, PRN, AUX, NUL, COM0–COM9, LPT0–LPT9); velg et annet, for eksempel "
+                           "'nav-{id}'").format(id=value))
+    return value
 
 
 class Scope(str, Enum):
@@ -414,6 +427,11 @@ class Office(_Strict):
     name: str = Field(description="Kontorets navn slik det vises, for eksempel «NAV Fjellby».")
     municipality: str = Field("", description="Kommunen eller kommunene kontoret dekker.")
 
+    @field_validator("id", mode="after")
+    @classmethod
+    def _valid_on_windows(cls, value: str) -> str:
+        return windows_name(value)
+
 
 class CarriedFinding(_Strict):
     """A finding from an earlier round that was still open when this round began."""
@@ -514,6 +532,11 @@ class Round(_Strict):
     report: RoundReport | None = Field(
         None, description="Felles verdier for kontorrapportene (avsender, saksnummer, tekster) og fylkesoppsummeringen."
     )
+
+    @field_validator("id", mode="after")
+    @classmethod
+    def _valid_on_windows(cls, value: str) -> str:
+        return windows_name(value)
 
     @field_validator("offices")
     @classmethod

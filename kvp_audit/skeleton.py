@@ -249,9 +249,15 @@ def parse_office_option(text: str) -> Office:
         name = text
         folded = unicodedata.normalize("NFKD", text.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a"))
         ident = re.sub(r"[^a-z0-9]+", "-", folded.encode("ascii", "ignore").decode()).strip("-")
+    from pydantic import ValidationError
+
     try:
         return Office(id=ident.strip(), name=name.strip())
-    except Exception:
+    except ValidationError as exc:
+        # a name Windows keeps for a device: say so, not that the form is wrong
+        said = [e["ctx"]["error"] for e in exc.errors() if e["type"] == "value_error" and e.get("ctx")]
+        if said:
+            raise UsageError(str(said[0])) from None
         raise UsageError(_("'{text}' er ikke et gyldig kontor: skriv id=Navn, for eksempel nav-fjellby='NAV Fjellby'").format(text=text)) from None
 
 

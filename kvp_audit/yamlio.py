@@ -192,7 +192,7 @@ def read_bytes(path: Path) -> bytes:
 
 
 def read_text(path: Path) -> str:
-    """Read a regular file as UTF-8 text, a leading byte order mark dropped.
+    """Read a regular file as UTF-8 text, a leading byte order mark dropped and CRLF read as LF.
 
     The text is checked by :func:`check_text` when it is parsed (:func:`parse_mapping`,
     :func:`loads`), not here, so that it is checked once.
@@ -210,7 +210,10 @@ def read_text(path: Path) -> str:
                 hint=_("lagre filen som UTF-8 i editoren"),
             )
         ) from None
-    return text[1:] if text.startswith("\ufeff") else text
+    text = text[1:] if text.startswith("\ufeff") else text
+    # Windows line ends (Notepad, a checkout with autocrlf) read as LF: the same values, lines and
+    # columns, and a file edited by the tool is written back with one kind of line end.
+    return text.replace("\r\n", "\n") if "\r" in text else text
 
 
 def check_text(text: str, path: Path | str | None = None) -> None:

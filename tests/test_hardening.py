@@ -290,10 +290,23 @@ def test_ctrl_c_while_validate_runs_on_several_cores_gives_no_traceback(round_bu
     for i in range(1500):
         key = "K-" + format(i, "06d").translate(str.maketrans("0123456789", "ABCDEFGHJK"))
         round_builder.case("nav-a", key, {"V-01": "ja"})
+    def workers_started(pid: int) -> bool:
+        """Whether validate has started its worker processes (Linux: /proc lists a process's
+        children); elsewhere, after a second. Waiting for them, not for a fixed time, keeps a
+        loaded machine from sending Ctrl-C while Python still imports click."""
+        try:
+            return bool(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+        except OSError:
+            time.sleep(1.0)
+            return True
+
     codes = set()
-    for delay in (0.4, 0.8, 1.2):
+    for delay in (0.0, 0.2, 0.6):
         process = subprocess.Popen([sys.executable, "-m", "kvp_audit.cli", "validate", "runde"],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while process.poll() is None and not workers_started(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
         time.sleep(delay)
         os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group
         out, err = process.communicate(timeout=60)

@@ -937,21 +937,25 @@ def _docx_one(args) -> tuple[Path, str]:
     return target, write_docx(html, target, facts)
 
 
+def _warm_up() -> None:
+    """Load python-docx and the chart converter in this process, before forking, so no worker
+    pays for them."""
+    import docx  # noqa: F401
+
+    chart_png('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><text>x</text></svg>')
+
+
 def write_docxs(work: list[tuple[str, Path, dict, str]], workers: int | None,
                 done: Callable[[Path, str], None]) -> None:
     """Write DOCX files (html, target, facts, lang), on every core when there are several;
     ``done`` is called with each target and the digest of its content once it is written."""
+    from . import workers as pool
+
     workers = workers or min(len(work), os.cpu_count() or 1)
-    if workers <= 1 or len(work) == 1:
+    if not pool.forced() and (workers <= 1 or len(work) == 1):
         for item in work:
             done(*_docx_one(item))
         return
-    import multiprocessing
-
-    import docx  # noqa: F401  loaded once, before forking, so no worker pays for it
-
-    chart_png('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><text>x</text></svg>')
     work = sorted(work, key=lambda item: -len(item[0]))  # longest first: the cores finish together
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for target, digest in pool.imap_unordered(_docx_one, work):
-            done(target, digest)
+    for target, digest in pool.run(_docx_one, work, workers, ("docx", "cairosvg"), _warm_up):
+        done(target, digest)

@@ -42,31 +42,33 @@ def _pdf_one(args) -> tuple[Path, str]:
     return target, write_pdf(html, target, title, lang)
 
 
-def write_pdfs(work: list[tuple[str, Path, str, str]], workers: int | None,
-               done: Callable[[Path, str], None]) -> None:
-    """Write PDFs (html, target, title, lang), on every core when there are several; ``done``
-    is called with each target and the digest of its content once the file is written."""
-    workers = workers or min(len(work), os.cpu_count() or 1)
-    if workers <= 1 or len(work) == 1:
-        for item in work:
-            done(*_pdf_one(item))
-        return
-    import multiprocessing
-
+def _warm_up(html: str) -> None:
+    """Load WeasyPrint, its fonts and the hyphenation dictionary in this process, before forking,
+    so no worker pays for them: lay out the start of a report (its style sheet, headings, bold
+    text, a table, and a word that must be hyphenated: loading the dictionary alone takes about
+    0.4 s)."""
     from weasyprint import HTML
 
-    work = sorted(work, key=lambda item: -len(item[0]))  # longest first: the cores finish together
-    # Load WeasyPrint, its fonts and the hyphenation dictionary once, before forking, so no
-    # worker pays for them: lay out the start of the shortest report (its style sheet, headings,
-    # bold text, a table, and a word that must be hyphenated: loading the dictionary alone takes
-    # about 0.4 s) in this process.
-    html, _target, _title, lang = work[-1]
     head = html.split("</h2>", 1)[0]
     HTML(string=head + "</h2><p><strong>Kvalifiseringsprogrammet</strong> <em>x</em></p>"
                 '<p style="width: 3em; hyphens: auto">kvalifiseringsprogrammet</p>'
                 "<table><tr><th>a</th><td>b</td></tr></table></main></body></html>",
          base_url=str(template_dir()), url_fetcher=_local_only_fetcher()).write_pdf(pdf_tags=True)
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(workers) as pool:
-        for target, digest in pool.imap_unordered(_pdf_one, work):
-            done(target, digest)
+
+
+def write_pdfs(work: list[tuple[str, Path, str, str]], workers: int | None,
+               done: Callable[[Path, str], None]) -> None:
+    """Write PDFs (html, target, title, lang), on every core when there are several; ``done``
+    is called with each target and the digest of its content once the file is written."""
+    from . import workers as pool
+
+    workers = workers or min(len(work), os.cpu_count() or 1)
+    if not pool.forced() and (workers <= 1 or len(work) == 1):
+        for item in work:
+            done(*_pdf_one(item))
+        return
+    work = sorted(work, key=lambda item: -len(item[0]))  # longest first: the cores finish together
+    shortest = work[-1][0]
+    for target, digest in pool.run(_pdf_one, work, workers, ("weasyprint",),
+                                   lambda: _warm_up(shortest)):
+        done(target, digest)
