@@ -66,6 +66,15 @@ class FindingIndex:
                 self._stamp = stamp
             return self._by_office.get(office.id, [])
 
+    def by_office(self) -> dict[str, list[Finding]]:
+        """Every office's findings after one check of the signature (a page about all offices)."""
+        with self._lock:
+            stamp = self._signature()
+            if stamp != self._stamp:
+                self._by_office, self.round_errors = self._load()
+                self._stamp = stamp
+            return self._by_office
+
     def _load(self) -> tuple[dict[str, list[Finding]], int]:
         from ..followup import followup_items
         from ..load import load_round
@@ -103,12 +112,16 @@ class FindingIndex:
         return out, sum(1 for p in data.errors if Path(p.path).name != FOLLOWUP_FILE)
 
 
-def followup_target(site: RoundSite, index: FindingIndex, office: Office) -> ReviewTarget | None:
-    """The follow-up file of an office, or None when the round has no follow-up checklist."""
+def followup_target(site: RoundSite, index: FindingIndex, office: Office,
+                    by_office: dict[str, list[Finding]] | None = None) -> ReviewTarget | None:
+    """The follow-up file of an office, or None when the round has no follow-up checklist.
+
+    ``by_office`` is :meth:`FindingIndex.by_office` when a page asks for every office.
+    """
     checklist = site.followup_checklist
     if checklist is None:
         return None
-    findings = index.findings(office)
+    findings = by_office.get(office.id, []) if by_office is not None else index.findings(office)
     return ReviewTarget(FOLLOWUP, office, site.folder(office) / FOLLOWUP_FILE, checklist, "",
                         findings=FindingSet(list(findings), index.round_errors))
 
@@ -130,7 +143,13 @@ def followup_summary(target: ReviewTarget) -> FollowupSummary:
     """Questions answered and findings followed up in an office's oppfolging.yaml."""
     from ..yamlio import YamlFileError, parse_mapping, read_text
 
+    from .reviews import file_stamp
+
     summary = summarise(target)
+    key = (str(target.path), file_stamp(target.path), tuple(f.id for f in target.findings), summary.errors)
+    known = _FOLLOWUP_SUMMARIES.get(str(target.path))
+    if known is not None and known[0] == key:
+        return known[1]
     followed = 0
     if summary.exists and summary.readable:
         try:
@@ -139,8 +158,13 @@ def followup_summary(target: ReviewTarget) -> FollowupSummary:
             followed = sum(1 for f in target.findings if f.id in records)
         except YamlFileError:
             pass
-    return FollowupSummary(summary.exists, summary.readable, summary.answered, summary.applicable,
-                           summary.errors, followed, len(target.findings))
+    out = FollowupSummary(summary.exists, summary.readable, summary.answered, summary.applicable,
+                          summary.errors, followed, len(target.findings))
+    _FOLLOWUP_SUMMARIES[str(target.path)] = (key, out)
+    return out
+
+
+_FOLLOWUP_SUMMARIES: dict[str, tuple[tuple, FollowupSummary]] = {}
 
 
 # --------------------------------------------------------------------------- the plan for retting

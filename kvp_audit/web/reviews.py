@@ -71,6 +71,16 @@ def text_hash(text: str | bytes | None) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+def file_stamp(path: Path) -> tuple:
+    """What says a file is unchanged without reading it: mtime, size and inode (an atomic write
+    gives a new inode); () when it does not exist."""
+    try:
+        st = path.stat()
+    except (OSError, ValueError):
+        return ()
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
 def file_hash(path: Path) -> str:
     """The hash of a file's bytes, or '' when it does not exist."""
     try:
@@ -295,8 +305,28 @@ class Summary:
         return self.exists and self.readable and not self.errors and self.answered >= self.applicable
 
 
+_SUMMARIES: dict[tuple, tuple[tuple, Summary]] = {}
+
+
 def summarise(target: ReviewTarget) -> Summary:
-    """Read a review file and count what is answered; problems as ``kvp-audit validate`` sees them."""
+    """Read a review file and count what is answered; problems as ``kvp-audit validate`` sees them.
+
+    Kept by the file's stamp (:func:`file_stamp`) and what it is checked against, so the round
+    page of a national round reads only the files that changed since it was last shown.
+    """
+    findings = tuple(f.id for f in target.findings) if target.findings is not None else None
+    key = (target.kind, str(target.path))
+    stamp = (file_stamp(target.path), target.key, target.office.id, target.checklist.ref, id(target.checklist),
+             findings, getattr(target.findings, "round_errors", None))
+    known = _SUMMARIES.get(key)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    summary = _summarise(target)
+    _SUMMARIES[key] = (stamp, summary)
+    return summary
+
+
+def _summarise(target: ReviewTarget) -> Summary:
     summary = Summary(target.key, target.path)
     if not target.path.is_file():
         summary.exists = False
