@@ -121,6 +121,11 @@ def _error(exc):
 
 
 def round_page():
+    with reviews.one_look():  # each file's stamp taken once for the whole page
+        return _round_page()
+
+
+def _round_page():
     from .overview import cached_report_summary
 
     state = web_state()
@@ -150,7 +155,8 @@ def round_page():
 
 
 def office_page(office_id: str):
-    return _render_office(office_or_404(office_id))
+    with reviews.one_look():
+        return _render_office(office_or_404(office_id))
 
 
 def _render_office(office, report_problems=(), status=200, add_error="", reviewers=None, step_form=None):

@@ -39,7 +39,7 @@ from .core import web_state
 from .findings import PARTS as FINDING_PARTS
 from .findings import PREFIX as FINDING_PREFIX
 from .reportfile import TEXTS, report_field_of, report_summary, report_target
-from .reviews import CASE, FOLLOWUP, OFFICE, FormValues, Messages, ReviewTarget, file_stamp, summarise
+from .reviews import _STAMPS, FOLLOWUP, FormValues, Messages, ReviewTarget, file_stamp, summarise
 
 CACHE_KEY = "kvp_audit_overview"
 SHOWN_ON_ROUND_PAGE = 10   # problems listed on the round page; the rest are on /kontroll
@@ -114,7 +114,6 @@ class OverviewCache:
         self.lock = threading.Lock()
         self.stamp: tuple | None = None
         self.problems: RoundProblems | None = None
-        self.reports: dict[str, tuple[tuple, ReportState]] = {}
         self.anchors: dict[tuple, dict[str, str]] = {}
 
 
@@ -127,6 +126,7 @@ def round_stamp(site) -> tuple:
     file or folder) gives another stamp. One listing per folder, one stat per file."""
     root = site.root
     parts: list[tuple] = [("", *file_stamp(site.round_file))]
+    memo = _STAMPS.get()
     try:
         top = sorted(e.name for e in os.scandir(root) if e.is_dir(follow_symlinks=False))
     except OSError:
@@ -143,6 +143,8 @@ def round_stamp(site) -> tuple:
             except OSError:
                 continue
             parts.append((folder, entry.name, st.st_mtime_ns, st.st_size, st.st_ino))
+            if memo is not None and not entry.is_symlink():
+                memo[root / folder / entry.name] = (st.st_mtime_ns, st.st_size, st.st_ino)
     previous = site.round.previous
     if previous:
         # Follow-up checks read the previous round's findings; its runde.yaml stands for it.
@@ -363,13 +365,27 @@ class ReportState:
 
 def report_state(site, office) -> ReportState:
     """The office's rapport.yaml: whether it exists, can be used and holds the team's text (cached by stamp)."""
+    return _report_entry(site, office)[1]
+
+
+def cached_report_summary(site, office):
+    """:func:`~kvp_audit.web.reportfile.report_summary` of an office, read again only when its files changed."""
+    return _report_entry(site, office)[0]
+
+
+_REPORTS: dict[str, tuple] = {}
+
+
+def _report_entry(site, office) -> tuple:
     target = report_target(site, office)
-    stamp = _report_stamp(site, target)
-    cache = _cache()
-    known = cache.reports.get(office.id)
+    # The file's check reads kontor.yaml and the case files for the report date: they are in the stamp too.
+    stamp = (file_stamp(target.path), file_stamp(target.path.parent / OFFICE_FILE),
+             tuple(file_stamp(p) for p in target.case_files), site.case_checklist.ref, id(site.case_checklist))
+    key = str(target.path)
+    known = _REPORTS.get(key)
     if known is not None and known[0] == stamp:
-        return known[1]
-    summary = cached_report_summary(site, office)
+        return known[1], known[2]
+    summary = report_summary(target)
     state = ReportState(summary.exists, summary.readable, summary.errors)
     if summary.exists and summary.readable:
         try:
@@ -380,30 +396,8 @@ def report_state(site, office) -> ReportState:
         themes = texts.get("themes") if isinstance(texts.get("themes"), dict) else {}
         state.has_text = any(str(texts.get(n) or "").strip() for n in TEXTS) or \
             any(str(v or "").strip() for v in themes.values())
-    cache.reports[office.id] = (stamp, state)
-    return state
-
-
-def cached_report_summary(site, office):
-    """:func:`~kvp_audit.web.reportfile.report_summary` of an office, read again only when its files changed."""
-    target = report_target(site, office)
-    stamp = _report_stamp(site, target)
-    key = (str(target.path), "summary")
-    known = _REPORT_SUMMARIES.get(key)
-    if known is not None and known[0] == stamp:
-        return known[1]
-    summary = report_summary(target)
-    _REPORT_SUMMARIES[key] = (stamp, summary)
-    return summary
-
-
-_REPORT_SUMMARIES: dict[tuple, tuple] = {}
-
-
-def _report_stamp(site, target) -> tuple:
-    # The file's check reads kontor.yaml and the case files for the report date: they are in the stamp too.
-    return (file_stamp(target.path), file_stamp(target.path.parent / OFFICE_FILE),
-            tuple(file_stamp(p) for p in target.case_files), site.case_checklist.ref, id(site.case_checklist))
+    _REPORTS[key] = (stamp, summary, state)
+    return summary, state
 
 
 @dataclass
@@ -541,6 +535,13 @@ def _by_file(items: list[Item]) -> list[dict]:
 
 def problems_page():
     """Every problem of the round, grouped by office and file, each with its link."""
+    from .reviews import one_look
+
+    with one_look():
+        return _problems_page()
+
+
+def _problems_page():
     site = web_state().site
     problems = round_problems(site)
     own = [i for i in problems.items if not i.office]
