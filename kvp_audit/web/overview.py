@@ -115,6 +115,8 @@ class OverviewCache:
         self.stamp: tuple | None = None
         self.problems: RoundProblems | None = None
         self.anchors: dict[tuple, dict[str, str]] = {}
+        self.page: tuple | None = None   # /kontroll as last rendered: (key, html)
+        self.round_part: tuple | None = None   # the round page's part: (key, context)
 
 
 def _cache() -> OverviewCache:
@@ -506,12 +508,21 @@ def _ordered(items: list[Item]) -> list[Item]:
 
 def round_context() -> dict:
     """The round page's part: the counts, the first problems and each office's readiness."""
+    from flask import g, request
+
     site = web_state().site
     problems = round_problems(site)
+    cache = _cache()
+    # Everything below follows from the round's files (the stamp), the language and the app's mount point.
+    key = (cache.stamp, g.get("lang"), request.script_root, id(site.round))
+    if cache.round_part is not None and cache.round_part[0] == key:
+        return cache.round_part[1]
     first = _ordered(problems.items)[:SHOWN_ON_ROUND_PAGE]
     ready = [readiness(site, o, problems) for o in site.round.offices]
-    return {"overview_counts": _counts(problems.items), "overview_first": [_shown(i) for i in first],
+    part = {"overview_counts": _counts(problems.items), "overview_first": [_shown(i) for i in first],
             "overview_ready": ready, "overview_ready_count": sum(1 for r in ready if r.ready)}
+    cache.round_part = (key, part)
+    return part
 
 
 def office_context(office) -> dict:
@@ -542,8 +553,23 @@ def problems_page():
 
 
 def _problems_page():
+    from flask import g, request, session
+
     site = web_state().site
     problems = round_problems(site)
+    if session.get("_flashes"):   # a message for this page only: never kept
+        return _render_problems(site, problems)
+    cache = _cache()
+    # The page depends on the round's files (the stamp), the language and where the app is mounted only.
+    key = (cache.stamp, g.get("lang"), request.script_root, site.round_file.stat().st_mtime_ns)
+    if cache.page is not None and cache.page[0] == key:
+        return cache.page[1]
+    page = _render_problems(site, problems)
+    cache.page = (key, page)
+    return page
+
+
+def _render_problems(site, problems: RoundProblems) -> str:
     own = [i for i in problems.items if not i.office]
     offices = []
     for office in site.round.offices:
