@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
-from ..load import FOLLOWUP_FILE, _is_yaml
+from ..load import FOLLOWUP_FILE, _is_yaml  # noqa: F401  _is_yaml: the rule YAML_SUFFIXES follows
+
+YAML_SUFFIXES = (".yaml", ".yml")
 from ..models import Office
 from .findings import Finding, FindingSet
 from .reviews import FOLLOWUP, ReviewTarget, RoundSite, summarise
@@ -51,7 +53,9 @@ class FindingIndex:
             except (FileNotFoundError, NotADirectoryError):
                 continue
             for entry in entries:
-                if entry.name == FOLLOWUP_FILE or not _is_yaml(Path(entry.name)) or not entry.is_file():
+                # the name's suffix as _is_yaml checks it, without a Path per file (a national round has thousands)
+                if entry.name == FOLLOWUP_FILE or not entry.name.endswith(YAML_SUFFIXES) \
+                        or entry.name.startswith(".") or not entry.is_file():
                     continue
                 st = entry.stat()
                 parts.append((entry.path, st.st_mtime_ns, st.st_size))

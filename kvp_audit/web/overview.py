@@ -39,7 +39,7 @@ from .core import web_state
 from .findings import PARTS as FINDING_PARTS
 from .findings import PREFIX as FINDING_PREFIX
 from .reportfile import TEXTS, report_field_of, report_summary, report_target
-from .reviews import _STAMPS, FOLLOWUP, FormValues, Messages, ReviewTarget, file_stamp, summarise
+from .reviews import FOLLOWUP, FormValues, Messages, ReviewTarget, file_stamp, summarise
 
 CACHE_KEY = "kvp_audit_overview"
 SHOWN_ON_ROUND_PAGE = 10   # problems listed on the round page; the rest are on /kontroll
@@ -126,9 +126,8 @@ def _cache() -> OverviewCache:
 def round_stamp(site) -> tuple:
     """A stamp of every file validation reads in the round: any change (an edit, a new or removed
     file or folder) gives another stamp. One listing per folder, one stat per file."""
-    root = site.root
+    root = os.fspath(site.root)
     parts: list[tuple] = [("", *file_stamp(site.round_file))]
-    memo = _STAMPS.get()
     try:
         top = sorted(e.name for e in os.scandir(root) if e.is_dir(follow_symlinks=False))
     except OSError:
@@ -136,7 +135,7 @@ def round_stamp(site) -> tuple:
     parts.append(("/", tuple(top)))
     for folder in ["checklists", *(o.id for o in site.round.offices)]:
         try:
-            entries = sorted(os.scandir(root / folder), key=lambda e: e.name)
+            entries = sorted(os.scandir(os.path.join(root, folder)), key=lambda e: e.name)
         except OSError:
             continue
         for entry in entries:
@@ -145,12 +144,10 @@ def round_stamp(site) -> tuple:
             except OSError:
                 continue
             parts.append((folder, entry.name, st.st_mtime_ns, st.st_size, st.st_ino))
-            if memo is not None and not entry.is_symlink():
-                memo[root / folder / entry.name] = (st.st_mtime_ns, st.st_size, st.st_ino)
     previous = site.round.previous
     if previous:
         # Follow-up checks read the previous round's findings; its runde.yaml stands for it.
-        parts.append(("previous", *file_stamp(root / previous / ROUND_FILE)))
+        parts.append(("previous", *file_stamp(site.root / previous / ROUND_FILE)))
     return tuple(parts)
 
 
