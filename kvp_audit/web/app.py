@@ -126,6 +126,16 @@ def round_page():
 
 
 def _round_page():
+    from .overview import kept
+
+    site = web_state().site
+    # The rows follow from the round's files (and the course from today's date): kept until one changes.
+    offices = kept("round_rows", _round_rows)
+    return render_template("round.html.j2", offices=offices, title=site.round.name,
+                           course=kept("round_course", lambda: _course_view(site)), **_parts("round_context"))
+
+
+def _round_rows() -> list[dict]:
     from .overview import cached_report_summary
 
     state = web_state()
@@ -150,8 +160,7 @@ def _round_page():
             "office_review": office_summary,
             "report": cached_report_summary(site, office),
         })
-    return render_template("round.html.j2", offices=offices, title=site.round.name, course=_course_view(site),
-                           **_parts("round_context"))
+    return offices
 
 
 def office_page(office_id: str):

@@ -115,8 +115,7 @@ class OverviewCache:
         self.stamp: tuple | None = None
         self.problems: RoundProblems | None = None
         self.anchors: dict[tuple, dict[str, str]] = {}
-        self.page: tuple | None = None   # /kontroll as last rendered: (key, html)
-        self.round_part: tuple | None = None   # the round page's part: (key, context)
+        self.kept: dict[str, tuple] = {}       # what kept() keeps: name -> (round_key(), value)
 
 
 def _cache() -> OverviewCache:
@@ -151,11 +150,38 @@ def round_stamp(site) -> tuple:
     return tuple(parts)
 
 
+def round_key() -> tuple:
+    """What a page about the whole round follows from: the round's files (:func:`round_stamp`, taken
+    once per request), the language, where the app is mounted and today's date."""
+    import datetime as dt
+
+    from flask import g, request
+
+    key = g.get("_overview_key")
+    if key is None:
+        site = web_state().site
+        key = g._overview_key = (round_stamp(site), g.get("lang"), request.script_root, dt.date.today(),
+                                 id(site.round))
+    return key
+
+
+def kept(name: str, compute):
+    """``compute()``, kept until :func:`round_key` changes (a file of the round, the language, the day)."""
+    cache = _cache()
+    key = round_key()
+    known = cache.kept.get(name)
+    if known is not None and known[0] == key:
+        return known[1]
+    value = compute()
+    cache.kept[name] = (key, value)
+    return value
+
+
 def round_problems(site) -> RoundProblems:
     """Every problem of the round as ``kvp-audit validate`` reports them, located; recomputed only
     when a file of the round changed since the last time."""
     cache = _cache()
-    stamp = round_stamp(site)
+    stamp = round_key()[0]
     with cache.lock:
         if cache.stamp == stamp and cache.problems is not None:
             return cache.problems
@@ -505,21 +531,16 @@ def _ordered(items: list[Item]) -> list[Item]:
 
 def round_context() -> dict:
     """The round page's part: the counts, the first problems and each office's readiness."""
-    from flask import g, request
+    return kept("round_overview", _round_context)
 
+
+def _round_context() -> dict:
     site = web_state().site
     problems = round_problems(site)
-    cache = _cache()
-    # Everything below follows from the round's files (the stamp), the language and the app's mount point.
-    key = (cache.stamp, g.get("lang"), request.script_root, id(site.round))
-    if cache.round_part is not None and cache.round_part[0] == key:
-        return cache.round_part[1]
     first = _ordered(problems.items)[:SHOWN_ON_ROUND_PAGE]
     ready = [readiness(site, o, problems) for o in site.round.offices]
-    part = {"overview_counts": _counts(problems.items), "overview_first": [_shown(i) for i in first],
+    return {"overview_counts": _counts(problems.items), "overview_first": [_shown(i) for i in first],
             "overview_ready": ready, "overview_ready_count": sum(1 for r in ready if r.ready)}
-    cache.round_part = (key, part)
-    return part
 
 
 def office_context(office) -> dict:
@@ -550,20 +571,12 @@ def problems_page():
 
 
 def _problems_page():
-    from flask import g, request, session
+    from flask import session
 
     site = web_state().site
-    problems = round_problems(site)
     if session.get("_flashes"):   # a message for this page only: never kept
-        return _render_problems(site, problems)
-    cache = _cache()
-    # The page depends on the round's files (the stamp), the language and where the app is mounted only.
-    key = (cache.stamp, g.get("lang"), request.script_root, site.round_file.stat().st_mtime_ns)
-    if cache.page is not None and cache.page[0] == key:
-        return cache.page[1]
-    page = _render_problems(site, problems)
-    cache.page = (key, page)
-    return page
+        return _render_problems(site, round_problems(site))
+    return kept("problems_page", lambda: _render_problems(site, round_problems(site)))
 
 
 def _render_problems(site, problems: RoundProblems) -> str:
