@@ -188,9 +188,12 @@ def test_a_fixed_problem_is_gone_on_the_next_page(client, round_dir):
 
 
 def test_the_overview_is_translated(client, round_dir):
+    """The problems are worded in the page's language, also after the page was shown in another."""
     break_answer(round_dir)
+    assert "'kanskje' er ikke et gyldig svar" in text_of(client.get("/kontroll").get_data(as_text=True))
     text = text_of(client.get("/kontroll?lang=en").get_data(as_text=True))
     assert "Check of the round" in text and "Fix in the case K-3RRV79 (criterion SV-01)" in text
+    assert "er ikke et gyldig svar" not in text and "'kanskje'" in text
 
 
 # --------------------------------------------------------------------------- in a browser, with axe

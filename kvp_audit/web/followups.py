@@ -43,6 +43,7 @@ class FindingIndex:
         self._by_office: dict[str, list[Finding]] = {}
         self.round_errors = 0
         self._lock = threading.Lock()
+        self._memo: dict = {}
 
     def _signature(self) -> tuple:
         stat = self.site.round_file.stat()
@@ -85,7 +86,8 @@ class FindingIndex:
         from ..scoring import score_round
 
         try:
-            data = load_round(self.site.root, library=self.site.library, workers=1)
+            # the memo: after one save, only the saved file is read again
+            data = load_round(self.site.root, library=self.site.library, workers=1, memo=self._memo)
         except InputError as exc:
             return {}, max(1, len(exc.problems))
         scores = score_round(data)

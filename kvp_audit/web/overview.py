@@ -115,6 +115,7 @@ class OverviewCache:
         self.stamp: tuple | None = None
         self.problems: RoundProblems | None = None
         self.anchors: dict[tuple, dict[str, str]] = {}
+        self.memo: dict = {}                   # load's results per review file (see load_round)
         self.kept: dict[str, tuple] = {}       # what kept() keeps: name -> (round_key(), value)
 
 
@@ -180,16 +181,18 @@ def kept(name: str, compute):
 def round_problems(site) -> RoundProblems:
     """Every problem of the round as ``kvp-audit validate`` reports them, located; recomputed only
     when a file of the round changed since the last time."""
+    from ..i18n import current_language
+
     cache = _cache()
-    stamp = round_key()[0]
+    stamp = (round_key()[0], current_language())   # the problems are worded in the page's language
     with cache.lock:
         if cache.stamp == stamp and cache.problems is not None:
             return cache.problems
     from ..load import validate_round
 
     try:
-        # One core: the server's own process (forking a pool inside a threaded server is not worth it).
-        found = validate_round(site.root, workers=1)
+        # In this process, with the memo: only the files changed since the last time are read again.
+        found = validate_round(site.root, workers=1, memo=cache.memo)
     except KvpAuditError as exc:
         found = exc.problems or [Problem(str(site.round_file), message=exc.message)]
     names: dict[str, dict[str, str]] = {}
