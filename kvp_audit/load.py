@@ -1032,8 +1032,9 @@ def _one_job(job, loaded):
 
 
 def _remembered_job(job, loaded, memo: dict):
-    """:func:`_one_job`, or its result from ``memo`` when the file, its checklist, the language and
-    the working directory (the problems' file names) are what they were then."""
+    """:func:`_one_job`, or its result from ``memo`` when the file, its checklist (by reference: a
+    caller that lets a checklist change under the same version empties the memo), the language
+    and the working directory (the problems' file names) are what they were then."""
     from .i18n import current_language
 
     kind, office_id, file = job
@@ -1041,7 +1042,8 @@ def _remembered_job(job, loaded, memo: dict):
         st = os.stat(file)
     except OSError:
         return _one_job(job, loaded)
-    stamp = (st.st_mtime_ns, st.st_size, st.st_ino, id(loaded.get(kind)), current_language(), os.getcwd())
+    checklist = loaded.get(kind)
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino, getattr(checklist, "ref", None), current_language(), os.getcwd())
     key = (kind, office_id, os.fspath(file))
     known = memo.get(key)
     if known is not None and known[0] == stamp:

@@ -86,7 +86,12 @@ class FindingIndex:
         from ..scoring import score_round
 
         try:
-            # the memo: after one save, only the saved file is read again
+            # the memo: after one save, only the saved file is read again (emptied when runde.yaml,
+            # and so maybe a checklist, changed)
+            round_part = self.site.round_file.stat().st_mtime_ns
+            if round_part != self._memo.get("runde.yaml"):
+                self._memo.clear()
+                self._memo["runde.yaml"] = round_part
             data = load_round(self.site.root, library=self.site.library, workers=1, memo=self._memo)
         except InputError as exc:
             return {}, max(1, len(exc.problems))

@@ -116,6 +116,7 @@ class OverviewCache:
         self.problems: RoundProblems | None = None
         self.anchors: dict[tuple, dict[str, str]] = {}
         self.memo: dict = {}                   # load's results per review file (see load_round)
+        self.checklists: tuple = ()            # the stamps of runde.yaml and the checklists the memo was made with
         self.kept: dict[str, tuple] = {}       # what kept() keeps: name -> (round_key(), value)
 
 
@@ -190,6 +191,10 @@ def round_problems(site) -> RoundProblems:
             return cache.problems
     from ..load import validate_round
 
+    checklists = tuple(p for p in stamp[0] if p[0] in ("", "checklists"))   # runde.yaml, the round's checklists
+    if checklists != cache.checklists:
+        cache.memo.clear()   # a checklist may have changed under the same version
+        cache.checklists = checklists
     try:
         # In this process, with the memo: only the files changed since the last time are read again.
         found = validate_round(site.root, workers=1, memo=cache.memo)
