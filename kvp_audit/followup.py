@@ -176,22 +176,24 @@ def closure_problems(closed, group: str, path, locator) -> list[Problem]:
     return out
 
 
-def plan_problems(data, office_id: str, plan, ids: list[str], path) -> list[Problem]:
+def plan_problems(data, office_id: str, plan, ids: list[str], path, date=None, text: str | None = None) -> list[Problem]:
     """The problems of an office's plan.yaml: items for a finding the office does not have
     (errors), closure without evidence and a due date before the report date (warnings).
 
-    ``ids`` are the office's finding ids, in the order the report lists them."""
+    ``ids`` are the office's finding ids, in the order the report lists them. The web form
+    gives the report ``date`` and the ``text`` it would write (then ``data`` is not read)."""
     from .validation import suggest
+    from .yamlio import Locator
 
     known = set(ids)
     unknown = [fid for fid in plan.items if fid not in known]
     closed = [fid for fid, item in plan.items.items() if item.status == FollowupStatus.lukket.value
               and not item.evidence.strip()]
-    date = report_date(data, office_id)
+    date = report_date(data, office_id) if date is None else date
     early = [fid for fid, item in plan.items.items() if item.due is not None and item.due < date]
     if not (unknown or closed or early):
         return []
-    locator = _locator(path)
+    locator = Locator(text) if text is not None else _locator(path)
     shown = display_path(path)
     out = []
     for fid in unknown:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
+import threading
 from pathlib import Path
 
 LANGUAGES = ("nb", "nn", "en")
@@ -18,6 +19,10 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 
 _current: _gettext.NullTranslations = _gettext.NullTranslations()
 _current_lang = DEFAULT_LANGUAGE
+# A thread that sets a language keeps it whatever other threads set (the web server builds
+# reports in a thread while requests in another language are answered); a thread that never
+# set one sees the last language set anywhere, as before.
+_thread = threading.local()
 # click's own texts ("Usage:", "Options:", its error messages) are English msgids, in the
 # domain "click": bokmål and nynorsk catalogues; English needs none.
 _click: _gettext.NullTranslations = _gettext.NullTranslations()
@@ -39,24 +44,25 @@ def set_language(lang: str | None) -> str:
     global _click
     _current = translations(lang)
     _current_lang = lang
+    _thread.current, _thread.lang = _current, lang
     _click = (_gettext.NullTranslations() if lang == "en" else
               _gettext.translation("click", localedir=LOCALE_DIR, languages=[lang], fallback=True))
     return lang
 
 
 def current_language() -> str:
-    """The language set by :func:`set_language`."""
-    return _current_lang
+    """The language set by :func:`set_language` (in this thread, if it set one)."""
+    return getattr(_thread, "lang", _current_lang)
 
 
 def _(message: str) -> str:
     """Translate a bokmål message into the current language."""
-    return _current.gettext(message)
+    return getattr(_thread, "current", _current).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """Translate a message with a singular and a plural form."""
-    return _current.ngettext(singular, plural, n)
+    return getattr(_thread, "current", _current).ngettext(singular, plural, n)
 
 
 def pgettext(context: str, message: str) -> str:
@@ -65,7 +71,7 @@ def pgettext(context: str, message: str) -> str:
     "delvis" is an answer (partly met) and a follow-up status (partly closed); "avbrutt"
     is a programme that was discontinued and a command that was aborted.
     """
-    return _current.pgettext(context, message)
+    return getattr(_thread, "current", _current).pgettext(context, message)
 
 
 def click_gettext(message: str) -> str:

@@ -874,6 +874,11 @@ def load_record(path: Path) -> tuple[Any, list[Problem]]:
         data, text = read_mapping(path)
     except YamlFileError as exc:
         return None, exc.problems
+    return check_record(data, text, path)
+
+
+def check_record(data: dict[str, Any], text: str, path: Path) -> tuple[Any, list[Problem]]:
+    """Validate a parsed record file by its name (the web form checks the plan it saves with this too)."""
     record, problems = _as_model(RECORD_FILES[path.name], data, text, path, Locator(text))
     if record is not None and path.name == PLAN_FILE:
         problems = name_warnings(data, text, path, plan_texts) + responsible_warnings(data, text, path)

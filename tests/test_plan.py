@@ -377,7 +377,8 @@ def test_web_office_page_lists_the_plan_read_only(web_2026):
     page = client.get("/kontor/nav-fjellby/").get_data(as_text=True)
     section = page[page.index('<section aria-labelledby="h-plan">'):]
     section = section[:section.index("</section>")]
-    assert "Kontorets plan for retting fra plan.yaml i kontormappen. Siden viser planen; skriv endringer i filen." in section
+    assert "Kontorets plan for retting fra plan.yaml i kontormappen." in section
+    assert '<a href="/kontor/nav-fjellby/plan">Rediger planen for retting</a>' in section   # the form (issue 16)
     assert "Planen kom 2026-03-27." in section
     assert ('<tr><th scope="row">IN-05: Inngår arbeidssøking i den avsluttende delen av programmet?</th>'
             "<td>Programmet planlegges for hele året, også feriene, med evalueringstidspunkter i planen.</td>"

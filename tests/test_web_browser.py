@@ -196,7 +196,8 @@ def test_keyboard_only_from_new_case_to_report(server, page, round_dir, tmp_path
     tab_to(page, "form[action$='/rapport'] button")
     with page.expect_navigation(timeout=120_000):
         page.keyboard.press("Enter")
-    page.wait_for_selector("text=Rapporten er laget")
+    # a job now (issue 16): its page shows the progress, then (kvp.js) "Rapporten er laget" and the links
+    page.wait_for_selector("text=Rapporten er laget", timeout=180_000)
     reports = tmp_path / "reports" / "fiktivfylke-2026"
     assert (reports / f"{OFFICE}.html").is_file() and (reports / f"{OFFICE}.pdf").is_file()
     page.goto(f"{server}/kontor/{OFFICE}/rapport.html")
@@ -221,10 +222,9 @@ def test_report_download_from_the_default_reports_folder(browser, round_dir, tmp
     try:
         page.goto(f"{server}/kontor/{OFFICE}/")
         with page.expect_navigation(timeout=120_000):
-            # the click waits for the answer too: the office's two reports (and the follow-up
-            # report's PDF) take longer than the page's default timeout on a busy machine
             page.locator("form[action$='/rapport'] button").click(timeout=120_000)
-        page.wait_for_selector("text=Rapporten er laget")
+        # the job page (issue 16) shows the links once the office's reports are built
+        page.wait_for_selector("text=Rapporten er laget", timeout=180_000)
         assert (work / "reports" / "fiktivfylke-2026" / f"{OFFICE}.pdf").is_file()
         # exact: "Oppfølgingsrapporten som PDF" is offered beside it (NAV Bergtun held its workshop)
         pdf_href = page.get_by_role("link", name="Rapporten som PDF", exact=True).get_attribute("href")

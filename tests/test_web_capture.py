@@ -424,7 +424,7 @@ def test_report_downloads_after_lag_rapport(server, page):
     page.goto(f"{server.url}/kontor/{OFFICE}/")
     with page.expect_navigation(timeout=180_000):
         page.locator("form[action$='/rapport'] button").click(timeout=180_000)
-    page.wait_for_selector("text=Rapporten er laget")
+    page.wait_for_selector("text=Rapporten er laget", timeout=180_000)  # the job page (issue 16), when done
     docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     for text, name, magic, mimetype in (
             ("Rapporten som PDF", f"{OFFICE}.pdf", b"%PDF", "application/pdf"),

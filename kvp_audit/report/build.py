@@ -50,21 +50,25 @@ class BuildResult:
     warnings: list = field(default_factory=list)  # the round's warnings (names in free text, ...)
 
 
-def plan_jobs(bundle: RoundBundle, out: Path, formats: list[str], lang: str, office: str | None) -> list[Job]:
+def plan_jobs(bundle: RoundBundle, out: Path, formats: list[str], lang: str, office: str | None,
+              kinds: tuple[str, ...] | None = None) -> list[Job]:
     """The reports of a round: one per office (or just ``office``), a follow-up report for each
-    office with a follow-up record, and the county summary."""
+    office with a follow-up record, and the county summary; ``kinds`` ("office", "followup",
+    "summary") keeps only those."""
     rnd = bundle.data.round
     jobs = []
+    kinds = kinds or ("office", "followup", "summary")
     offices = [rnd.office(office)] if office else list(rnd.offices)
     for o in offices:
-        ctx = office_context(bundle, o.id, lang)
-        jobs.append(Job(o.id, "office", ctx, {f: report_path(out, o.id, f, lang) for f in formats}))
-        if o.id in bundle.data.followups:
+        if "office" in kinds:
+            ctx = office_context(bundle, o.id, lang)
+            jobs.append(Job(o.id, "office", ctx, {f: report_path(out, o.id, f, lang) for f in formats}))
+        if "followup" in kinds and o.id in bundle.data.followups:
             _check_followup_name(rnd, o.id)
             ctx = followup_context(bundle, o.id, lang)
             jobs.append(Job(f"{o.id}-{FOLLOWUP}", "followup", ctx,
                             {f: followup_report_path(out, o.id, f, lang) for f in formats}))
-    if office is None:
+    if office is None and "summary" in kinds:
         ctx = summary_context(bundle, lang)
         jobs.append(Job("oppsummering", "summary", ctx, {f: report_path(out, None, f, lang) for f in formats}))
     return jobs
@@ -96,30 +100,33 @@ def build_reports(
     progress: bool | Progress = False,
     workers: int | None = None,
     force: bool = False,
+    kinds: tuple[str, ...] | None = None,
 ) -> BuildResult:
     """Build the reports of a round; unchanged reports are skipped. Returns what was written.
 
     ``progress``: True for a bar on a terminal (never in a pipe or CI), or a display of the
-    caller's to add this round's bar to (``demo`` shows all its rounds in one)."""
+    caller's to add this round's bar to (``demo`` shows all its rounds in one; the web app's
+    report jobs give one that records the progress). ``kinds``: only these reports (see
+    :func:`plan_jobs`)."""
     formats = formats or ["html", "md"]
     check_formats(formats)
     previous_lang = current_language()
     set_language(lang)
     try:
         inputs = input_digest(round_dir, user_templates)
-        kept = None if force else _unchanged(round_dir, out, formats, lang, office, inputs)
+        kept = None if force or kinds else _unchanged(round_dir, out, formats, lang, office, inputs)
         if kept is not None:
             return BuildResult(skipped=kept)
         with shown(progress) as display:
             return _build(round_dir, out, formats, lang, office, user_templates, display, workers, force,
-                          inputs)
+                          inputs, kinds)
     finally:
         set_language(previous_lang)
 
 
 def _build(round_dir: Path, out: Path | None, formats: list[str], lang: str, office: str | None,
            user_templates: Path | None, display: Progress, workers: int | None, force: bool,
-           inputs: str) -> BuildResult:
+           inputs: str, kinds: tuple[str, ...] | None = None) -> BuildResult:
     """Load the round, and write every report the cache does not keep."""
     from ..validation import check_office
 
@@ -128,7 +135,7 @@ def _build(round_dir: Path, out: Path | None, formats: list[str], lang: str, off
     check_office(bundle.data.round, office)
     out = report_dir(bundle.data.round.id, out)
     result = BuildResult(warnings=bundle.data.warnings + bundle.data.completeness)
-    jobs = plan_jobs(bundle, out, formats, lang, office)
+    jobs = plan_jobs(bundle, out, formats, lang, office, kinds)
     return write_jobs(jobs, out, user_templates, lang, workers, bar, inputs, force, result)
 
 

@@ -20,17 +20,15 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from flask import Flask, abort, flash, g, get_flashed_messages, redirect, render_template, request, send_file, session, url_for
+from flask import Flask, abort, flash, g, get_flashed_messages, redirect, render_template, request, session, url_for
 
 from .. import i18n
 from ..errors import KvpAuditError
-from ..i18n import _, ngettext
+from ..i18n import _
 from . import reviews
 from .core import (  # noqa: F401  web_state: tests read the state through this module
     LANGUAGE_NAMES,
     LOOPBACK_HOSTS,
-    REPORT_CSP,
-    REPORT_MIMETYPES,
     STATE_KEY,
     Messages,
     WebState,
@@ -40,7 +38,6 @@ from .core import (  # noqa: F401  web_state: tests read the state through this 
     flask_app,
     office_or_404,
     render_form,
-    report_dir,
     review,
     security_headers,
     web_state,
@@ -168,7 +165,7 @@ def office_page(office_id: str):
         return _render_office(office_or_404(office_id))
 
 
-def _render_office(office, report_problems=(), status=200, add_error="", reviewers=None, step_form=None):
+def _render_office(office, status=200, add_error="", reviewers=None, step_form=None):
     site = web_state().site
     cases = [summarise(t) for t in site.case_targets(office)]
     target = site.office_target(office)
@@ -179,8 +176,7 @@ def _render_office(office, report_problems=(), status=200, add_error="", reviewe
         figures=_figures(target) if target else [],
         followup=followup_summary(followup) if followup else None,
         plan=plan_summary(site.folder(office), office, web_state().finding_index.findings(office)),
-        reports=_report_files(office), followup_reports=_report_files(office, followup=True),
-        report_problems=list(report_problems), title=office.name,
+        title=office.name,
         report_text=report_summary(report_target(site, office)),
         reviewers=session.get("reviewers", "") if reviewers is None else reviewers, add_error=add_error,
         course=_course_view(site, office)[0], steps=_step_choices(),
@@ -347,43 +343,6 @@ def _step_label(step: str) -> str:
     return step_label(step)
 
 
-def build_report(office_id: str):
-    from ..report import build_reports
-
-    office = office_or_404(office_id)
-    state = web_state()
-    try:
-        result = build_reports(state.site.root, out=report_dir(), formats=state.report_formats,
-                               lang=g.lang, office=office.id, force=True)
-    except KvpAuditError as exc:
-        problems = [p.format() for p in exc.problems] or []
-        return _render_office(office, [exc.message, *problems], status=422)
-    finally:
-        i18n.set_language(g.lang)
-    flash(ngettext("Rapporten er laget ({n} fil).", "Rapporten er laget ({n} filer).",
-                   len(result.written)).format(n=len(result.written)))
-    return redirect(url_for("office_page", office_id=office.id), code=303)
-
-
-def report_file(office_id: str, fmt: str, followup: bool = False):
-    office = office_or_404(office_id)
-    if fmt not in REPORT_MIMETYPES:
-        abort(404)
-    path = _report_files(office, followup).get(fmt)
-    if path is None:
-        abort(404, _("rapporten er ikke laget ennå"))
-    # The Word file is downloaded under its own name; HTML and PDF open in the browser (the office
-    # page's PDF link asks the browser to download it, under the same name).
-    response = send_file(path, mimetype=REPORT_MIMETYPES[fmt], max_age=0, conditional=False,
-                         as_attachment=fmt == "docx", download_name=path.name)
-    response.headers["Content-Security-Policy"] = REPORT_CSP
-    return response
-
-
-def followup_report_file(office_id: str, fmt: str):
-    return report_file(office_id, fmt, followup=True)
-
-
 ROUTES = (
     ("/", round_page, ["GET"]),
     ("/kontor/<office_id>/", office_page, ["GET"]),
@@ -392,10 +351,7 @@ ROUTES = (
     ("/kontor/<office_id>/kontorvurdering", office_form, ["GET", "POST"]),
     ("/kontor/<office_id>/oppfolging", followup_form, ["GET", "POST"]),
     ("/kontor/<office_id>/rapporttekst", report_text_form, ["GET", "POST"]),
-    ("/kontor/<office_id>/rapport", build_report, ["POST"]),
     ("/kontor/<office_id>/steg", record_step, ["POST"]),
-    ("/kontor/<office_id>/rapport.<fmt>", report_file, ["GET"]),
-    ("/kontor/<office_id>/oppfolgingsrapport.<fmt>", followup_report_file, ["GET"]),
 )
 
 
@@ -419,20 +375,6 @@ def all_routes() -> tuple:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _report_files(office, followup: bool = False) -> dict[str, Path]:
-    """The office's reports that exist, by format (absolute paths), named as the report builder names
-    them: its office report, or with ``followup`` its follow-up report."""
-    from ..report.files import followup_report_path, report_path
-
-    name = followup_report_path if followup else report_path
-    out = {}
-    for fmt in REPORT_MIMETYPES:
-        path = name(report_dir(), office.id, fmt, g.lang)
-        if path.is_file():
-            out[fmt] = path
-    return out
 
 
 def _figures(target) -> list[dict]:

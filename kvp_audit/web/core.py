@@ -29,6 +29,9 @@ LANGUAGE_NAMES = (("nb", "Bokmål"), ("nn", "Nynorsk"), ("en", "English"))
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+# A report shown inside a page of the app (the county summary, the comparison): only that page may frame it.
+EMBEDDED_REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+FRAMING_CSP = CSP + "; frame-src 'self'"
 STATE_KEY = "kvp_audit"
 MAX_BODY_BYTES = 2 * 1024 * 1024  # a form post; more is refused with 413 before the body is read
 
@@ -113,7 +116,7 @@ def security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.setdefault("X-Frame-Options", "DENY")  # a report shown in the app's own page: SAMEORIGIN
     if response.mimetype == "text/html":
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -12,6 +12,7 @@ names another finding is refused by the app before anything is read.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ class FindingIndex:
         self.site = site
         self._stamp: tuple | None = None
         self._by_office: dict[str, list[Finding]] = {}
+        self._report_dates: dict[str, dt.date] = {}   # for the plan form's due dates
         self.round_errors = 0
         self._lock = threading.Lock()
         self._memo: dict = {}
@@ -80,11 +82,17 @@ class FindingIndex:
                 self._stamp = stamp
             return self._by_office
 
+    def report_date(self, office: Office) -> dt.date | None:
+        """The office report's date as ``validate`` takes it for plan.yaml (None: the round cannot be loaded)."""
+        self.findings(office)
+        return self._report_dates.get(office.id)
+
     def _load(self) -> tuple[dict[str, list[Finding]], int]:
-        from ..followup import followup_items
+        from ..followup import followup_items, report_date
         from ..load import load_round
         from ..scoring import score_round
 
+        self._report_dates = {}
         try:
             # the memo: after one save, only the saved file is read again (emptied when runde.yaml,
             # and so maybe a checklist, changed)
@@ -95,6 +103,7 @@ class FindingIndex:
             data = load_round(self.site.root, library=self.site.library, workers=1, memo=self._memo)
         except InputError as exc:
             return {}, max(1, len(exc.problems))
+        self._report_dates = {o.id: report_date(data, o.id) for o in data.round.offices}
         scores = score_round(data)
         criteria = dict(data.case_checklist.criterion_map())
         if data.office_checklist is not None:

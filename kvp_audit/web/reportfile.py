@@ -34,13 +34,17 @@ from .view import _field, field_id
 
 REPORT = "report"
 HEADER = ("status", "date", "reply_deadline", "reference", "sender")
-PEOPLE = ("team", "signature")
+PEOPLE = ("team", "signature", "followup_team")   # followup_team: followup_report.team in the file
 PERSON_PARTS = ("name", "title")
 TEXTS = ("summary", "visit", "sample", "conclusion")
+FOLLOWUP_TEXTS = ("summary", "conclusion")          # followup_report.text
 STATUSES = tuple(s.value for s in ReportStatus)
 MAX_ROWS = 40          # rows of a people table the form reads; a team is a handful of people
-_ROW_FIELD = re.compile(r"^(team|signature)\.(\d+)\.(name|title)$")
-_PROBLEM_ROW = re.compile(r"^(team|signature)\[(\d+)\](?:\.(name|title))?")
+_ROW_FIELD = re.compile(r"^(team|signature|followup_team)\.(\d+)\.(name|title)$")
+_PROBLEM_ROW = re.compile(r"^(team|signature|followup_report\.team)\[(\d+)\](?:\.(name|title))?")
+_CHANGE_FIELD = re.compile(r"^draft_review\.changes\.(\d+)\.(criterion|reason)$")
+COURSE_FIELDS = ("notice_sent", "visit", "draft_sent", "comments_deadline", "comments_received", "final_sent",
+                 "plan_deadline", "plan_received", "followup", "closed")
 
 
 def theme_field(theme_id: str) -> str:
@@ -64,6 +68,10 @@ class ReportValues:
     people: dict[str, list[dict[str, str]]] = field(default_factory=dict)   # team, signature: rows
     text: dict[str, str] = field(default_factory=dict)                      # summary, visit, sample, conclusion
     themes: dict[str, str] = field(default_factory=dict)                    # theme id -> text
+    draft: dict[str, str] = field(default_factory=dict)                     # draft_review.comments
+    changes: list[dict[str, str]] = field(default_factory=list)             # draft_review.changes: criterion, reason
+    followup: dict[str, str] = field(default_factory=dict)                  # followup_report: status, date, texts
+    course: dict[str, str] = field(default_factory=dict)                    # course: shown, never posted or written
 
     @classmethod
     def from_data(cls, data: dict, theme_ids: list[str]) -> ReportValues:
@@ -85,6 +93,21 @@ class ReportValues:
         themes = texts.get("themes") if isinstance(texts.get("themes"), dict) else {}
         for tid in theme_ids:
             out.themes[tid] = widget_text(themes.get(tid)).strip()
+        draft = data.get("draft_review") if isinstance(data.get("draft_review"), dict) else {}
+        out.draft["comments"] = widget_text(draft.get("comments")).strip()
+        changes = draft.get("changes") if isinstance(draft.get("changes"), dict) else {}
+        out.changes = [{"criterion": widget_text(k).strip(), "reason": widget_text(v).strip()} for k, v in changes.items()]
+        part = data.get("followup_report") if isinstance(data.get("followup_report"), dict) else {}
+        out.followup["status"] = widget_text(part.get("status")).strip()
+        out.followup["date"] = widget_text(part.get("date")).strip()
+        ftexts = part.get("text") if isinstance(part.get("text"), dict) else {}
+        for name in FOLLOWUP_TEXTS:
+            out.followup[name] = widget_text(ftexts.get(name)).strip()
+        rows = part.get("team") if isinstance(part.get("team"), list) else []
+        out.people["followup_team"] = [
+            {p: (widget_text(row.get(p)) if isinstance(row, dict) else "").strip() for p in PERSON_PARTS} for row in rows]
+        course = data.get("course") if isinstance(data.get("course"), dict) else {}
+        out.course = {name: widget_text(course.get(name)).strip() for name in COURSE_FIELDS if course.get(name)}
         return out
 
     @classmethod
@@ -105,6 +128,19 @@ class ReportValues:
             out.text[name] = clean_text(form.get(f"text.{name}", ""))
         for tid in theme_ids:
             out.themes[tid] = clean_text(form.get(theme_field(tid), ""))
+        out.draft["comments"] = clean_text(form.get("draft_review.comments", ""))
+        rows: dict[int, dict[str, str]] = {}
+        for name in form.keys():
+            match = _CHANGE_FIELD.match(name)
+            if match and int(match.group(1)) < MAX_ROWS:
+                row = rows.setdefault(int(match.group(1)), {"criterion": "", "reason": ""})
+                text = clean_text(form.get(name, ""))
+                row[match.group(2)] = _one_line(text) if match.group(2) == "criterion" else text
+        out.changes = [rows[i] for i in sorted(rows)]
+        out.followup["status"] = _one_line(form.get("followup_report.status", ""))
+        out.followup["date"] = _one_line(form.get("followup_report.date", ""))
+        for name in FOLLOWUP_TEXTS:
+            out.followup[name] = clean_text(form.get(f"followup_report.text.{name}", ""))
         return out
 
     def rows(self, group: str) -> list[dict[str, str]]:
@@ -119,6 +155,11 @@ class ReportValues:
                 out += [(person_field(group, i, part), row.get(part, "")) for part in PERSON_PARTS]
         out += [(f"text.{k}", v) for k, v in self.text.items()]
         out += [(theme_field(k), v) for k, v in self.themes.items()]
+        out += [(f"draft_review.{k}", v) for k, v in self.draft.items()]
+        for i, row in enumerate(self.changes):
+            out += [(f"draft_review.changes.{i}.{part}", row.get(part, "")) for part in ("criterion", "reason")]
+        out += [(f"followup_report.{k}" if k in ("status", "date") else f"followup_report.text.{k}", v)
+                for k, v in self.followup.items()]
         return out
 
     def texts(self) -> list[tuple[str, str]]:
@@ -133,6 +174,14 @@ class ReportValues:
             if match:
                 row = out.people[match.group(1)][int(match.group(2))]
                 row[match.group(3)] = mask_national_ids(row[match.group(3)])
+            elif (change := _CHANGE_FIELD.match(name)) is not None:
+                row = out.changes[int(change.group(1))]
+                row[change.group(2)] = mask_national_ids(row[change.group(2)])
+            elif name.startswith("draft_review."):
+                out.draft[name[len("draft_review."):]] = mask_national_ids(out.draft[name[len("draft_review."):]])
+            elif name.startswith("followup_report."):
+                key = name.rsplit(".", 1)[1]
+                out.followup[key] = mask_national_ids(out.followup[key])
             elif name.startswith("text.themes."):
                 tid = name[len("text.themes."):]
                 out.themes[tid] = mask_national_ids(out.themes[tid])
@@ -144,7 +193,8 @@ class ReportValues:
 
     def copy(self) -> ReportValues:
         return ReportValues(dict(self.header), {g: [dict(r) for r in rows] for g, rows in self.people.items()},
-                            dict(self.text), dict(self.themes))
+                            dict(self.text), dict(self.themes), dict(self.draft), [dict(r) for r in self.changes],
+                            dict(self.followup), dict(self.course))
 
 
 def _one_line(text: str) -> str:
@@ -160,7 +210,7 @@ class Action:
     """What a post of the report form asks for: save, preview, or add or remove a table row."""
 
     kind: str              # save | preview | add | remove
-    group: str = ""        # team | signature, for add and remove
+    group: str = ""        # team | signature | followup_team, for add and remove
     index: int = -1        # the row to remove
 
 
@@ -172,7 +222,7 @@ def parse_action(form) -> Action | None:
     value = form.get("action", "save")
     if value in ("save", "preview"):
         return Action(value)
-    match = re.fullmatch(r"(add|remove)-(team|signature)(?:-(\d{1,3}))?", value)
+    match = re.fullmatch(r"(add|remove)-(team|signature|followup_team)(?:-(\d{1,3}))?", value)
     if not match or (match.group(1) == "remove") != (match.group(3) is not None):
         return None
     return Action(match.group(1), match.group(2), int(match.group(3)) if match.group(3) else -1)
@@ -254,7 +304,8 @@ def _worded_for_the_form(problem: Problem, data: dict) -> Problem:
     match = _PROBLEM_ROW.match(problem.key or "")
     if not match or match.group(3) != "name" or not problem.is_error:
         return problem
-    rows = data.get(match.group(1))
+    holder = data.get("followup_report") if match.group(1) == "followup_report.team" else data
+    rows = holder.get(match.group(1).rsplit(".", 1)[-1]) if isinstance(holder, dict) else None
     row = rows[int(match.group(2))] if isinstance(rows, list) and int(match.group(2)) < len(rows) else None
     if not isinstance(row, dict) or row.get("name") not in ("", None):
         return problem
@@ -302,11 +353,17 @@ def apply_report(doc, values: ReportValues, theme_ids: list[str]) -> None:
         else:
             _put_text(doc, name, text, tuple(reversed(placed)))
         placed += (name,)
-    for group in PEOPLE:
+    for group in ("team", "signature"):
         rows = values.rows(group)
         if (rows or group in doc) and _of_kind(doc.get(group), list):
             _apply_rows(doc, group, rows, after=tuple(reversed(placed)))
         placed += (group,)
+    _apply_texts(doc, values, theme_ids, placed)
+    _apply_draft_review(doc, values)
+    _apply_followup_report(doc, values)
+
+
+def _apply_texts(doc, values: ReportValues, theme_ids: list[str], placed: tuple[str, ...]) -> None:
     wanted = any(values.text.values()) or any(values.themes.get(t) for t in theme_ids)
     if (not wanted and "text" not in doc) or not _of_kind(doc.get("text"), dict):
         return
@@ -320,6 +377,55 @@ def apply_report(doc, values: ReportValues, theme_ids: list[str]) -> None:
         for tid in theme_ids:
             _put_text(themes, tid, values.themes.get(tid, ""), ())
     _put_text(texts, "conclusion", values.text.get("conclusion", ""), ("themes", *before))
+
+
+def _apply_draft_review(doc, values: ReportValues) -> None:
+    """draft_review: the office's comments and a reason per changed criterion (an empty row is left out)."""
+    comments = values.draft.get("comments", "")
+    rows = [r for r in values.changes if r.get("criterion") or r.get("reason")]
+    if (not comments and not rows and "draft_review" not in doc) or not _of_kind(doc.get("draft_review"), dict):
+        return
+    # After a followup_report already there: a comment above that part stays with it.
+    part = child_map(doc, "draft_review", after=("followup_report", "course", "text", "signature", "team"))
+    _put_text(part, "comments", comments, ())
+    if (not rows and "changes" not in part) or not _of_kind(part.get("changes"), dict):
+        return
+    changes = child_map(part, "changes", after=("comments",))
+    # A row without a criterion keeps its reason under '' so that validation names it, never drops it unseen.
+    wanted = {r.get("criterion", ""): r.get("reason", "") for r in rows}
+    for key in [k for k in changes if k not in wanted]:
+        del changes[key]
+    for criterion, reason in wanted.items():
+        _put_text(changes, criterion, reason, ())
+        if criterion not in changes:
+            put(changes, criterion, "")
+
+
+def _apply_followup_report(doc, values: ReportValues) -> None:
+    """followup_report: status, date, team and texts; with no status and nothing filled in, the part is taken out."""
+    f = values.followup
+    rows = values.rows("followup_team")
+    filled = any(f.get(k) for k in ("date", *FOLLOWUP_TEXTS)) or rows
+    current = doc.get("followup_report")
+    if not _of_kind(current, dict):
+        return
+    if not f.get("status") and not filled:
+        if "followup_report" in doc:
+            del doc["followup_report"]
+        return
+    part = child_map(doc, "followup_report", after=("draft_review", "course", "text", "signature", "team"))
+    if f.get("status"):
+        put(part, "status", text_scalar(f["status"]))
+    elif "status" in part:
+        del part["status"]
+    if f.get("date") or "date" in part:
+        put(part, "date", to_date(f["date"]) if f.get("date") else None, after=("status",))
+    if (rows or "team" in part) and _of_kind(part.get("team"), list):
+        _apply_rows(part, "team", rows, after=("date", "status"))
+    if (any(f.get(k) for k in FOLLOWUP_TEXTS) or "text" in part) and _of_kind(part.get("text"), dict):
+        texts = child_map(part, "text", after=("team", "date", "status"))
+        _put_text(texts, "summary", f.get("summary", ""), ())
+        _put_text(texts, "conclusion", f.get("conclusion", ""), ("summary",))
 
 
 def _of_kind(value: Any, kind: type) -> bool:
@@ -416,9 +522,23 @@ def report_field_of(problem: Problem, theme_ids: list[str]) -> str | None:
     key = problem.key or ""
     match = _PROBLEM_ROW.match(key)
     if match:
-        return person_field(match.group(1), int(match.group(2)), match.group(3) or "name")
-    if key in PEOPLE:
+        group = "followup_team" if match.group(1) == "followup_report.team" else match.group(1)
+        return person_field(group, int(match.group(2)), match.group(3) or "name")
+    if key in ("team", "signature"):
         return key   # the table as a whole: its message is shown under the table
+    if key == "followup_report.team":
+        return "followup_team"
+    if key.startswith("followup_report"):
+        rest = key[len("followup_report"):].lstrip(".")
+        if rest.startswith("text."):
+            name = rest[len("text."):].split(".")[0]
+            return f"followup_report.text.{name}" if name in FOLLOWUP_TEXTS else None
+        head = re.split(r"[.\[]", rest, maxsplit=1)[0]
+        return f"followup_report.{head}" if head in ("status", "date") else "followup_report.status"
+    if key.startswith("draft_review.changes."):
+        return "draft_review.changes"
+    if key.startswith("draft_review.comments"):
+        return "draft_review.comments"
     if key.startswith("text.themes."):
         tid = key[len("text.themes."):].split(".")[0]
         return theme_field(tid) if tid in theme_ids else None
@@ -535,6 +655,42 @@ def report_view(target: ReportTarget, values: ReportValues, messages: Messages, 
         f = text_field(theme_field(theme.id), theme.title, values.themes.get(theme.id, ""), "", "")
         themes.append({"id": theme.id, "title": theme.title, "field": f})
 
+    changes = []
+    rows = list(values.changes)
+    if not rows or any(rows[-1].values()):
+        rows.append({"criterion": "", "reason": ""})   # always one empty row to fill in without JavaScript
+    for i, row in enumerate(rows):
+        n = i + 1
+        criterion = _field(f"draft_review.changes.{i}.criterion", _("Kriterium, rad {n}").format(n=n), "text",
+                           row.get("criterion", ""), messages)
+        reason = _field(f"draft_review.changes.{i}.reason", _("Begrunnelse, rad {n}").format(n=n), "textarea",
+                        row.get("reason", ""), messages)
+        reason["rows"] = 2
+        changes.append({"criterion": criterion, "reason": reason})
+    f = values.followup
+    followup = {
+        "status": _field("followup_report.status", _("Oppfølgingsrapportens status"), "radio", f.get("status", ""),
+                         messages, help=_("«Ingen oppfølgingsrapport» tar delen ut av filen når resten er tomt."),
+                         options=[("", _("Ingen oppfølgingsrapport")), ("utkast", _("Utkast")),
+                                  ("endelig", _("Endelig"))]),
+        "date": _field("followup_report.date", _("Oppfølgingsrapportens dato"), "date", f.get("date", ""), messages,
+                       help=_("Tomt felt: datoen for oppfølgingsverkstedet.")),
+        "team": _people_view("followup_team", _("Teamet i oppfølgingsrapporten"),
+                             _("Tom tabell: rapportens team."), values, messages),
+        "texts": [text_field(f"followup_report.text.{name}", label, f.get(name, ""), help, "")
+                  for name, label, help in (
+                      ("summary", _("Sammendrag i oppfølgingsrapporten"), _("Vises først i oppfølgingsrapporten.")),
+                      ("conclusion", _("Konklusjon i oppfølgingsrapporten"), _("Vises til slutt.")))],
+    }
+    draft = {
+        "comments": text_field("draft_review.comments", _("Kontorets merknader til utkastet"),
+                               values.draft.get("comments", ""),
+                               _("Kort referert. Datoen er steget «merknader mottatt» i forløpet."), ""),
+        "changes": changes,
+        "errors": messages.errors.get("draft_review.changes", []),
+        "warnings": messages.warnings.get("draft_review.changes", []),
+    }
+    course = [{"label": _course_label(name), "date": date} for name, date in values.course.items()]
     form = {
         "status": status,
         "dates": dates,
@@ -543,6 +699,9 @@ def report_view(target: ReportTarget, values: ReportValues, messages: Messages, 
         "opening": [texts["summary"], texts["visit"], texts["sample"]],
         "themes": themes,
         "conclusion": texts["conclusion"],
+        "course": course,
+        "draft": draft,
+        "followup": followup,
         "preview": preview,
         "general_errors": messages.general_errors,
         "general_warnings": messages.general_warnings,
@@ -606,7 +765,30 @@ def _error_summary(form: dict) -> list[dict]:
     for f in texts:
         label = titles.get(f["name"], f["label"])
         out += [{"href": "#" + f["id"], "label": label, "message": e} for e in f["errors"]]
+    draft, followup = form["draft"], form["followup"]
+    fields = [draft["comments"], *[row[p] for row in draft["changes"] for p in ("criterion", "reason")]]
+    out += [{"href": "#" + field_id("draft_review.changes.0.criterion"), "label": _("Endringer fra utkastet"),
+             "message": e} for e in draft["errors"]]
+    fields += [followup["status"], followup["date"]]
+    for row in followup["team"]["rows"]:
+        fields += [row["name"], row["title"]]
+    fields += followup["texts"]
+    for f in fields:
+        anchor = f["options"][0]["id"] if f.get("options") else f["id"]
+        out += [{"href": "#" + anchor, "label": f["label"], "message": e} for e in f["errors"]]
+    out += [{"href": "#" + field_id("followup_team.0.name"), "label": followup["team"]["legend"], "message": e}
+            for e in followup["team"]["errors"]]
     return out
+
+
+def _course_label(name: str) -> str:
+    """A date of ``course:`` as the office page's course names it."""
+    from ..course import COMMENTS, PLAN, deadline_label, field_step, step_label
+
+    step = field_step(name)
+    if step is not None:
+        return step_label(step)
+    return deadline_label(COMMENTS if name == "comments_deadline" else PLAN)
 
 
 def round_defaults(rnd: Round) -> dict:

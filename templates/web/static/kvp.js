@@ -381,4 +381,40 @@
       schedule(0);
     }
   });
+
+  // A report job's page: ask for the job while it runs and show its status (an aria-live
+  // region) and, when it is done, the links to its files. Without the script the page has
+  // an "Oppdater" link that loads it again.
+  ready(function () {
+    var region = document.querySelector("[data-job-poll]");
+    if (!region || !window.fetch) { return; }
+    var url = region.getAttribute("data-job-poll");
+    var shown = region.innerHTML;
+    var failures = 0;
+
+    function poll() {
+      fetch(url, {headers: {"X-Requested-With": "fetch"}, credentials: "same-origin", cache: "no-store"})
+        .then(function (response) { return response.json(); })
+        .then(function (job) {
+          failures = 0;
+          if (job.html && job.html !== shown) {
+            region.innerHTML = job.html;
+            shown = job.html;
+          }
+          var refresh = region.querySelector("[data-job-refresh]");
+          if (refresh) { refresh.parentNode.hidden = true; }
+          if (!job.finished) { window.setTimeout(poll, 400); }
+        })
+        .catch(function () {
+          failures += 1;  // the server was busy or restarted: keep the "Oppdater" link and try a few more times
+          var refresh = region.querySelector("[data-job-refresh]");
+          if (refresh) { refresh.parentNode.hidden = false; }
+          if (failures < 10) { window.setTimeout(poll, 1000 * failures); }
+        });
+    }
+    if (region.querySelector("[data-job-refresh]")) {
+      region.querySelector("[data-job-refresh]").parentNode.hidden = true;
+      window.setTimeout(poll, 200);
+    }
+  });
 })();
