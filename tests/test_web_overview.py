@@ -100,6 +100,19 @@ def test_a_report_file_error_links_to_the_field_of_the_report_form(client, round
     follow(client, href)
 
 
+def test_a_plan_error_links_to_the_item_in_the_plan_form(client, round_dir):
+    path = round_dir / "nav-fjellby" / "plan.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "    status: delvis\n" in text
+    path.write_text(text.replace("    status: delvis\n", "    status: ferdig\n", 1), encoding="utf-8")
+    page = client.get("/kontroll").get_data(as_text=True)
+    assert "NAV Fjellby nav-fjellby/plan.yaml Feil" in text_of(page)
+    href = dict((t, h) for h, t in links(page))[
+        "Rett i planen for retting (feltet items.fiktivfylke-2026/nav-fjellby/IP-01.status)"]
+    assert href == "/kontor/nav-fjellby/plan#f-fiktivfylke-2026/nav-fjellby/IP-01-status"
+    follow(client, href)
+
+
 def test_what_is_not_filled_in_links_to_the_office_review_field(client, round_dir):
     """Completeness warnings (a visit date outside the round's period) show once the round has no errors."""
     path = round_dir / OFFICE / "kontor.yaml"

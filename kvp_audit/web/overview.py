@@ -243,7 +243,8 @@ def _office_file_link(site, office, name: str, problem: Problem, names: dict) ->
     if name == PLAN_FILE:
         return Link("plan_form", args, _plan_anchor(key)), _("planen for retting"), _field_words(key)
     if name == SAMPLE_FILE:
-        return Link("sample_form", args, _plain_anchor(key)), _("utvalget"), _field_words(key)
+        # the sample form draws and registers; it has no field per key of the file
+        return Link("sample_form", args, ""), _("utvalget"), _field_words(key)
     if name == DRAFT_FILE:
         return None, "", ""
     if name == OFFICE_FILE:
@@ -340,11 +341,16 @@ def _report_anchor(name: str | None) -> str:
 
 
 def _plan_anchor(key: str) -> str:
-    # items.<finding id>.<part>; a finding id holds slashes, never dots
+    # items.<finding id>.<part>: the part is the last name when it is one of an item's fields
+    # (a criterion id in the finding id may hold a dot)
+    from ..models import PlanItem
+
     if key.startswith("items."):
         rest = key[len("items."):]
-        fid, _dot, part = rest.partition(".")
-        return f"f-{fid}-{part.split('.')[0] or 'measure'}"
+        fid, _dot, part = rest.rpartition(".")
+        if part not in PlanItem.model_fields:
+            fid, part = rest, "measure"
+        return f"f-{fid}-{part}"
     return _plain_anchor(key)
 
 
