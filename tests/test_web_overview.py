@@ -241,3 +241,17 @@ def test_axe_finds_no_violations_on_the_round_page_and_kontroll(round_dir, tmp_p
         srv.shutdown()
         srv.server_close()
     assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]] == []
+
+
+def test_links_carry_the_rounds_prefix_in_a_workspace(round_dir):
+    """Under `serve FOLDER` the round is mounted at /runde/<path>/: every link of the overview goes there."""
+    from werkzeug.test import Client
+
+    from kvp_audit.web.workspace import Workspace
+
+    break_answer(round_dir)
+    client = Client(Workspace(round_dir.parent, allowed_hosts=None))
+    page = client.get("/runde/2026/kontroll").get_data(as_text=True)
+    href = dict((t, h) for h, t in links(page))["Rett i saken K-3RRV79 (kriterium SV-01)"]
+    assert href == f"/runde/2026/kontor/{OFFICE}/sak/{CASE}#c-SV-01"
+    assert client.get(href.partition("#")[0]).status_code == 200
