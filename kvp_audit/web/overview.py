@@ -452,6 +452,7 @@ class Readiness:
     office_id: str
     office_name: str
     missing: list[Missing]
+    office_url: str = ""   # the office page (worked out once, not per render of the round page)
 
     @property
     def ready(self) -> bool:
@@ -507,7 +508,7 @@ def readiness(site, office, problems: RoundProblems, detailed: bool = False) -> 
         missing.append(Missing(ngettext("Kontorets filer har {n} feil.", "Kontorets filer har {n} feil.",
                                         errors).format(n=errors),
                                url_for("problems_page") + "#o-" + office.id))
-    return Readiness(office.id, office.name, missing)
+    return Readiness(office.id, office.name, missing, office_url)
 
 
 def _case_words(summary) -> str:
