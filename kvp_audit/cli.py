@@ -263,10 +263,8 @@ def checklist_diff(old: str, new: str, dirs: tuple[Path, ...]) -> None:
       kvp-audit checklist diff kvp-sak@2024.1 kvp-sak@2026.1
       kvp-audit checklist diff gammel/kvp-sak.yaml checklists/kvp-sak.yaml
     """
-    from .compare import IDENTICAL, map_criteria
-    from .present import relation_label
+    from .checklistdiff import checklist_diff as line_up, diff_lines, diff_warning
     from .errors import InputError
-    from .i18n import ngettext
     from .load import library_for, load_checklist
 
     library = library_for(None, dirs)
@@ -278,22 +276,14 @@ def checklist_diff(old: str, new: str, dirs: tuple[Path, ...]) -> None:
             raise InputError(_("sjekklisten '{ref}' kan ikke brukes").format(ref=ref), problems)
         return checklist
 
-    a, b = get(old), get(new)
-    mapping = map_criteria(a, b)
-    click.echo(f"{a.ref} → {b.ref}")
-    if a.id != b.id:
-        click.echo(_("advarsel") + ": " + _("ulike sjekklister; bare kriterier med 'replaces' er koblet"), err=True)
-    changed = [link for link in mapping.links if link.relation != IDENTICAL]
-    same = len(mapping.links) - len(changed)
-    click.echo(ngettext("{n} kriterium er det samme", "{n} kriterier er de samme", same).format(n=same))
-    for link in changed:
-        click.echo(f"  {link.criterion:10} {relation_label(link.relation)}: {', '.join(link.sources)}")
-    questions_a, questions_b = a.criterion_map(), b.criterion_map()
-    new_label, dropped_label = _("ny, ikke sammenlignbar"), _("utgått, ikke sammenlignbar")
-    for cid in mapping.new:
-        click.echo(f"  {cid:10} {new_label}: {questions_b[cid].question}")
-    for cid in mapping.dropped:
-        click.echo(f"  {cid:10} {dropped_label}: {questions_a[cid].question}")
+    diff = line_up(get(old), get(new))
+    lines = diff_lines(diff)
+    click.echo(lines[0])
+    warning = diff_warning(diff)
+    if warning:
+        click.echo(warning, err=True)
+    for line in lines[1:]:
+        click.echo(line)
 
 
 # --------------------------------------------------------------------------- new

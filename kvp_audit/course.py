@@ -88,13 +88,28 @@ class CourseSources:
 
 def sources_from_data(data) -> list[CourseSources]:
     """The course sources of every office of a loaded round (:class:`~kvp_audit.load.RoundData`)."""
-    out = []
-    for office in data.round.offices:
-        review = data.office_reviews.get(office.id)
-        followup = data.followups.get(office.id)
-        out.append(CourseSources(office, data.reports.get(office.id), sorted(review.visit_dates) if review else [],
-                                 followup.date if followup else None, data.plans.get(office.id)))
-    return out
+    return [office_sources_from_data(data, office) for office in data.round.offices]
+
+
+def office_sources_from_data(data, office: Office) -> CourseSources:
+    """The course sources of one office of a loaded round."""
+    review = data.office_reviews.get(office.id)
+    followup = data.followups.get(office.id)
+    return CourseSources(office, data.reports.get(office.id), sorted(review.visit_dates) if review else [],
+                         followup.date if followup else None, data.plans.get(office.id))
+
+
+def visit_date(sources: CourseSources) -> dt.date | None:
+    """The visit's date: ``course.visit`` in rapport.yaml, else the last visit date in kontor.yaml."""
+    return sources.course.visit or (sources.visits[-1] if sources.visits else None)
+
+
+def follows_up_visit(workshop: dt.date, visit: dt.date | None) -> bool:
+    """Whether a follow-up workshop on ``workshop`` follows up the findings of the visit on ``visit``.
+
+    Only a workshop after the visit day does: one held before the visit or on its day follows up
+    the previous round's findings. Without a known visit date it is taken to follow the visit."""
+    return visit is None or workshop > visit
 
 
 def _dates_in(path: Path, key: str) -> list[dt.date]:
@@ -190,7 +205,7 @@ def step_dates(sources: CourseSources) -> dict[str, StepDate]:
                 continue
             if source != OFFICE_FILE and any(d.date > value for d in found.values()):
                 continue
-            if step == "oppfolging" and "besok" in found and value <= found["besok"].date:
+            if step == "oppfolging" and "besok" in found and not follows_up_visit(value, found["besok"].date):
                 continue  # a workshop on the day of the visit follows up the previous round
         else:
             source = REPORT_FILE

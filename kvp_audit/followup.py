@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import Problem, display_path
-from .i18n import _
+from .i18n import _, ngettext
 from .models import OPEN_KINDS, CarriedFinding, Checklist, FindingKind, FollowupStatus, PlanItem
 
 
@@ -43,6 +43,9 @@ class FollowupItem:
     now: tuple[str, ...] = ()
     plan: PlanItem | None = None     # the office's measure in plan.yaml
     repeated: tuple[str, ...] = ()   # the previous round's closed findings this one repeats (gjentatt)
+    # This round's finding, not recorded at a workshop held before the visit or on its day: that
+    # workshop followed up the previous round, so this finding waits for a later follow-up.
+    after_workshop: bool = False
 
     def as_dict(self) -> dict:
         plan = None
@@ -67,13 +70,30 @@ def _plan_item(data, office_id: str, finding_id: str) -> PlanItem | None:
     return plan.items.get(finding_id) if plan is not None else None
 
 
+def workshop_before_visit(data, office_id: str) -> bool:
+    """Whether the office's follow-up workshop (oppfolging.yaml) was held before the visit or on
+    its day, and so followed up the previous round's findings, not this visit's (the rule
+    ``kvp-audit status`` reads the course by: :func:`kvp_audit.course.follows_up_visit`)."""
+    from .course import follows_up_visit, office_sources_from_data, visit_date
+
+    review = data.followups.get(office_id)
+    office = data.round.office(office_id)
+    if review is None or office is None:
+        return False
+    return not follows_up_visit(review.date, visit_date(office_sources_from_data(data, office)))
+
+
 def followup_items(data, scores, office_id: str) -> list[FollowupItem]:
     """This round's avvik and merknader at an office, then the findings carried into the round,
-    each with its follow-up record and its item in the office's plan."""
+    each with its follow-up record and its item in the office's plan.
+
+    This round's findings that a workshop before the visit could not follow up are marked
+    ``after_workshop`` (their status stays ikke fulgt opp: the next round carries them)."""
     criteria = dict(data.case_checklist.criterion_map())
     if data.office_checklist is not None:
         criteria.update(data.office_checklist.criterion_map())
     s = scores.offices[office_id]
+    before_visit = workshop_before_visit(data, office_id)
     items = []
     for f in s.findings:
         if f.kind not in OPEN_KINDS:
@@ -83,7 +103,8 @@ def followup_items(data, scores, office_id: str) -> list[FollowupItem]:
             f.id, f.kind, f.criterion, criteria[f.criterion].question, False,
             rec.status if rec else FollowupStatus.ikke_fulgt_opp,
             rec.action if rec else "", rec.evidence if rec else "",
-            rec.date.isoformat() if rec and rec.date else "", plan=_plan_item(data, office_id, f.id)))
+            rec.date.isoformat() if rec and rec.date else "", plan=_plan_item(data, office_id, f.id),
+            after_workshop=before_visit and rec is None))
     findings_now = {f.criterion for f in s.findings if f.kind in OPEN_KINDS}
     assessed_now = {cid for cid, t in s.by_criterion.items() if t.counted}
     assessed_now |= {cid for cid, t in s.office_by_criterion.items() if t.counted}
@@ -113,14 +134,19 @@ def followup_view(data, scores, office: str | None = None, previous=None) -> dic
         again = repeated.get(o.id, {})
         counts = {status.value: 0 for status in FollowupStatus}
         for item in items:
-            counts[item.status.value] += 1
+            if not item.after_workshop:
+                counts[item.status.value] += 1
             if not item.carried:
                 item.repeated = tuple(again.get(item.criterion, ()))
         plan = data.plans.get(o.id)
+        review = data.followups.get(o.id)
         offices.append({"office": o.id, "name": o.name, "counts": counts,
                         "has_plan": plan is not None,
                         "plan_received": plan.received.isoformat() if plan is not None and plan.received else "",
-                        "findings": [i.as_dict() for i in items]})
+                        "workshop": review.date.isoformat() if review is not None else "",
+                        "findings": [i.as_dict() for i in items if not i.after_workshop],
+                        # this round's findings a workshop before the visit did not follow up
+                        "after_workshop": [i.as_dict() for i in items if i.after_workshop]})
     return {"round": data.round.id, "name": data.round.name, "offices": offices}
 
 
@@ -407,6 +433,13 @@ def followup_table(view: dict) -> str:
                 kind = FindingKind(f["kind"]).label
                 rows.append([f["id"], kind, f["status"], ", ".join(notes)])
             out.append(table([_("Funn-id"), _("Type"), _("Status"), _("Kommentar")], rows))
+        if o["after_workshop"]:
+            n = len(o["after_workshop"])
+            out += ["", ngettext(
+                "{office}: {n} funn fra besøket er ikke med: oppfølgingsverkstedet {date} var før eller samme dag "
+                "som besøket, og fulgte opp forrige runde.",
+                "{office}: {n} funn fra besøket er ikke med: oppfølgingsverkstedet {date} var før eller samme dag "
+                "som besøket, og fulgte opp forrige runde.", n).format(office=o["name"], n=n, date=o["workshop"])]
         if o["has_plan"]:
             out += ["", plan_table(o)]
     return "\n".join(out) + "\n"
@@ -424,9 +457,12 @@ def plan_table(office: dict) -> str:
     title = _("{office}: plan for retting").format(office=office["name"])
     if office["plan_received"]:
         title += " (" + _("mottatt {date}").format(date=office["plan_received"]) + ")"
+    # the plan answers the visit report, also for findings a workshop before the visit did not follow up
+    findings = office["findings"] + office.get("after_workshop", [])
+    findings.sort(key=lambda f: f["carried"])
     rows = [[f["id"], _short(f["plan"]["measure"]) or "–", f["plan"]["responsible"] or "–",
-             f["plan"]["due"] or "–", f["plan"]["status"]] for f in office["findings"] if f["plan"]]
-    missing = [f["id"] for f in office["findings"] if not f["plan"] and not f["carried"]]
+             f["plan"]["due"] or "–", f["plan"]["status"]] for f in findings if f["plan"]]
+    missing = [f["id"] for f in findings if not f["plan"] and not f["carried"]]
     lines = [title, table([_("Funn-id"), _("Tiltak"), _("Ansvarlig"), _("Frist"), _("Status")], rows)]
     if missing:
         lines.append(_("Ikke i planen (rundens funn): {ids}").format(ids=", ".join(missing)))

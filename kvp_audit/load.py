@@ -295,6 +295,18 @@ def open_round(path: Path, library: ChecklistLibrary | None = None) -> OpenedRou
         raise InputError(_("rundefilen kan ikke brukes"), problems)
     library = library or library_for(round_file.parent)
     problems = [*problems, *library.problems(), *_previous_problems(rnd, round_file)]
+    checklists, found = round_checklists(rnd, library, round_file)
+    return OpenedRound(round_file, rnd, library, checklists, problems + found)
+
+
+def round_checklists(rnd: Round, library: ChecklistLibrary, round_file: Path,
+                     text: str | None = None) -> tuple[dict[str, Checklist | None], list[Problem]]:
+    """The round's checklists by scope, each checked for its scope (None with a problem when unusable).
+
+    ``text`` is runde.yaml's text (read from ``round_file`` when a problem needs a line);
+    the web form's round file passes the text it is about to write.
+    """
+    problems: list[Problem] = []
     shown = display_path(round_file)
     locator: Locator | None = None
     checklists: dict[str, Checklist | None] = {}
@@ -307,7 +319,7 @@ def open_round(path: Path, library: ChecklistLibrary | None = None) -> OpenedRou
         if checklist is not None and checklist.scope.value == scope:
             checklists[scope] = checklist  # its warnings belong to 'checklist validate'
             continue
-        locator = locator or Locator(read_text(round_file))
+        locator = locator or Locator(text if text is not None else read_text(round_file))
         line, col = locator.locate(("checklists", scope))
         for p in cl_problems:
             problems.append(p if p.path != "-" else
@@ -317,7 +329,7 @@ def open_round(path: Path, library: ChecklistLibrary | None = None) -> OpenedRou
                                     message=_("sjekklisten {ref} har scope '{actual}', men er oppgitt som '{scope}'").format(
                                         ref=ref, actual=checklist.scope.value, scope=scope),
                                     hint=_("bruk en sjekkliste med scope: {scope}").format(scope=scope)))
-    return OpenedRound(round_file, rnd, library, checklists, problems)
+    return checklists, problems
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

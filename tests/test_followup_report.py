@@ -666,3 +666,64 @@ def test_example_offices_with_a_workshop_get_a_follow_up_report(example_followup
     assert "## Oppfølgingen i fylket\n" in summary
     assert ("Kontorer som ikke har hatt oppfølgingsverksted: NAV Strandvik, NAV Dalheim, NAV Skogli, "
             "NAV Elvestad, NAV Sjøhavn, NAV Lia, NAV Sørholmen.\n") in summary
+
+
+# --------------------------------------------------------------------------- a workshop before the visit
+
+
+def test_a_workshop_on_the_visit_day_does_not_list_that_visits_findings(example_followups):
+    """Fjellby's 2026 workshop (4 February, the visit's day) followed up 2024's findings: its report,
+    the county summary and `followup` leave the 2026 visit's 18 findings out, as `status` does."""
+    import json
+
+    from kvp_audit.course import step_dates, visit_date
+    from kvp_audit.course import office_sources_from_data
+    from kvp_audit.followup import followup_items, workshop_before_visit
+    from kvp_audit.load import load_round
+    from kvp_audit.scoring import score_round
+
+    data = load_round(EXAMPLE_2026)
+    sources = office_sources_from_data(data, data.round.office("nav-fjellby"))
+    assert (str(visit_date(sources)), str(data.followups["nav-fjellby"].date)) == ("2026-02-04", "2026-02-04")
+    assert step_dates(sources)["oppfolging"].source == "rapport.yaml"  # status never takes the workshop's date
+    assert workshop_before_visit(data, "nav-fjellby")
+    items = followup_items(data, score_round(data), "nav-fjellby")
+    later = [i for i in items if i.after_workshop]
+    assert len(later) == 18 and not any(i.carried for i in later)
+    assert {i.status.value for i in later} == {"ikke fulgt opp"}  # still open, so a next round carries them
+
+    fjellby = _md(example_followups, "nav-fjellby-oppfolging")
+    assert "ikke fulgt opp |" not in fjellby.split("### ")[0].replace("| ikke fulgt opp | 0 |", "")
+    assert ("| Status | Fra forrige runde |\n| --- | ---: |\n| lukket | 0 |\n| delvis | 9 |\n| åpen | 1 |\n"
+            "| ikke fulgt opp | 0 |\n| **Til sammen** | 10 |\n") in fjellby
+    assert ("### Funn fra besøksrapporten (0)\n\nVerkstedet ble holdt før besøket eller samme dag, og fulgte opp "
+            "funnene fra forrige runde. De 18 funnene fra besøksrapporten følges opp senere og er ikke med her.\n"
+            ) in fjellby
+    assert "fiktivfylke-2026/nav-fjellby/" not in fjellby
+    html = (example_followups / "nav-fjellby-oppfolging.html").read_text(encoding="utf-8")
+    assert "Fra besøksrapporten</th>" not in html and 'class="finding fu fu-ikke_fulgt_opp"' not in html
+
+    summary = _md(example_followups, "oppsummering")
+    assert "| NAV Fjellby | 4. februar 2026 | 0 | 9 | 1 | 0 | 10 |\n" in summary
+    assert ("Verkstedene ved NAV Fjellby, NAV Nordvik, NAV Bergtun, NAV Midtdal ble holdt før besøket eller "
+            "samme dag og fulgte opp funnene fra forrige runde; funnene fra besøket er ikke talt med.\n") in summary
+
+    result = CliRunner().invoke(main, ["followup", str(EXAMPLE_2026), "--office", "nav-fjellby", "--format", "json"])
+    office = json.loads(result.stdout)["offices"][0]
+    assert office["counts"] == {"lukket": 0, "delvis": 9, "åpen": 1, "ikke fulgt opp": 0}
+    assert (len(office["findings"]), len(office["after_workshop"]), office["workshop"]) == (10, 18, "2026-02-04")
+    table = CliRunner().invoke(main, ["followup", str(EXAMPLE_2026), "--office", "nav-fjellby"]).stdout
+    assert ("\nNAV Fjellby: 18 funn fra besøket er ikke med: oppfølgingsverkstedet 2026-02-04 var før eller "
+            "samme dag som besøket, og fulgte opp forrige runde.\n") in table
+    assert "fiktivfylke-2026/nav-fjellby/IN-05  Programmet planlegges" in table  # the plan still shows them
+
+
+def test_a_workshop_after_the_visit_follows_up_its_findings(fu_round):
+    """The rule's other side: the test round's workshop (10 September) came after the cases were read."""
+    from kvp_audit.followup import followup_items, workshop_before_visit
+    from kvp_audit.load import load_round
+    from kvp_audit.scoring import score_round
+
+    data = load_round(fu_round.root)
+    assert not workshop_before_visit(data, "nav-a") and not workshop_before_visit(data, "nav-b")
+    assert not any(i.after_workshop for i in followup_items(data, score_round(data), "nav-a"))

@@ -77,7 +77,9 @@ def followup_json(round_dir: Path, office: str) -> dict:
     assert result.exit_code == 0, result.output
     start = result.output.index("{")
     view = json.loads(result.output[start:])
-    return {item["id"]: item for item in view["offices"][0]["findings"]}
+    office = view["offices"][0]
+    # with the findings a workshop before the visit did not follow up (the form offers them all)
+    return {item["id"]: item for item in office["findings"] + office["after_workshop"]}
 
 
 def validate(round_dir: Path):

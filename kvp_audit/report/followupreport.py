@@ -198,7 +198,10 @@ def followup_context(bundle: RoundBundle, office_id: str, lang: str) -> dict:
     report_date = (data.reports[office_id].followup_report.date or review.date) if letter["letter"] else review.date
     plan = data.plans.get(office_id)
     repeated = _repeated(data, scores).get(office_id, set())
-    items = followup_items(data, scores, office_id)
+    every = followup_items(data, scores, office_id)
+    # A workshop before the visit (or on its day) followed up the previous round, not this visit.
+    items = [i for i in every if not i.after_workshop]
+    later = len(every) - len(items)
     views = [_item_view(i, plan, repeated, i.id in review.findings, report_date, lang) for i in items]
     visit = [v for v in views if not v["carried"]]
     carried = [v for v in views if v["carried"]]
@@ -215,6 +218,8 @@ def followup_context(bundle: RoundBundle, office_id: str, lang: str) -> dict:
         "checklist": checklist_view(checklist) if checklist is not None else None,
         "counts": _count_rows([i for i in items if not i.carried], [i for i in items if i.carried]),
         "visit_findings": visit,
+        "visit_later": later,  # this visit's findings the workshop, held before it, did not follow up
+        "visit_column": bool(visit) or not later,  # counts of the visit's findings, when it followed them up
         "carried_findings": carried,
         "themes": themes,
         "note": _text(review.note),
@@ -240,9 +245,13 @@ def county_followup(data, scores, lang: str) -> dict | None:
     if not data.followups:
         return None
     rows, total = [], {s.value: 0 for s in STATUSES}
+    before_visit = []
     for office in data.round.offices:
         review = data.followups.get(office.id)
-        counts = status_counts(followup_items(data, scores, office.id))
+        items = followup_items(data, scores, office.id)
+        if any(i.after_workshop for i in items):
+            before_visit.append(office.name)
+        counts = status_counts(i for i in items if not i.after_workshop)
         for key, n in counts.items():
             total[key] += n
         rows.append({"name": office.name, "held": review is not None,
@@ -254,6 +263,7 @@ def county_followup(data, scores, lang: str) -> dict | None:
         "rows": rows,
         "total": {"cells": [total[s.value] for s in STATUSES], "total": sum(total.values())},
         "without": [o.name for o in data.round.offices if o.id not in data.followups],
+        "before_visit": before_visit,  # offices whose workshop followed up the previous round only
         "offices": [o.name for o in held],
         "themes": county_theme_matrix(data, held),
     }

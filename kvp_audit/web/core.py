@@ -155,7 +155,7 @@ def review(target, title: str):
     if wants_json():
         return jsonify(json_result(result, target))
     if result.status in ("saved", "unchanged"):
-        return redirect(request.path + "?lagret=1", code=303)
+        return redirect(request.script_root + request.path + "?lagret=1", code=303)
     if result.status == "conflict":
         return render_template("conflict.html.j2", target=target, title=title, result=result,
                                pairs=result.values.pairs(), diff=diff_lines(result.disk, result.mine)), 409
