@@ -143,6 +143,7 @@ def test_a_round_file_problem_names_its_line_or_links_to_the_round_form(app, cli
     if "round_file_form" in app.view_functions:
         href = dict((t, h) for h, t in links(page))["Rett i rundefilen (feltet offices[0])"]
         assert href == "/runden#f-office-0-name"
+        follow(client, href)
     else:
         assert f"Rett i filen: linje {line} i runde.yaml" in text
 
