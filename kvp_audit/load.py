@@ -724,18 +724,20 @@ def _parse_refused(path: Path, exc: YamlFileError) -> tuple[dict[str, Any], str]
 
 
 def load_round(path: Path, library: ChecklistLibrary | None = None, workers: int | None = None,
-               keep_reviews: bool = True) -> RoundData:
+               keep_reviews: bool = True, memo: dict | None = None) -> RoundData:
     """Load a round folder with all its reviews; raise InputError only if the round file is unusable.
 
     With ``keep_reviews=False`` (validation only) the files are checked on every core and
     only the problems come back; loading the reviews themselves runs in this process,
     since handing thousands of pydantic models between processes costs more than it saves.
+    ``memo`` (a dict the caller keeps between loads, as the web app does) holds each review
+    file's result by its stamp, so a file unchanged since the last load is not read again.
     """
     with paused_gc():
-        return _load_round(path, library, workers, keep_reviews)
+        return _load_round(path, library, workers, keep_reviews, memo)
 
 
-def validate_round(path: Path, workers: int | None = None) -> list[Problem]:
+def validate_round(path: Path, workers: int | None = None, memo: dict | None = None) -> list[Problem]:
     """Every problem in a round, as ``kvp-audit validate`` reports them (an unusable round's too).
 
     Raises InputError only when there is no round to speak of (no runde.yaml). Finding ids
@@ -743,7 +745,7 @@ def validate_round(path: Path, workers: int | None = None) -> list[Problem]:
     known only when it is scored; so are the completeness warnings (kvp_audit.completeness).
     """
     try:
-        data = load_round(path, workers=workers, keep_reviews=False)
+        data = load_round(path, workers=workers, keep_reviews=False, memo=memo)
     except InputError as exc:
         if not exc.problems:
             raise
@@ -760,7 +762,7 @@ def validate_round(path: Path, workers: int | None = None) -> list[Problem]:
         from .followup import followup_problems
         from .scoring import score_round
 
-        full = load_round(path, workers=workers)
+        full = load_round(path, workers=workers, memo=memo)
         scores = score_round(full)
         problems = problems + (followup_problems(full, scores) if followups else []) + draft_problems(full, scores)
     return problems
@@ -791,7 +793,7 @@ class paused_gc:
 
 
 def _load_round(path: Path, library: ChecklistLibrary | None, workers: int | None,
-                keep_reviews: bool) -> RoundData:
+                keep_reviews: bool, memo: dict | None = None) -> RoundData:
     opened = open_round(path, library)
     problems = list(opened.problems)
     if opened.case_checklist is None:
@@ -803,7 +805,7 @@ def _load_round(path: Path, library: ChecklistLibrary | None, workers: int | Non
     data = RoundData(path=root, round=rnd, case_checklist=opened.case_checklist,
                      office_checklist=opened.office_checklist, followup_checklist=opened.followup_checklist,
                      cases={o.id: [] for o in rnd.offices}, office_reviews={}, followups={}, problems=problems)
-    results = _run_jobs(jobs, opened.checklists, workers, keep_reviews)
+    results = _run_jobs(jobs, opened.checklists, workers, keep_reviews, memo)
     seen_keys: dict[str, Path] = {}
     picks = []  # how each case says it was chosen, checked against utvalg.yaml below
     visits: dict[str, dt.date] = {}  # the last visit date, which is the report date unless rapport.yaml gives one
@@ -1046,6 +1048,28 @@ def _one_job(job, loaded):
     return _load_review(file, _MODELS[kind], checklist, office_id)
 
 
+def _remembered_job(job, loaded, memo: dict):
+    """:func:`_one_job`, or its result from ``memo`` when the file, its checklist (by reference: a
+    caller that lets a checklist change under the same version empties the memo), the language
+    and the working directory (the problems' file names) are what they were then."""
+    from .i18n import current_language
+
+    kind, office_id, file = job
+    try:
+        st = os.stat(file)
+    except OSError:
+        return _one_job(job, loaded)
+    checklist = loaded.get(kind)
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino, getattr(checklist, "ref", None), current_language(), os.getcwd())
+    key = (kind, office_id, os.fspath(file))
+    known = memo.get(key)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    result = _one_job(job, loaded)
+    memo[key] = (stamp, result)
+    return result
+
+
 _WORKER_STATE: dict[str, Any] = {}
 
 
@@ -1099,8 +1123,11 @@ def _pool(ctx, workers: int):
     return pool
 
 
-def _run_jobs(jobs, loaded, workers: int | None, keep_reviews: bool = True):
-    """Read the review files; when only problems are wanted, on several cores."""
+def _run_jobs(jobs, loaded, workers: int | None, keep_reviews: bool = True, memo: dict | None = None):
+    """Read the review files; when only problems are wanted, on several cores (with a ``memo``:
+    in this process, reading only the files that changed since the memo's last load)."""
+    if memo is not None:
+        return [_remembered_job(job, loaded, memo) for job in jobs]
     if workers is None:
         workers = 1 if keep_reviews or len(jobs) < 200 else (os.cpu_count() or 1)
     if workers <= 1 or len(jobs) < 2:

@@ -118,14 +118,33 @@ def _error(exc):
 
 
 def round_page():
+    with reviews.one_look():  # each file's stamp taken once for the whole page
+        return _round_page()
+
+
+def _round_page():
+    from .overview import kept
+
+    site = web_state().site
+    # The rows follow from the round's files (and the course from today's date): kept until one changes.
+    offices = kept("round_rows", _round_rows)
+    return render_template("round.html.j2", offices=offices, title=site.round.name,
+                           course=kept("round_course", lambda: _course_view(site)), **_parts("round_context"))
+
+
+def _round_rows() -> list[dict]:
+    from .overview import cached_report_summary
+
     state = web_state()
     site = state.site
     offices = []
+    # Scoring's findings checked once for the page, not once per office (each check lists every folder).
+    findings = state.finding_index.by_office() if site.followup_checklist is not None else None
     for office in site.round.offices:
         cases = [summarise(t) for t in site.case_targets(office)]
         target = site.office_target(office)
         office_summary = summarise(target) if target else None
-        followup = followup_target(site, state.finding_index, office)
+        followup = followup_target(site, state.finding_index, office, findings)
         offices.append({
             "followup": followup_summary(followup) if followup else None,
             "id": office.id,
@@ -136,14 +155,14 @@ def round_page():
             "applicable": sum(c.applicable for c in cases),
             "errors": sum(c.errors for c in cases) + (office_summary.errors if office_summary else 0),
             "office_review": office_summary,
-            "report": report_summary(report_target(site, office)),
+            "report": cached_report_summary(site, office),
         })
-    return render_template("round.html.j2", offices=offices, title=site.round.name, course=_course_view(site),
-                           **_parts("round_context"))
+    return offices
 
 
 def office_page(office_id: str):
-    return _render_office(office_or_404(office_id))
+    with reviews.one_look():
+        return _render_office(office_or_404(office_id))
 
 
 def _render_office(office, status=200, add_error="", reviewers=None, step_form=None):
@@ -281,8 +300,7 @@ def _course_view(site, office=None) -> list[dict]:
     offices = [office] if office is not None else site.round.offices
     out = []
     for o in offices:
-        problems: list = []
-        sources = office_sources(site.opened, o, problems)
+        sources, problems = _office_sources(site, o, office_sources)
         status = round_status(site.round, [sources], today)[0]
         nd = status.next_deadline
         stage = status.stage
@@ -297,6 +315,26 @@ def _course_view(site, office=None) -> list[dict]:
                         for d in status.overdue],
         })
     return out
+
+
+_COURSE_SOURCES: dict[tuple, tuple[tuple, object, list]] = {}
+
+
+def _office_sources(site, office, read) -> tuple:
+    """An office's course files as ``course.office_sources`` reads them, read again only when one changed."""
+    from ..load import FOLLOWUP_FILE, OFFICE_FILE, PLAN_FILE, REPORT_FILE
+    from .reviews import file_stamp
+
+    folder = site.folder(office)
+    stamp = (id(site.opened), *(file_stamp(folder / n) for n in (OFFICE_FILE, FOLLOWUP_FILE, REPORT_FILE, PLAN_FILE)))
+    key = (str(site.root), office.id)
+    known = _COURSE_SOURCES.get(key)
+    if known is not None and known[0] == stamp:
+        return known[1], known[2]
+    problems: list = []
+    sources = read(site.opened, office, problems)
+    _COURSE_SOURCES[key] = (stamp, sources, problems)
+    return sources, problems
 
 
 def _step_label(step: str) -> str:

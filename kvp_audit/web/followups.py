@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
-from ..load import FOLLOWUP_FILE, _is_yaml
+from ..load import FOLLOWUP_FILE, _is_yaml  # noqa: F401  _is_yaml: the rule YAML_SUFFIXES follows
+
+YAML_SUFFIXES = (".yaml", ".yml")
 from ..models import Office
 from .findings import Finding, FindingSet
 from .reviews import FOLLOWUP, ReviewTarget, RoundSite, summarise
@@ -43,6 +45,7 @@ class FindingIndex:
         self._report_dates: dict[str, dt.date] = {}   # for the plan form's due dates
         self.round_errors = 0
         self._lock = threading.Lock()
+        self._memo: dict = {}
 
     def _signature(self) -> tuple:
         stat = self.site.round_file.stat()
@@ -53,7 +56,9 @@ class FindingIndex:
             except (FileNotFoundError, NotADirectoryError):
                 continue
             for entry in entries:
-                if entry.name == FOLLOWUP_FILE or not _is_yaml(Path(entry.name)) or not entry.is_file():
+                # the name's suffix as _is_yaml checks it, without a Path per file (a national round has thousands)
+                if entry.name == FOLLOWUP_FILE or not entry.name.endswith(YAML_SUFFIXES) \
+                        or entry.name.startswith(".") or not entry.is_file():
                     continue
                 st = entry.stat()
                 parts.append((entry.path, st.st_mtime_ns, st.st_size))
@@ -68,6 +73,15 @@ class FindingIndex:
                 self._stamp = stamp
             return self._by_office.get(office.id, [])
 
+    def by_office(self) -> dict[str, list[Finding]]:
+        """Every office's findings after one check of the signature (a page about all offices)."""
+        with self._lock:
+            stamp = self._signature()
+            if stamp != self._stamp:
+                self._by_office, self.round_errors = self._load()
+                self._stamp = stamp
+            return self._by_office
+
     def report_date(self, office: Office) -> dt.date | None:
         """The office report's date as ``validate`` takes it for plan.yaml (None: the round cannot be loaded)."""
         self.findings(office)
@@ -80,7 +94,13 @@ class FindingIndex:
 
         self._report_dates = {}
         try:
-            data = load_round(self.site.root, library=self.site.library, workers=1)
+            # the memo: after one save, only the saved file is read again (emptied when runde.yaml,
+            # and so maybe a checklist, changed)
+            round_part = self.site.round_file.stat().st_mtime_ns
+            if round_part != self._memo.get("runde.yaml"):
+                self._memo.clear()
+                self._memo["runde.yaml"] = round_part
+            data = load_round(self.site.root, library=self.site.library, workers=1, memo=self._memo)
         except InputError as exc:
             return {}, max(1, len(exc.problems))
         self._report_dates = {o.id: report_date(data, o.id) for o in data.round.offices}
@@ -112,12 +132,16 @@ class FindingIndex:
         return out, sum(1 for p in data.errors if Path(p.path).name != FOLLOWUP_FILE)
 
 
-def followup_target(site: RoundSite, index: FindingIndex, office: Office) -> ReviewTarget | None:
-    """The follow-up file of an office, or None when the round has no follow-up checklist."""
+def followup_target(site: RoundSite, index: FindingIndex, office: Office,
+                    by_office: dict[str, list[Finding]] | None = None) -> ReviewTarget | None:
+    """The follow-up file of an office, or None when the round has no follow-up checklist.
+
+    ``by_office`` is :meth:`FindingIndex.by_office` when a page asks for every office.
+    """
     checklist = site.followup_checklist
     if checklist is None:
         return None
-    findings = index.findings(office)
+    findings = by_office.get(office.id, []) if by_office is not None else index.findings(office)
     return ReviewTarget(FOLLOWUP, office, site.folder(office) / FOLLOWUP_FILE, checklist, "",
                         findings=FindingSet(list(findings), index.round_errors))
 
@@ -139,7 +163,13 @@ def followup_summary(target: ReviewTarget) -> FollowupSummary:
     """Questions answered and findings followed up in an office's oppfolging.yaml."""
     from ..yamlio import YamlFileError, parse_mapping, read_text
 
+    from .reviews import file_stamp
+
     summary = summarise(target)
+    key = (str(target.path), file_stamp(target.path), tuple(f.id for f in target.findings), summary.errors)
+    known = _FOLLOWUP_SUMMARIES.get(str(target.path))
+    if known is not None and known[0] == key:
+        return known[1]
     followed = 0
     if summary.exists and summary.readable:
         try:
@@ -148,8 +178,13 @@ def followup_summary(target: ReviewTarget) -> FollowupSummary:
             followed = sum(1 for f in target.findings if f.id in records)
         except YamlFileError:
             pass
-    return FollowupSummary(summary.exists, summary.readable, summary.answered, summary.applicable,
-                           summary.errors, followed, len(target.findings))
+    out = FollowupSummary(summary.exists, summary.readable, summary.answered, summary.applicable,
+                          summary.errors, followed, len(target.findings))
+    _FOLLOWUP_SUMMARIES[str(target.path)] = (key, out)
+    return out
+
+
+_FOLLOWUP_SUMMARIES: dict[str, tuple[tuple, FollowupSummary]] = {}
 
 
 # --------------------------------------------------------------------------- the plan for retting

@@ -13,8 +13,11 @@ modules import one way: fields, findings, reviews, followups, view, app, server.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +74,37 @@ def text_hash(text: str | bytes | None) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+_STAMPS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("kvp_audit_stamps", default=None)
+
+
+def file_stamp(path: Path) -> tuple:
+    """What says a file is unchanged without reading it: mtime, size and inode (an atomic write
+    gives a new inode); () when it does not exist. Inside :func:`one_look` each path is looked at once."""
+    memo = _STAMPS.get()
+    if memo is not None:
+        known = memo.get(path)
+        if known is not None:
+            return known
+    try:
+        st = os.stat(path)
+        stamp: tuple = (st.st_mtime_ns, st.st_size, st.st_ino)
+    except (OSError, ValueError):
+        stamp = ()
+    if memo is not None:
+        memo[path] = stamp
+    return stamp
+
+
+@contextlib.contextmanager
+def one_look():
+    """Within this block (one page), a file's stamp is taken once however many parts ask for it."""
+    token = _STAMPS.set({})
+    try:
+        yield
+    finally:
+        _STAMPS.reset(token)
+
+
 def file_hash(path: Path) -> str:
     """The hash of a file's bytes, or '' when it does not exist."""
     try:
@@ -90,6 +124,7 @@ class RoundSite:
         self.root = self.round_file.parent
         self.library = library_for(self.root)
         self._stamp: int | None = None
+        self._listings: dict[str, tuple[tuple, dict[str, Path]]] = {}
         self.refresh()
 
     def refresh(self) -> None:
@@ -115,8 +150,21 @@ class RoundSite:
         return self.root / office.id
 
     def case_files(self, office: Office) -> dict[str, Path]:
-        """The case files of an office, by case key (file name, or the key written in the file)."""
+        """The case files of an office, by case key (file name, or the key written in the file).
+
+        The listing is kept while the folder's own stamp is unchanged (a file added, removed or
+        written atomically changes it), so a page about every office lists each folder once.
+        """
         folder = self.folder(office)
+        stamp = file_stamp(folder)
+        known = self._listings.get(office.id)
+        if known is not None and known[0] == stamp and stamp:
+            return dict(known[1])
+        out = self._list_cases(folder)
+        self._listings[office.id] = (stamp, out)
+        return dict(out)
+
+    def _list_cases(self, folder: Path) -> dict[str, Path]:
         out: dict[str, Path] = {}
         if not folder.is_dir():
             return out
@@ -295,8 +343,28 @@ class Summary:
         return self.exists and self.readable and not self.errors and self.answered >= self.applicable
 
 
+_SUMMARIES: dict[tuple, tuple[tuple, Summary]] = {}
+
+
 def summarise(target: ReviewTarget) -> Summary:
-    """Read a review file and count what is answered; problems as ``kvp-audit validate`` sees them."""
+    """Read a review file and count what is answered; problems as ``kvp-audit validate`` sees them.
+
+    Kept by the file's stamp (:func:`file_stamp`) and what it is checked against, so the round
+    page of a national round reads only the files that changed since it was last shown.
+    """
+    findings = tuple(f.id for f in target.findings) if target.findings is not None else None
+    key = (target.kind, str(target.path))
+    stamp = (file_stamp(target.path), target.key, target.office.id, target.checklist.ref, id(target.checklist),
+             findings, getattr(target.findings, "round_errors", None))
+    known = _SUMMARIES.get(key)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    summary = _summarise(target)
+    _SUMMARIES[key] = (stamp, summary)
+    return summary
+
+
+def _summarise(target: ReviewTarget) -> Summary:
     summary = Summary(target.key, target.path)
     if not target.path.is_file():
         summary.exists = False
