@@ -29,6 +29,7 @@ import os
 import re
 import stat
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -380,6 +381,31 @@ def nesting_too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
     return None
 
 
+_PARSER: tuple[int, Any] | None = None  # (pid, the executor of the one thread that parses off the main thread)
+_PARSER_LOCK = threading.Lock()
+
+
+def _yaml_rs_loads(text: str) -> Any:
+    """``yaml_rs.loads`` on the main thread, or on one long-lived parser thread for every other thread.
+
+    yaml-rs 0.1.6 can crash the process (a null pointer in the extension) when called from a
+    thread started after it was first used, as the web server's request threads are; one
+    thread that lives as long as the process does not (see tests/test_web_round_browser.py).
+    """
+    import yaml_rs
+
+    if threading.current_thread() is threading.main_thread():
+        return yaml_rs.loads(text, parse_datetime=False)
+    global _PARSER
+    with _PARSER_LOCK:
+        if _PARSER is None or _PARSER[0] != os.getpid():  # a forked worker needs its own thread
+            from concurrent.futures import ThreadPoolExecutor
+
+            _PARSER = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="kvp-yaml"))
+        executor = _PARSER[1]
+    return executor.submit(yaml_rs.loads, text, parse_datetime=False).result()
+
+
 def loads(text: str) -> Any:
     """Parse YAML text with the tool's one set of rules (yaml-rs, YAML 1.2), after :func:`check_text`.
 
@@ -392,7 +418,7 @@ def loads(text: str) -> Any:
     if text.startswith("\ufeff"):
         text = text[1:]
     check_text(text)
-    return yaml_rs.loads(text, parse_datetime=False)
+    return _yaml_rs_loads(text)
 
 
 def parse_mapping(text: str, path: Path) -> dict[str, Any]:
@@ -407,7 +433,7 @@ def _parse_mapping(text: str, path: Path) -> dict[str, Any]:
         text = text[1:]
     check_text(text, path)
     try:
-        data = yaml_rs.loads(text, parse_datetime=False)
+        data = _yaml_rs_loads(text)
     except yaml_rs.YAMLDecodeError as exc:
         raise YamlFileError(_syntax_problem(str(exc), text, display_path(path))) from None
     except (ValueError, OverflowError) as exc:  # e.g. an impossible date such as 2026-02-30

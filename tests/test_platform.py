@@ -366,3 +366,30 @@ def test_no_code_path_that_only_linux_has():
     assert found == []
     load = (REPO / "kvp_audit" / "load.py").read_text(encoding="utf-8")
     assert 'ctx = multiprocessing.get_context("fork")\n    except ValueError:' in load
+
+
+def test_yaml_is_parsed_on_one_long_lived_thread_off_the_main_thread():
+    """yaml-rs crashed the web server (a null pointer in the extension) when a request thread
+    started after its first use parsed a file; every thread but the main one parses on one thread."""
+    import threading
+
+    from kvp_audit import yamlio
+
+    seen = []
+
+    def parse():
+        seen.append(yamlio.loads("a: 1\nb: [1, 2]\n"))
+        try:
+            yamlio.parse_mapping("a: [1\n", Path("sak.yaml"))
+        except yamlio.YamlFileError as exc:  # a syntax error is still the file's problem, with its line
+            seen.append(exc.problems[0].format())
+
+    for _ in range(3):
+        worker = threading.Thread(target=parse)
+        worker.start()
+        worker.join()
+    assert seen[0::2] == [{"a": 1, "b": [1, 2]}] * 3
+    assert all(text.startswith("sak.yaml:") for text in seen[1::2]), seen
+    names = [t.name for t in threading.enumerate() if t.name.startswith("kvp-yaml")]
+    assert len(names) == 1
+    assert yamlio.loads("x: ja\n") == {"x": "ja"}  # the main thread parses itself

@@ -62,10 +62,11 @@ def press_enter_and_wait(page, url_glob: str) -> None:
 
 def fill_case(page) -> None:
     """Answer the facts a case needs and every criterion that applies, from the keyboard."""
+    # A new case has every answer at "ubesvart" (the last option): the arrow key moves on to the first.
     tab_to(page, "input[name='fact.status']")
-    page.keyboard.press("Space")                       # pågående
+    page.keyboard.press("ArrowRight")                  # pågående
     tab_to(page, "input[name='fact.startdato']")
-    page.keyboard.type("01022026")                     # dd.mm.åååå in a Norwegian date field
+    page.keyboard.type("03032026")                     # 3 March 2026 whether the field reads dd.mm or mm/dd
     tab_to(page, "input[name='fact.varighet_mnd']")
     page.keyboard.type("12")
     page.keyboard.press("Tab")
@@ -77,11 +78,13 @@ def fill_case(page) -> None:
         tab_to(page, first)
         kind = page.evaluate("() => document.activeElement.type || document.activeElement.tagName")
         if kind == "radio":
-            page.keyboard.press("Space")               # the first option: ja, or the first choice
+            page.keyboard.press("ArrowRight")          # from "ubesvart" to the first option: ja
         elif kind in ("select-one", "SELECT"):
             page.keyboard.press("ArrowDown")
         else:
             page.keyboard.type("1")
+    assert page.evaluate("() => document.querySelectorAll(\"fieldset[data-criterion]:not(.not-applicable) "
+                         "input[name^='answer.'][value='']:checked\").length") == 0
     tab_to(page, "form.review button[type=submit]")
     page.keyboard.press("Enter")
     page.wait_for_url("**?lagret=1")
@@ -152,7 +155,7 @@ def test_a_whole_round_from_an_empty_folder_with_the_keyboard_only(served, page)
     data = load_round(folder)
     assert [p.format() for p in data.problems if p.is_error] == []
     assert {o: len(cases) for o, cases in data.cases.items()} == {office: 2 for _, office in OFFICES}
-    assert all(c.facts["startdato"].isoformat() == "2026-02-01" for cases in data.cases.values() for c in cases)
+    assert {str(c.facts["startdato"]) for cases in data.cases.values() for c in cases} == {"2026-03-03"}
 
     # Build every report of the round, in all four formats, and follow the job.
     tab_to(page, f"a[href='{ROUND}/rapporter']")
