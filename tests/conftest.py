@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLE_COUNTY = Path(__file__).resolve().parent.parent / "examples" / "fiktivfylke"
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -74,3 +75,12 @@ class RoundBuilder:
 @pytest.fixture
 def round_builder(tmp_path) -> RoundBuilder:
     return RoundBuilder(tmp_path / "runde")
+
+
+@pytest.fixture
+def round_dir(tmp_path) -> Path:
+    """Copies of the example county's 2024 and 2026 rounds (2026 names 2024 as its previous round)."""
+    target = tmp_path / "fiktivfylke"
+    shutil.copytree(EXAMPLE_COUNTY / "2024", target / "2024")
+    shutil.copytree(EXAMPLE_COUNTY / "2026", target / "2026")
+    return target / "2026"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import shutil
 import signal
 import socket
 import ssl
@@ -52,14 +51,6 @@ BLOCKED = ("For mange feil koder: tilkobling er sperret. "
 INSECURE_WARNING = ("Advarsel: med --insecure-http går skjemaet, svarene og tilkoblingskoden ukryptert over "
                     "nettverket, og alle på samme nett kan lese og endre dem. Bruk det bare på et nett du stoler "
                     "på, og helst ikke: uten flagget brukes HTTPS.")
-
-
-@pytest.fixture
-def round_dir(tmp_path) -> Path:
-    target = tmp_path / "fiktivfylke"
-    shutil.copytree(EXAMPLES / "2024", target / "2024")
-    shutil.copytree(EXAMPLES / "2026", target / "2026")
-    return target / "2026"
 
 
 class Clock:

@@ -334,7 +334,7 @@ def test_cli_refuses_a_number_in_the_round_file_and_writes_nothing(round_builder
 
 # --------------------------------------------------------------------------- the web form
 
-from test_web import CASE_URL, app, case_file, client, form_of, replace, round_dir  # noqa: E402,F401 (fixtures)
+from test_web import CASE_URL, app, case_file, client, form_of, replace  # noqa: E402,F401 (fixtures)
 
 FORM_FIELDS = ["comment.SV-01", "note", "comment.OP-01"]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -42,15 +41,6 @@ def fictional_fnr() -> str:
             if is_national_id(number):
                 return number
     raise AssertionError("no number found")
-
-
-@pytest.fixture
-def round_dir(tmp_path) -> Path:
-    """Copies of both example rounds (2026 names 2024 as its previous round)."""
-    target = tmp_path / "fiktivfylke"
-    shutil.copytree(EXAMPLES / "2024", target / "2024")
-    shutil.copytree(EXAMPLES / "2026", target / "2026")
-    return target / "2026"
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ tests/.cache/node_modules/axe-core/axe.min.js (``npm install --prefix tests/.cac
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from pathlib import Path
 
@@ -38,14 +37,6 @@ def browser():
             pytest.skip(f"Chromium does not start: {exc}")
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def round_dir(tmp_path) -> Path:
-    target = tmp_path / "fiktivfylke"
-    shutil.copytree(EXAMPLES / "2024", target / "2024")
-    shutil.copytree(EXAMPLES / "2026", target / "2026")
-    return target / "2026"
 
 
 @pytest.fixture

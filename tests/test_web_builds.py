@@ -27,15 +27,6 @@ FETCH = {"X-Requested-With": "fetch"}
 
 
 @pytest.fixture
-def round_dir(tmp_path) -> Path:
-    """Copies of both example rounds (2026 names 2024 as its previous round)."""
-    target = tmp_path / "fiktivfylke"
-    shutil.copytree(EXAMPLES / "2024", target / "2024")
-    shutil.copytree(EXAMPLES / "2026", target / "2026")
-    return target / "2026"
-
-
-@pytest.fixture
 def client(round_dir, tmp_path):
     app = create_app(round_dir, reports_dir=tmp_path / "reports", report_formats=("html",))
     app.config["TESTING"] = True

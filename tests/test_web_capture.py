@@ -8,7 +8,6 @@ Set KVP_SCREENSHOTS to a folder to keep the screenshots (normal, failed save, ke
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 
 pytest.importorskip("flask")
 
-from test_web_browser import ARGS, AXE, CHROMIUM, EXAMPLES, axe_violations  # noqa: E402
+from test_web_browser import ARGS, AXE, CHROMIUM, axe_violations  # noqa: E402, F401  (AXE: skip reasons)
 
 OFFICE = "nav-bergtun"
 CASE = "K-3RRV79"
@@ -34,14 +33,6 @@ def browser():
             pytest.skip(f"Chromium does not start: {exc}")
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def round_dir(tmp_path) -> Path:
-    target = tmp_path / "fiktivfylke"
-    shutil.copytree(EXAMPLES / "2024", target / "2024")
-    shutil.copytree(EXAMPLES / "2026", target / "2026")
-    return target / "2026"
 
 
 class Server:

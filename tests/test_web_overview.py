@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 import threading
 from pathlib import Path
 
@@ -21,14 +20,6 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples" / "fiktivfylke"
 OFFICE = "nav-bergtun"
 CASE = "K-3RRV79"
-
-
-@pytest.fixture
-def round_dir(tmp_path) -> Path:
-    target = tmp_path / "fiktivfylke"
-    shutil.copytree(EXAMPLES / "2024", target / "2024")
-    shutil.copytree(EXAMPLES / "2026", target / "2026")
-    return target / "2026"
 
 
 @pytest.fixture

@@ -28,14 +28,6 @@ LIA = "nav-lia"                                  # no utvalg.yaml, no plan.yaml
 
 
 @pytest.fixture
-def round_dir(tmp_path) -> Path:
-    target = tmp_path / "fiktivfylke"
-    shutil.copytree(EXAMPLES / "2024", target / "2024")
-    shutil.copytree(EXAMPLES / "2026", target / "2026")
-    return target / "2026"
-
-
-@pytest.fixture
 def client(round_dir, tmp_path):
     app = create_app(round_dir, reports_dir=tmp_path / "reports", report_formats=("html",))
     app.config["TESTING"] = True
